@@ -1,0 +1,1 @@
+//! The plinth command: dev, serve, migrate, schema-registry.

@@ -1,0 +1,190 @@
+use cqrs_es::Aggregate;
+use cqrs_es::event_sink::EventSink;
+use plinth_domain_core::TenantId;
+use serde::{Deserialize, Serialize};
+
+use crate::services::{HashingError, UserServices};
+use crate::{DisplayName, Email, RegisterUser, UserCommand, UserEvent, UserId, UserRegistered};
+
+/// A user account. `None` fields mean "not registered yet".
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct User {
+    registered: Option<Registered>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Registered {
+    user_id: UserId,
+    tenant_id: TenantId,
+    email: Email,
+    display_name: DisplayName,
+}
+
+/// Why a user command was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UserError {
+    #[error("this user is already registered")]
+    AlreadyRegistered,
+    #[error(transparent)]
+    Hashing(#[from] HashingError),
+}
+
+impl Aggregate for User {
+    const TYPE: &'static str = "identity.user";
+    type Command = UserCommand;
+    type Event = UserEvent;
+    type Error = UserError;
+    type Services = UserServices;
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        match command {
+            UserCommand::Register(cmd) => self.register(cmd, services, sink).await,
+        }
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        match event {
+            UserEvent::UserRegistered(e) => {
+                self.registered = Some(Registered {
+                    user_id: e.user_id,
+                    tenant_id: e.tenant_id,
+                    email: e.email,
+                    display_name: e.display_name,
+                });
+            }
+        }
+    }
+}
+
+impl User {
+    async fn register(
+        &mut self,
+        cmd: RegisterUser,
+        services: &UserServices,
+        sink: &EventSink<Self>,
+    ) -> Result<(), UserError> {
+        if self.registered.is_some() {
+            return Err(UserError::AlreadyRegistered);
+        }
+        let password_hash = services.hasher.hash(&cmd.password).await?;
+        let event = UserRegistered {
+            user_id: cmd.user_id,
+            tenant_id: cmd.tenant_id,
+            email: cmd.email,
+            display_name: cmd.display_name,
+            password_hash,
+            registered_at: services.clock.now(),
+        };
+        sink.write(UserEvent::UserRegistered(event), self).await;
+        Ok(())
+    }
+
+    /// The e-mail address, once registered.
+    pub fn email(&self) -> Option<&Email> {
+        self.registered.as_ref().map(|r| &r.email)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::{DateTime, TimeZone, Utc};
+    use cqrs_es::test::TestFramework;
+
+    use super::*;
+    use crate::services::{BoxFuture, Clock, PasswordHasher};
+    use crate::{Password, PasswordHash};
+
+    /// Hashes by prefixing, so tests can see which password went in.
+    struct PrefixHasher;
+    impl PasswordHasher for PrefixHasher {
+        fn hash<'a>(&'a self, password: &'a Password) -> BoxFuture<'a, Result<PasswordHash, HashingError>> {
+            Box::pin(async move { Ok(PasswordHash(format!("$fake${}", password.expose().len()))) })
+        }
+    }
+
+    struct FailingHasher;
+    impl PasswordHasher for FailingHasher {
+        fn hash<'a>(&'a self, _: &'a Password) -> BoxFuture<'a, Result<PasswordHash, HashingError>> {
+            Box::pin(async { Err(HashingError("out of memory".into())) })
+        }
+    }
+
+    struct FixedClock(DateTime<Utc>);
+    impl Clock for FixedClock {
+        fn now(&self) -> DateTime<Utc> {
+            self.0
+        }
+    }
+
+    fn noon() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+    }
+
+    fn services(hasher: Arc<dyn PasswordHasher>) -> UserServices {
+        UserServices { hasher, clock: Arc::new(FixedClock(noon())) }
+    }
+
+    fn register_ada() -> RegisterUser {
+        RegisterUser {
+            user_id: UserId(uuid::Uuid::from_u128(7)),
+            tenant_id: TenantId::default(),
+            email: Email::parse("Ada@Example.org").unwrap(),
+            display_name: DisplayName::parse("Ada").unwrap(),
+            password: Password::parse("correct horse battery").unwrap(),
+        }
+    }
+
+    fn ada_registered() -> UserEvent {
+        UserEvent::UserRegistered(UserRegistered {
+            user_id: UserId(uuid::Uuid::from_u128(7)),
+            tenant_id: TenantId::default(),
+            email: Email::parse("ada@example.org").unwrap(),
+            display_name: DisplayName::parse("Ada").unwrap(),
+            password_hash: PasswordHash("$fake$21".into()),
+            registered_at: noon(),
+        })
+    }
+
+    #[tokio::test]
+    async fn registering_a_new_user_records_the_hash_never_the_password() {
+        let result = TestFramework::<User>::with(services(Arc::new(PrefixHasher)))
+            .given_no_previous_events()
+            .when_async(UserCommand::Register(register_ada()))
+            .await;
+        result.then_expect_events(vec![ada_registered()]);
+    }
+
+    #[tokio::test]
+    async fn registering_the_same_user_twice_is_rejected() {
+        TestFramework::<User>::with(services(Arc::new(PrefixHasher)))
+            .given(vec![ada_registered()])
+            .when_async(UserCommand::Register(register_ada()))
+            .await
+            .then_expect_error(UserError::AlreadyRegistered);
+    }
+
+    #[tokio::test]
+    async fn a_hashing_failure_records_nothing() {
+        TestFramework::<User>::with(services(Arc::new(FailingHasher)))
+            .given_no_previous_events()
+            .when_async(UserCommand::Register(register_ada()))
+            .await
+            .then_expect_error_message("password hashing failed: out of memory");
+    }
+
+    #[test]
+    fn a_registration_claims_its_email_within_its_tenant() {
+        use plinth_domain_core::UniqueClaims;
+        let claims = ada_registered().unique_claims();
+        assert_eq!(claims.len(), 1);
+        assert_eq!(claims[0].scope, crate::EMAIL_CLAIM_SCOPE);
+        assert_eq!(claims[0].key, "default/ada@example.org");
+    }
+}

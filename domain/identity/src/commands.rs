@@ -1,0 +1,19 @@
+use plinth_domain_core::TenantId;
+
+use crate::{DisplayName, Email, Password, UserId};
+
+/// What can be asked of a user.
+#[derive(Debug, Clone)]
+pub enum UserCommand {
+    Register(RegisterUser),
+}
+
+/// Create an account with an e-mail address and a password.
+#[derive(Debug, Clone)]
+pub struct RegisterUser {
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
+    pub email: Email,
+    pub display_name: DisplayName,
+    pub password: Password,
+}

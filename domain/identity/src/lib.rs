@@ -1,0 +1,19 @@
+//! The identity domain: the [`User`] aggregate (cqrs-es), its [`UserCommand`]s and
+//! [`UserEvent`]s, and the value types parsed at the edge ([`Email`], [`DisplayName`],
+//! [`Password`]). External effects (hashing, the clock) sit behind the ports in [`services`].
+//!
+//! Start with `aggregate.rs`: its tests read as the specification of a user's life.
+
+mod aggregate;
+mod commands;
+mod events;
+pub mod services;
+mod values;
+
+pub use aggregate::{User, UserError};
+pub use commands::{RegisterUser, UserCommand};
+pub use events::{EMAIL_CLAIM_SCOPE, UserEvent, UserRegistered};
+pub use services::UserServices;
+pub use values::{
+    DisplayName, DisplayNameError, Email, EmailError, Password, PasswordError, PasswordHash, UserId,
+};

@@ -1,0 +1,51 @@
+//! Ports: the effects the `User` aggregate needs from the outside world. Adapters live in the
+//! identity service (argon2id on a blocking pool, the system clock); tests use simple fakes.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::{Password, PasswordHash};
+
+/// A boxed future, so the ports can be trait objects.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Hashes passwords. Implementations must not block the caller's thread.
+pub trait PasswordHasher: Send + Sync {
+    fn hash<'a>(&'a self, password: &'a Password) -> BoxFuture<'a, Result<PasswordHash, HashingError>>;
+}
+
+/// The hasher could not produce a hash.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+pub struct HashingError(pub String);
+
+/// The current time.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Everything the `User` aggregate's command handler may call.
+#[derive(Clone)]
+pub struct UserServices {
+    pub hasher: Arc<dyn PasswordHasher>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for UserServices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UserServices")
+    }
+}

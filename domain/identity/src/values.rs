@@ -1,0 +1,230 @@
+//! Value types parsed at the edge: once constructed they are valid.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A user's identifier (UUID v7, so ids sort by creation time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserId(pub Uuid);
+
+impl UserId {
+    pub fn new() -> Self {
+        Self(Uuid::now_v7())
+    }
+}
+
+impl Default for UserId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// An e-mail address, trimmed and lowercased so that uniqueness ignores case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmailError {
+    #[error("e-mail address is empty")]
+    Empty,
+    #[error("e-mail address is longer than 254 characters")]
+    TooLong,
+    #[error("e-mail address must have the form local@domain")]
+    Malformed,
+}
+
+impl Email {
+    pub fn parse(value: &str) -> Result<Self, EmailError> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(EmailError::Empty);
+        }
+        if value.chars().count() > 254 {
+            return Err(EmailError::TooLong);
+        }
+        let (local, domain) = value.rsplit_once('@').ok_or(EmailError::Malformed)?;
+        let local_ok = !local.is_empty() && local.len() <= 64 && !local.contains('@');
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+        let no_space = !value.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !(local_ok && domain_ok && no_space) {
+            return Err(EmailError::Malformed);
+        }
+        Ok(Self(value.to_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The part before the `@`.
+    pub fn local_part(&self) -> &str {
+        self.0.rsplit_once('@').map_or(&self.0, |(local, _)| local)
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = EmailError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Email> for String {
+    fn from(value: Email) -> Self {
+        value.0
+    }
+}
+
+/// The name shown for a user: 1–100 characters after trimming, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct DisplayName(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DisplayNameError {
+    #[error("display name is empty")]
+    Empty,
+    #[error("display name is longer than 100 characters")]
+    TooLong,
+    #[error("display name contains control characters")]
+    ControlCharacter,
+}
+
+impl DisplayName {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(value: &str) -> Result<Self, DisplayNameError> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(DisplayNameError::Empty);
+        }
+        if value.chars().count() > Self::MAX_CHARS {
+            return Err(DisplayNameError::TooLong);
+        }
+        if value.chars().any(char::is_control) {
+            return Err(DisplayNameError::ControlCharacter);
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for DisplayName {
+    type Error = DisplayNameError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<DisplayName> for String {
+    fn from(value: DisplayName) -> Self {
+        value.0
+    }
+}
+
+/// A password in clear, only ever held on its way to the hasher. It never prints itself and is
+/// never serialised.
+#[derive(Clone)]
+pub struct Password(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordError {
+    #[error("password must have at least {min} characters")]
+    TooShort { min: usize },
+    #[error("password must have at most {max} characters")]
+    TooLong { max: usize },
+}
+
+impl Password {
+    pub const MIN_CHARS: usize = 12;
+    pub const MAX_CHARS: usize = 128;
+
+    pub fn parse(value: &str) -> Result<Self, PasswordError> {
+        let chars = value.chars().count();
+        if chars < Self::MIN_CHARS {
+            return Err(PasswordError::TooShort { min: Self::MIN_CHARS });
+        }
+        if chars > Self::MAX_CHARS {
+            return Err(PasswordError::TooLong { max: Self::MAX_CHARS });
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    /// The clear text, for the hasher only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// A password hash in PHC string format (`$argon2id$v=19$m=19456,t=2,p=1$…`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PasswordHash(pub String);
+
+impl fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scheme = self.0.split('$').nth(1).unwrap_or("?");
+        write!(f, "PasswordHash(${scheme}$…)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_email_is_trimmed_and_lowercased() {
+        let email = Email::parse("  Ada.Lovelace@Example.ORG ").unwrap();
+        assert_eq!(email.as_str(), "ada.lovelace@example.org");
+        assert_eq!(email.local_part(), "ada.lovelace");
+    }
+
+    #[test]
+    fn malformed_emails_are_rejected() {
+        for bad in ["ada", "@example.org", "ada@", "ada@example", "ada@@example.org", "a da@example.org", "ada@exa..mple.org"] {
+            assert_eq!(Email::parse(bad), Err(EmailError::Malformed), "{bad}");
+        }
+        assert_eq!(Email::parse("  "), Err(EmailError::Empty));
+    }
+
+    #[test]
+    fn display_names_are_trimmed_and_bounded() {
+        assert_eq!(DisplayName::parse(" Ada ").unwrap().as_str(), "Ada");
+        assert_eq!(DisplayName::parse(" "), Err(DisplayNameError::Empty));
+        assert_eq!(DisplayName::parse(&"x".repeat(101)), Err(DisplayNameError::TooLong));
+        assert_eq!(DisplayName::parse("a\u{7}b"), Err(DisplayNameError::ControlCharacter));
+    }
+
+    #[test]
+    fn passwords_are_bounded_and_never_printed() {
+        assert_eq!(Password::parse("short").unwrap_err(), PasswordError::TooShort { min: 12 });
+        assert_eq!(Password::parse(&"x".repeat(129)).unwrap_err(), PasswordError::TooLong { max: 128 });
+        let password = Password::parse("correct horse battery").unwrap();
+        assert!(!format!("{password:?}").contains("horse"));
+    }
+}

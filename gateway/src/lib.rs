@@ -1,0 +1,1 @@
+//! Plinth's HTTP gateway (axum).

@@ -1,0 +1,1 @@
+//! Layered configuration for Plinth: compiled-in defaults, config/*.toml, then PLINTH_* environment.

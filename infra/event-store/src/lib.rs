@@ -1,0 +1,42 @@
+//! Plinth's event store: the `postgres-es` repository, plus what it lacks.
+//!
+//! - **Global order** ([`read_committed_after`]): every event row records its writing transaction
+//!   (`xid8`); readers take only transactions older than every running one, ordered by
+//!   (transaction, position), so an event committed late by a slow transaction is never skipped.
+//! - **Unique claims**: events that implement [`UniqueClaims`](plinth_domain_core::UniqueClaims)
+//!   reserve values (an e-mail within a tenant) in the same transaction as the events.
+//! - **[`CommandBus`]**: loads an aggregate, runs a command, commits with metadata, retries a
+//!   bounded number of times on an optimistic-lock conflict, and returns a [`ConsistencyToken`].
+//!
+//! Tables are created by [`MIGRATIONS`] (`migrations/*.sql`).
+
+mod command_bus;
+mod global_order;
+mod token;
+
+pub use command_bus::{CommandBus, CommandError, Committed};
+pub use global_order::{Cursor, ReadError, StoredEvent, read_committed_after};
+pub use token::{ConsistencyToken, TokenError};
+
+use plinth_infra_postgres::{Migration, Migrations};
+
+/// The event store's tables, functions and triggers.
+pub const MIGRATIONS: Migrations = Migrations {
+    component: "event_store",
+    steps: &[Migration {
+        version: 1,
+        name: "events",
+        sql: include_str!("../migrations/0001_events.sql"),
+    }],
+};
+
+/// The channel the events table notifies on every commit.
+pub const NOTIFY_CHANNEL: &str = "plinth_events";
+
+/// A `sqlx` pool for `postgres-es` (which is written against sqlx). Connections open lazily.
+pub fn sqlx_pool(url: &str, max_connections: u32) -> Result<sqlx::PgPool, sqlx::Error> {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .connect_lazy(url)
+}

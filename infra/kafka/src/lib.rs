@@ -1,0 +1,1 @@
+//! Kafka plumbing for Plinth: producer and consumer settings, topics, headers, and the Confluent wire-format Avro codec.

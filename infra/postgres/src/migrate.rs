@@ -1,0 +1,80 @@
+use deadpool_postgres::GenericClient;
+use tracing::info;
+
+use crate::{Error, Result};
+
+/// One numbered migration: a SQL script applied once, in a transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub version: i32,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+/// The ordered migrations of one component (event store, relay, registry, a projection …).
+#[derive(Debug, Clone, Copy)]
+pub struct Migrations {
+    pub component: &'static str,
+    pub steps: &'static [Migration],
+}
+
+/// Serialises concurrent migrators (several processes starting at once) on one advisory lock.
+const MIGRATION_LOCK: i64 = 0x706c_696e_7468_0001;
+
+/// Applies the migrations of `migrations` that this database has not seen yet, each in its own
+/// transaction together with its bookkeeping row. Safe to call from many processes at once.
+pub async fn migrate(client: &mut deadpool_postgres::Object, migrations: &Migrations) -> Result<()> {
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS plinth_migrations (
+            component  text        NOT NULL,
+            version    integer     NOT NULL,
+            name       text        NOT NULL,
+            applied_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (component, version)
+        )",
+    )
+    .await?;
+    let applied: Vec<i32> = tx
+        .query(
+            "SELECT version FROM plinth_migrations WHERE component = $1",
+            &[&migrations.component],
+        )
+        .await?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    for step in migrations.steps {
+        if applied.contains(&step.version) {
+            continue;
+        }
+        apply(&tx, migrations.component, step).await?;
+        info!(component = migrations.component, version = step.version, name = step.name, "Migration applied.");
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn apply(
+    client: &impl GenericClient,
+    component: &'static str,
+    step: &Migration,
+) -> Result<()> {
+    let wrap = |source| Error::Migration {
+        component,
+        version: step.version,
+        name: step.name,
+        source,
+    };
+    client.batch_execute(step.sql).await.map_err(wrap)?;
+    client
+        .execute(
+            "INSERT INTO plinth_migrations (component, version, name) VALUES ($1, $2, $3)",
+            &[&component, &step.version, &step.name],
+        )
+        .await
+        .map_err(wrap)?;
+    Ok(())
+}

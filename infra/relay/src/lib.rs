@@ -1,0 +1,1 @@
+//! The relay: publishes every committed event from Postgres to Kafka, in order, without gaps.

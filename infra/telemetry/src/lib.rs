@@ -1,0 +1,1 @@
+//! Tracing and OpenTelemetry set-up for Plinth binaries, and W3C traceparent helpers.

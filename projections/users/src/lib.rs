@@ -1,0 +1,1 @@
+//! The users read model: reducer, table and queries.

@@ -1,0 +1,71 @@
+use std::sync::OnceLock;
+
+use apache_avro::Schema;
+
+/// One published event type.
+#[derive(Debug)]
+pub struct EventSchema {
+    /// The aggregate type whose topic carries it (`identity.user`).
+    pub aggregate_type: &'static str,
+    /// The domain event type as stored (`UserRegistered`).
+    pub event_type: &'static str,
+    /// The Avro record's full name (`plinth.identity.UserRegistered`).
+    pub record_name: &'static str,
+    /// The `.avsc` text.
+    pub avsc: &'static str,
+    parsed: OnceLock<Schema>,
+}
+
+impl EventSchema {
+    const fn new(aggregate_type: &'static str, event_type: &'static str, record_name: &'static str, avsc: &'static str) -> Self {
+        Self { aggregate_type, event_type, record_name, avsc, parsed: OnceLock::new() }
+    }
+
+    /// The parsed schema. The catalog's schemas are checked by this crate's tests.
+    ///
+    /// # Panics
+    /// If a shipped `.avsc` file is not valid Avro, which the tests rule out.
+    pub fn parsed(&self) -> &Schema {
+        self.parsed
+            .get_or_init(|| Schema::parse_str(self.avsc).unwrap_or_else(|e| panic!("{} is not valid Avro: {e}", self.record_name)))
+    }
+}
+
+static CATALOG: [EventSchema; 1] = [EventSchema::new(
+    "identity.user",
+    "UserRegistered",
+    crate::identity::USER_REGISTERED,
+    include_str!("../avro/identity/UserRegistered.avsc"),
+)];
+
+/// Every published event type.
+pub fn catalog() -> &'static [EventSchema] {
+    &CATALOG
+}
+
+/// The schema of a stored event type.
+pub fn schema_for_event(aggregate_type: &str, event_type: &str) -> Option<&'static EventSchema> {
+    CATALOG
+        .iter()
+        .find(|s| s.aggregate_type == aggregate_type && s.event_type == event_type)
+}
+
+/// The schema with a record full name.
+pub fn schema_for_record(record_name: &str) -> Option<&'static EventSchema> {
+    CATALOG.iter().find(|s| s.record_name == record_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_catalog_schema_parses_and_is_named_as_declared() {
+        for schema in catalog() {
+            let Schema::Record(record) = schema.parsed() else {
+                panic!("{} is not a record", schema.record_name);
+            };
+            assert_eq!(record.name.fullname(None), schema.record_name);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! Plinth's published contract, exactly what a downstream team sees: the Avro schema of every
+//! event (`avro/**/*.avsc`), the topic and subject each is published under, and the mapping
+//! between domain events and Avro records in both directions.
+//!
+//! - [`catalog`] lists every published event type.
+//! - [`encode`] turns a stored domain event (JSON payload) into an Avro value; secrets such as
+//!   password hashes are dropped here and never published.
+//! - [`decode`] turns an Avro value read from Kafka into a typed [`PublishedEvent`].
+//!
+//! Topics: one per aggregate type, `<prefix><aggregate type>` (default prefix `plinth.`).
+//! Subjects: `TopicRecordNameStrategy`, `<topic>-<record full name>`, so one topic carries all of
+//! an aggregate's event types and each evolves on its own.
+
+mod catalog;
+mod compatibility;
+pub mod identity;
+
+pub use catalog::{EventSchema, catalog, schema_for_event, schema_for_record};
+pub use compatibility::{Compatibility, check_compatibility};
+
+use apache_avro::types::Value;
+
+/// The default topic prefix.
+pub const DEFAULT_TOPIC_PREFIX: &str = "plinth.";
+
+/// The topic of an aggregate type: `plinth.` + `identity.user` = `plinth.identity.user`.
+pub fn topic_name(prefix: &str, aggregate_type: &str) -> String {
+    format!("{prefix}{aggregate_type}")
+}
+
+/// The registry subject of a record on a topic (`TopicRecordNameStrategy`).
+pub fn subject_name(topic: &str, record_full_name: &str) -> String {
+    format!("{topic}-{record_full_name}")
+}
+
+/// What can go wrong mapping between domain events and Avro.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no published schema for event {aggregate_type}/{event_type}")]
+    UnknownEvent { aggregate_type: String, event_type: String },
+    #[error("no published schema for record {0}")]
+    UnknownRecord(String),
+    #[error("stored payload of {event_type} does not match the domain event: {source}")]
+    Payload {
+        event_type: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("Avro mapping of {record} failed: {source}")]
+    Avro {
+        record: String,
+        #[source]
+        source: Box<apache_avro::Error>,
+    },
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A domain event made ready for publishing: its schema and its Avro value.
+#[derive(Debug, Clone)]
+pub struct AvroEvent {
+    pub schema: &'static EventSchema,
+    pub value: Value,
+}
+
+/// Every event Plinth publishes, as a downstream consumer decodes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublishedEvent {
+    UserRegistered(identity::UserRegisteredV1),
+}
+
+/// Maps a stored domain event (as the event store keeps it: aggregate type, event type and JSON
+/// payload) to its published Avro value.
+pub fn encode(aggregate_type: &str, event_type: &str, payload: &serde_json::Value) -> Result<AvroEvent> {
+    let schema = schema_for_event(aggregate_type, event_type).ok_or_else(|| Error::UnknownEvent {
+        aggregate_type: aggregate_type.to_owned(),
+        event_type: event_type.to_owned(),
+    })?;
+    let value = match schema.record_name {
+        identity::USER_REGISTERED => identity::encode_user_event(event_type, payload)?,
+        other => return Err(Error::UnknownRecord(other.to_owned())),
+    };
+    let value = value
+        .resolve(schema.parsed())
+        .map_err(|e| avro_error(schema.record_name, e))?;
+    Ok(AvroEvent { schema, value })
+}
+
+/// Maps an Avro value read from Kafka (record full name from the writer's schema) to a typed event.
+pub fn decode(record_full_name: &str, value: Value) -> Result<PublishedEvent> {
+    match record_full_name {
+        identity::USER_REGISTERED => identity::decode_user_registered(value).map(PublishedEvent::UserRegistered),
+        other => Err(Error::UnknownRecord(other.to_owned())),
+    }
+}
+
+pub(crate) fn avro_error(record: &str, error: apache_avro::Error) -> Error {
+    Error::Avro { record: record.to_owned(), source: Box::new(error) }
+}

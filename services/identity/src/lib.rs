@@ -1,0 +1,1 @@
+//! The identity service: command handling for users.

@@ -1,0 +1,1 @@
+//! End-to-end scenarios across Plinth's services against the real stack.
