@@ -1,1 +1,195 @@
-//! The plinth command: dev, serve, migrate, schema-registry.
+//! The `plinth` command's work, as a library so the end-to-end tests start components exactly
+//! as operators do. [`Stack`] connects to Postgres, migrates, and runs any set of
+//! [`Component`]s until a shutdown signal.
+
+mod probes;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use plinth_gateway::{AppState, Application, PostgresProbe, ReadinessProbe};
+use plinth_infra_config::Settings;
+use plinth_infra_postgres::{Pool, connect_pool, migrate};
+use plinth_projections_runtime::Projector;
+use plinth_projections_users::UsersProjection;
+use plinth_services_identity::{Argon2Hasher, IdentityService};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+pub use probes::{BrokerProbe, RegistryProbe};
+
+/// A part of Plinth that `plinth serve` can run on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Component {
+    /// The Confluent-compatible schema registry.
+    SchemaRegistry,
+    /// The relay from the event store to Kafka.
+    Relay,
+    /// The read-model projectors.
+    Projector,
+    /// The HTTP gateway, with the identity service in-process.
+    Gateway,
+}
+
+impl Component {
+    /// Everything, as `plinth dev` runs it.
+    pub fn all() -> [Self; 4] {
+        [Self::SchemaRegistry, Self::Relay, Self::Projector, Self::Gateway]
+    }
+}
+
+/// What `plinth dev` runs: everything, except the embedded schema registry when
+/// `schema_registry.url` points somewhere other than where it would listen.
+pub fn dev_components(settings: &Settings) -> Vec<Component> {
+    let own_url = format!("http://{}", settings.schema_registry.listen);
+    let serves_registry = settings.schema_registry.url.trim_end_matches('/') == own_url;
+    Component::all().into_iter().filter(|c| *c != Component::SchemaRegistry || serves_registry).collect()
+}
+
+/// Settings plus a connection pool: what every component needs.
+#[derive(Clone)]
+pub struct Stack {
+    pub settings: Settings,
+    pub pool: Pool,
+    database_url: String,
+}
+
+/// Every migration, in dependency order.
+pub const ALL_MIGRATIONS: [plinth_infra_postgres::Migrations; 5] = [
+    plinth_infra_event_store::MIGRATIONS,
+    plinth_infra_relay::MIGRATIONS,
+    plinth_infra_schema_registry::MIGRATIONS,
+    plinth_projections_runtime::MIGRATIONS,
+    plinth_projections_users::MIGRATIONS,
+];
+
+impl Stack {
+    /// Validates the database settings and builds the pool (connections open lazily).
+    pub async fn connect(settings: Settings) -> anyhow::Result<Self> {
+        let database_url = settings.database_url()?.to_owned();
+        let pool = connect_pool(&database_url, settings.database.max_connections as usize)?;
+        Ok(Self { settings, pool, database_url })
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let mut client = self.pool.get().await.context("connecting to Postgres")?;
+        for migrations in &ALL_MIGRATIONS {
+            migrate(&mut client, migrations).await?;
+        }
+        Ok(())
+    }
+
+    /// Migrates, then runs `components` until `shutdown` is cancelled or one of them fails.
+    pub async fn run(&self, components: &[Component], shutdown: CancellationToken) -> anyhow::Result<()> {
+        self.migrate().await?;
+        let mut tasks = JoinSet::new();
+        for component in components {
+            self.spawn(*component, &mut tasks, shutdown.clone()).await?;
+        }
+        self.print_addresses(components);
+        let mut outcome = Ok(());
+        while let Some(joined) = tasks.join_next().await {
+            let result = joined.context("a component panicked").and_then(|r| r);
+            if let Err(e) = result {
+                outcome = Err(e);
+                shutdown.cancel();
+            }
+        }
+        outcome
+    }
+
+    async fn spawn(
+        &self,
+        component: Component,
+        tasks: &mut JoinSet<anyhow::Result<()>>,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
+        let settings = self.settings.clone();
+        match component {
+            Component::SchemaRegistry => {
+                let listener = tokio::net::TcpListener::bind(settings.schema_registry.listen)
+                    .await
+                    .with_context(|| format!("binding the schema registry to {}", settings.schema_registry.listen))?;
+                let app = plinth_infra_schema_registry::router(plinth_infra_schema_registry::SchemaRegistry::new(self.pool.clone()));
+                tasks.spawn(async move {
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+                        .await
+                        .context("serving the schema registry")
+                });
+            }
+            Component::Relay => {
+                let relay = plinth_infra_relay::Relay::new(&self.database_url, self.pool.clone(), settings)?;
+                tasks.spawn(async move { relay.run(shutdown).await.context("running the relay") });
+            }
+            Component::Projector => {
+                let projector = Projector::new(self.pool.clone(), settings, Arc::new(UsersProjection))?;
+                tasks.spawn(async move { projector.run(shutdown).await.context("running the users projector") });
+            }
+            Component::Gateway => {
+                let app = Application::build(settings.gateway.listen, self.gateway_state()?)
+                    .await
+                    .with_context(|| format!("binding the gateway to {}", settings.gateway.listen))?;
+                tasks.spawn(async move { app.run_until_stopped(shutdown).await.context("serving the gateway") });
+            }
+        }
+        Ok(())
+    }
+
+    /// The gateway's state: identity in-process, read models on this pool, every probe.
+    pub fn gateway_state(&self) -> anyhow::Result<AppState> {
+        let event_pool = plinth_infra_event_store::sqlx_pool(&self.database_url, self.settings.database.max_connections)?;
+        let identity = IdentityService::new(event_pool, Argon2Hasher::new(self.settings.identity.password_hash_concurrency));
+        let probes: Vec<Arc<dyn ReadinessProbe>> = vec![
+            Arc::new(PostgresProbe(self.pool.clone())),
+            Arc::new(BrokerProbe(self.settings.kafka.clone())),
+            Arc::new(RegistryProbe::new(&self.settings.schema_registry.url)?),
+        ];
+        Ok(AppState {
+            identity: Arc::new(identity),
+            read_pool: self.pool.clone(),
+            probes: Arc::new(probes),
+            consistency_wait: Duration::from_millis(self.settings.gateway.consistency_wait_ms),
+            request_timeout: Duration::from_millis(self.settings.gateway.request_timeout_ms),
+        })
+    }
+
+    fn print_addresses(&self, components: &[Component]) {
+        let s = &self.settings;
+        for component in components {
+            match component {
+                Component::Gateway => info!(url = %format!("http://{}", s.gateway.listen), "Gateway ready."),
+                Component::SchemaRegistry => info!(url = %format!("http://{}", s.schema_registry.listen), "Schema registry ready."),
+                Component::Relay => info!(brokers = %s.kafka.brokers, topic_prefix = %s.kafka.topic_prefix, "Relay started."),
+                Component::Projector => info!(brokers = %s.kafka.brokers, "Projector started."),
+            }
+        }
+    }
+}
+
+/// A token cancelled on Ctrl-C or SIGTERM.
+pub fn shutdown_on_signal() -> CancellationToken {
+    let token = CancellationToken::new();
+    let trigger = token.clone();
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        let terminate = async {
+            if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                signal.recv().await;
+            }
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {}
+            () = terminate => {}
+        }
+        info!("Shutting down.");
+        trigger.cancel();
+    });
+    token
+}

@@ -1,1 +1,62 @@
-//! Plinth's HTTP gateway (axum).
+//! Plinth's HTTP gateway: a thin axum layer that parses requests at the edge, resolves the
+//! tenant, issues commands to the services through their client traits, reads the projections,
+//! and answers errors as `application/problem+json`.
+//!
+//! Start with [`router`] (every route in one place) and [`AppState`]; `problem.rs` holds the one
+//! error type that becomes an HTTP response; [`Application`] binds and serves with graceful
+//! shutdown.
+
+mod app;
+mod context;
+mod json;
+mod problem;
+mod readiness;
+mod routes;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::MatchedPath;
+use axum::routing::{get, post};
+use http::Request;
+use plinth_infra_postgres::Pool;
+use plinth_services_identity::IdentityApi;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+pub use app::Application;
+pub use problem::ApiError;
+pub use readiness::{PostgresProbe, ReadinessProbe};
+
+/// What every handler may use.
+#[derive(Clone)]
+pub struct AppState {
+    pub identity: Arc<dyn IdentityApi>,
+    /// The read models' database.
+    pub read_pool: Pool,
+    /// Checked by `/readyz`, each by name.
+    pub probes: Arc<Vec<Arc<dyn ReadinessProbe>>>,
+    /// How long a read carrying a consistency token may wait for the view.
+    pub consistency_wait: Duration,
+    pub request_timeout: Duration,
+}
+
+/// Every route of the gateway.
+pub fn router(state: AppState) -> Router {
+    let timeout = state.request_timeout;
+    Router::new()
+        .route("/v1/auth/register", post(routes::auth::register))
+        .route("/v1/users/{id}", get(routes::users::get_user))
+        .route("/healthz", get(routes::health::healthz))
+        .route("/readyz", get(routes::health::readyz))
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .with_state(state)
+        .layer(TimeoutLayer::with_status_code(http::StatusCode::SERVICE_UNAVAILABLE, timeout))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+            // Spans are named by the matched route, never the raw path (low cardinality).
+            let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
+            tracing::info_span!("http", method = %request.method(), route, status = tracing::field::Empty)
+        }))
+}

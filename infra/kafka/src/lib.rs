@@ -1,1 +1,28 @@
-//! Kafka plumbing for Plinth: producer and consumer settings, topics, headers, and the Confluent wire-format Avro codec.
+//! Kafka plumbing shared by the relay, the projectors and the tests: client settings tuned for
+//! the configured broker ([`producer`], [`consumer`]), topic creation ([`ensure_topics`]), the
+//! header names every published event carries ([`headers`]), and the Confluent wire-format Avro
+//! codec backed by the schema registry ([`AvroCodec`]).
+
+mod client;
+mod codec;
+pub mod headers;
+
+pub use client::{consumer, ensure_topics, fetch_metadata, producer};
+pub use codec::{AvroCodec, Decoded};
+pub use rdkafka;
+
+/// What can go wrong with Kafka or the registry.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("Kafka client error: {0}")]
+    Kafka(#[from] rdkafka::error::KafkaError),
+    #[error("cannot create topic {topic}: {reason}")]
+    CreateTopic { topic: String, reason: String },
+    #[error("schema registry: {0}")]
+    Registry(String),
+    #[error("not a Confluent wire-format Avro message: {0}")]
+    NotAvro(String),
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,1 +1,114 @@
-//! The relay: publishes every committed event from Postgres to Kafka, in order, without gaps.
+//! The relay publishes every committed event from the Postgres `events` table to Kafka.
+//!
+//! - **In order, without gaps**: it reads the global order of `plinth-infra-event-store`
+//!   (transactions older than every running one, by transaction then position), so a slow
+//!   transaction's events are published when it commits, never skipped.
+//! - **At least once**: a batch is produced with an idempotent, `acks=all` producer; the
+//!   checkpoint moves only after every message of the batch was acknowledged. A crash re-publishes
+//!   at most one batch, which consumers absorb by event id or (aggregate, sequence).
+//! - **One leader**: a session advisory lock; standby instances wait for it.
+//! - **Prompt**: a LISTEN/NOTIFY wake-up on every commit, with a polling fallback.
+//! - **Never blocks commands**: if Kafka or the registry is down, events wait in Postgres and
+//!   the relay retries with back-off.
+//!
+//! Start with [`Relay::run`]; the batch loop is in `publish.rs`.
+
+mod leader;
+mod publish;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use plinth_infra_config::Settings;
+use plinth_infra_kafka::AvroCodec;
+use plinth_infra_postgres::{Migration, Migrations, Pool};
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+
+pub use publish::PublishError;
+
+/// The relay's checkpoint table.
+pub const MIGRATIONS: Migrations = Migrations {
+    component: "relay",
+    steps: &[Migration { version: 1, name: "relay_checkpoints", sql: include_str!("../migrations/0001_relay.sql") }],
+};
+
+/// The advisory lock key the active relay holds (`"plinth" + 2`).
+pub const LEADER_LOCK: i64 = 0x706c_696e_7468_0002;
+
+/// What can stop the relay.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Postgres(#[from] plinth_infra_postgres::Error),
+    #[error("Postgres: {0}")]
+    Query(#[from] tokio_postgres::Error),
+    #[error(transparent)]
+    Kafka(#[from] plinth_infra_kafka::Error),
+    #[error(transparent)]
+    Read(#[from] plinth_infra_event_store::ReadError),
+}
+
+/// Publishes the event store to Kafka.
+pub struct Relay {
+    database_url: String,
+    pool: Pool,
+    codec: Arc<AvroCodec>,
+    settings: Settings,
+    name: String,
+}
+
+impl Relay {
+    /// A relay over `pool`'s events table. `database_url` is used for the dedicated connection
+    /// that holds the leader lock and listens for commits.
+    pub fn new(database_url: &str, pool: Pool, settings: Settings) -> Result<Self, Error> {
+        let codec = AvroCodec::new(&settings.schema_registry.url)?;
+        Ok(Self { database_url: database_url.to_owned(), pool, codec: Arc::new(codec), settings, name: "kafka".into() })
+    }
+
+    /// Runs until `shutdown` is cancelled: waits to become leader, then publishes. Losing the
+    /// leader connection sends it back to waiting.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), Error> {
+        let topics: Vec<String> = plinth_schemas::catalog()
+            .iter()
+            .map(|s| plinth_schemas::topic_name(&self.settings.kafka.topic_prefix, s.aggregate_type))
+            .collect();
+        let producer = plinth_infra_kafka::producer(&self.settings.kafka)?;
+        let mut topics_ready = false;
+        while !shutdown.is_cancelled() {
+            if !topics_ready {
+                match plinth_infra_kafka::ensure_topics(&self.settings.kafka, &topics).await {
+                    Ok(()) => topics_ready = true,
+                    Err(e) => warn!(error = %e, "Cannot create topics yet; the broker may be down. Retrying."),
+                }
+            }
+            let Some(leadership) = leader::acquire(&self.database_url, &shutdown).await else {
+                break;
+            };
+            info!(relay = %self.name, "Relay is the leader; publishing.");
+            let result = publish::Publisher {
+                pool: &self.pool,
+                producer: &producer,
+                codec: &self.codec,
+                settings: &self.settings,
+                name: &self.name,
+            }
+            .run(&leadership, &shutdown)
+            .await;
+            if let Err(e) = result {
+                error!(error = %e, "Relay stopped publishing; retrying.");
+                tokio::select! {
+                    () = shutdown.cancelled() => {}
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        }
+        let flush = tokio::task::spawn_blocking(move || {
+            use plinth_infra_kafka::rdkafka::producer::Producer;
+            let _ = producer.flush(Duration::from_secs(5));
+        });
+        let _ = tokio::time::timeout(Duration::from_secs(6), flush).await;
+        info!("Relay stopped.");
+        Ok(())
+    }
+}

@@ -1,1 +1,67 @@
-//! The projection runtime: consumes Kafka topics and applies pure reducers to Postgres read models with the offset in the same transaction.
+//! The projection runtime. A read model is a [`Projection`]: a name, the aggregate types whose
+//! topics it reads, and a pure reducer from an [`Envelope`] to SQL [`Statement`]s (tested
+//! without a database). The [`Projector`] consumes those topics in a consumer group and applies
+//! each message in one Postgres transaction together with:
+//!
+//! - the partition's next offset (a redelivered offset is skipped), and
+//! - the aggregate's applied sequence (an event the relay published twice is skipped),
+//!
+//! so every event takes effect exactly once, whatever crashes or rebalances. [`wait_for`] lets a
+//! read carrying a consistency token wait until the projection has applied that write.
+
+mod apply;
+mod envelope;
+mod projector;
+mod wait;
+
+pub use envelope::{Envelope, EnvelopeError};
+pub use projector::Projector;
+pub use wait::{applied_sequence, wait_for};
+
+use plinth_infra_postgres::{Migration, Migrations};
+use tokio_postgres::types::ToSql;
+
+/// The runtime's bookkeeping tables.
+pub const MIGRATIONS: Migrations = Migrations {
+    component: "projection_runtime",
+    steps: &[Migration {
+        version: 1,
+        name: "offsets_and_progress",
+        sql: include_str!("../migrations/0001_projection_runtime.sql"),
+    }],
+};
+
+/// One SQL statement a reducer asks for.
+pub struct Statement {
+    pub sql: &'static str,
+    pub params: Vec<Box<dyn ToSql + Send + Sync>>,
+}
+
+impl std::fmt::Debug for Statement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Statement").field("sql", &self.sql).field("params", &self.params).finish()
+    }
+}
+
+/// A read model.
+pub trait Projection: Send + Sync + 'static {
+    /// Unique, versioned name (`users_v1`): a new version is rebuilt by replay.
+    fn name(&self) -> &'static str;
+    /// The aggregate types whose topics feed it.
+    fn aggregate_types(&self) -> &'static [&'static str];
+    /// The statements that apply `envelope`; none for events it ignores. Must be pure.
+    fn reduce(&self, envelope: &Envelope) -> Vec<Statement>;
+}
+
+/// What can go wrong running a projection.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Postgres(#[from] plinth_infra_postgres::Error),
+    #[error("Postgres: {0}")]
+    Query(#[from] tokio_postgres::Error),
+    #[error(transparent)]
+    Kafka(#[from] plinth_infra_kafka::Error),
+    #[error(transparent)]
+    Envelope(#[from] EnvelopeError),
+}

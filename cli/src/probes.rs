@@ -1,0 +1,49 @@
+use std::time::Duration;
+
+use async_trait::async_trait;
+use plinth_gateway::ReadinessProbe;
+use plinth_infra_config::KafkaSettings;
+
+/// The Kafka brokers answer a metadata request.
+pub struct BrokerProbe(pub KafkaSettings);
+
+#[async_trait]
+impl ReadinessProbe for BrokerProbe {
+    fn name(&self) -> &'static str {
+        "broker"
+    }
+
+    async fn check(&self) -> Result<(), String> {
+        let settings = self.0.clone();
+        tokio::task::spawn_blocking(move || plinth_infra_kafka::fetch_metadata(&settings, Duration::from_secs(2)))
+            .await
+            .map_err(|e| e.to_string())?
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The schema registry answers `GET /subjects`.
+pub struct RegistryProbe {
+    url: String,
+    client: reqwest::Client,
+}
+
+impl RegistryProbe {
+    pub fn new(url: &str) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).no_proxy().build()?;
+        Ok(Self { url: format!("{}/subjects", url.trim_end_matches('/')), client })
+    }
+}
+
+#[async_trait]
+impl ReadinessProbe for RegistryProbe {
+    fn name(&self) -> &'static str {
+        "schema_registry"
+    }
+
+    async fn check(&self) -> Result<(), String> {
+        let response = self.client.get(&self.url).send().await.map_err(|e| e.to_string())?;
+        if response.status().is_success() { Ok(()) } else { Err(format!("answered {}", response.status())) }
+    }
+}

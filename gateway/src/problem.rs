@@ -1,0 +1,104 @@
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+use serde::Serialize;
+use tracing::error;
+
+/// Every way a request can fail, each mapped once to an RFC 9457 problem document.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The body is not JSON, or not the JSON shape expected at all.
+    #[error("{0}")]
+    MalformedBody(String),
+    /// One or more fields are invalid; each is named.
+    #[error("the request has invalid fields")]
+    Validation(Vec<FieldError>),
+    #[error("{0}")]
+    BadHeader(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    Conflict(String),
+    /// A read could not reach the freshness its consistency token asks for in time.
+    #[error("the view has not caught up with the write yet; retry shortly")]
+    NotYetConsistent,
+    /// A dependency is down; details are logged, not returned.
+    #[error("service temporarily unavailable")]
+    Unavailable(String),
+    /// A bug; details are logged, not returned.
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// One invalid field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: impl ToString) -> Self {
+        Self { field: field.to_owned(), message: message.to_string() }
+    }
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    title: &'a str,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a [FieldError]>,
+}
+
+impl ApiError {
+    fn status_and_title(&self) -> (StatusCode, &'static str, &'static str) {
+        match self {
+            Self::MalformedBody(_) => (StatusCode::BAD_REQUEST, "malformed-request", "Malformed request body"),
+            Self::BadHeader(_) => (StatusCode::BAD_REQUEST, "bad-header", "Invalid header"),
+            Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid request"),
+            Self::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            Self::NotYetConsistent => (StatusCode::SERVICE_UNAVAILABLE, "not-yet-consistent", "Not yet consistent"),
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, slug, title) = self.status_and_title();
+        let detail = match &self {
+            Self::Validation(errors) => errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "),
+            Self::Unavailable(internal) | Self::Internal(internal) => {
+                error!(status = status.as_u16(), error = %internal, "Request failed.");
+                self.to_string()
+            }
+            other => other.to_string(),
+        };
+        let kind = format!("https://plinth.dev/problems/{slug}");
+        let errors = match &self {
+            Self::Validation(errors) => Some(errors.as_slice()),
+            _ => None,
+        };
+        let body = Problem { kind: &kind, title, status: status.as_u16(), detail, errors };
+        let mut response = (status, Json(body)).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if matches!(self, Self::NotYetConsistent | Self::Unavailable(_)) {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}

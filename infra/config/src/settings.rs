@@ -1,0 +1,359 @@
+use std::net::SocketAddr;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use toml::{Table, Value};
+
+use crate::{Env, Error, Result, Secret};
+
+/// Everything a Plinth process can be configured with.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub kafka: KafkaSettings,
+    pub schema_registry: SchemaRegistrySettings,
+    pub gateway: GatewaySettings,
+    pub relay: RelaySettings,
+    pub projector: ProjectorSettings,
+    pub identity: IdentitySettings,
+    pub telemetry: TelemetrySettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `postgres://` URL. No default: `make run` provides one.
+    pub url: Option<Secret<String>>,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KafkaSettings {
+    /// Bootstrap servers, comma separated.
+    pub brokers: String,
+    /// Prefix of every topic name.
+    pub topic_prefix: String,
+    /// Partitions of topics Plinth creates.
+    pub partitions: i32,
+    pub replication_factor: i32,
+    /// How long a fetch may wait for data. Keep low: tansu answers a fetch only when it expires.
+    pub fetch_wait_max_ms: u32,
+    /// Consumer group session timeout (≤ 6000 keeps group joins quick on tansu).
+    pub session_timeout_ms: u32,
+    /// Producer delivery timeout: how long the relay waits for an acknowledgement.
+    pub message_timeout_ms: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchemaRegistrySettings {
+    /// Where clients reach the registry.
+    pub url: String,
+    /// Where `plinth schema-registry` / `plinth dev` serve it.
+    pub listen: SocketAddr,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GatewaySettings {
+    pub listen: SocketAddr,
+    /// The gateway's public base URL (printed by `make run`; used by clients).
+    pub url: String,
+    pub request_timeout_ms: u64,
+    /// How long a read carrying a consistency token waits for the view before answering 503.
+    pub consistency_wait_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RelaySettings {
+    pub batch_size: i64,
+    /// Polling fallback when no notification arrives.
+    pub poll_interval_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProjectorSettings {
+    /// Consumer group prefix; each projection joins `<group_prefix><projection name>`.
+    pub group_prefix: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentitySettings {
+    /// How many argon2id hashes may run at once (each takes 19 MiB and a core for ~50 ms).
+    pub password_hash_concurrency: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelemetrySettings {
+    /// `RUST_LOG`-style filter.
+    pub log_filter: String,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// OTLP/HTTP traces endpoint (`http://127.0.0.1:4318/v1/traces`); none = no export.
+    pub otlp_endpoint: Option<String>,
+    pub service_name: String,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self { url: None, max_connections: 16 }
+    }
+}
+
+impl Default for KafkaSettings {
+    fn default() -> Self {
+        Self {
+            brokers: "127.0.0.1:9092".into(),
+            topic_prefix: "plinth.".into(),
+            partitions: 3,
+            replication_factor: 1,
+            fetch_wait_max_ms: 10,
+            session_timeout_ms: 6000,
+            message_timeout_ms: 30_000,
+        }
+    }
+}
+
+impl Default for SchemaRegistrySettings {
+    fn default() -> Self {
+        Self { url: "http://127.0.0.1:8081".into(), listen: ([127, 0, 0, 1], 8081).into() }
+    }
+}
+
+impl Default for GatewaySettings {
+    fn default() -> Self {
+        Self {
+            listen: ([127, 0, 0, 1], 8080).into(),
+            url: "http://127.0.0.1:8080".into(),
+            request_timeout_ms: 30_000,
+            consistency_wait_ms: 5_000,
+        }
+    }
+}
+
+impl Default for RelaySettings {
+    fn default() -> Self {
+        Self { batch_size: 500, poll_interval_ms: 500 }
+    }
+}
+
+impl Default for ProjectorSettings {
+    fn default() -> Self {
+        Self { group_prefix: "plinth.projector.".into() }
+    }
+}
+
+impl Default for IdentitySettings {
+    fn default() -> Self {
+        Self { password_hash_concurrency: 2 }
+    }
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        Self {
+            log_filter: "info".into(),
+            log_format: "text".into(),
+            otlp_endpoint: None,
+            service_name: "plinth".into(),
+        }
+    }
+}
+
+const ENV_PREFIX: &str = "PLINTH_";
+
+impl Settings {
+    /// Defaults, then every `*.toml` in `config_dir` (if it exists) in name order, then `env`.
+    pub fn load(config_dir: &Path, env: &impl Env) -> Result<Self> {
+        let mut merged = to_table(&Self::default());
+        if config_dir.is_dir() {
+            let mut files: Vec<_> = std::fs::read_dir(config_dir)
+                .map_err(|source| Error::Read { path: config_dir.into(), source })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            files.sort();
+            for path in files {
+                let text = std::fs::read_to_string(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
+                let table: Table = text.parse().map_err(|e: toml::de::Error| Error::Parse { path: path.clone(), message: e.to_string() })?;
+                merge(&mut merged, table);
+            }
+        }
+        apply_env(&mut merged, env);
+        let settings: Self = Value::Table(merged)
+            .try_into()
+            .map_err(|e: toml::de::Error| Error::Invalid(e.message().to_owned()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks values that are well-typed but unusable.
+    pub fn validate(&self) -> Result<()> {
+        let mut problems = Vec::new();
+        if self.kafka.brokers.trim().is_empty() {
+            problems.push("kafka.brokers is empty (PLINTH_KAFKA_BROKERS)".to_owned());
+        }
+        if self.kafka.partitions < 1 {
+            problems.push("kafka.partitions must be at least 1".to_owned());
+        }
+        if !(self.schema_registry.url.starts_with("http://") || self.schema_registry.url.starts_with("https://")) {
+            problems.push(format!("schema_registry.url must be an http(s) URL, not {:?}", self.schema_registry.url));
+        }
+        if self.relay.batch_size < 1 {
+            problems.push("relay.batch_size must be at least 1".to_owned());
+        }
+        if self.identity.password_hash_concurrency < 1 {
+            problems.push("identity.password_hash_concurrency must be at least 1".to_owned());
+        }
+        if !matches!(self.telemetry.log_format.as_str(), "text" | "json") {
+            problems.push(format!("telemetry.log_format must be `text` or `json`, not {:?}", self.telemetry.log_format));
+        }
+        if problems.is_empty() { Ok(()) } else { Err(Error::Invalid(problems.join("; "))) }
+    }
+
+    /// The database URL, or an error naming how to set it.
+    pub fn database_url(&self) -> Result<&str> {
+        self.database
+            .url
+            .as_ref()
+            .map(|s| s.expose().as_str())
+            .ok_or_else(|| Error::Invalid("database.url is not set: set PLINTH_DATABASE_URL or [database] url in config/*.toml".into()))
+    }
+}
+
+fn to_table(settings: &Settings) -> Table {
+    match Value::try_from(settings) {
+        Ok(Value::Table(t)) => t,
+        _ => Table::new(),
+    }
+}
+
+fn merge(into: &mut Table, from: Table) {
+    for (key, value) in from {
+        match (into.get_mut(&key), value) {
+            (Some(Value::Table(existing)), Value::Table(incoming)) => merge(existing, incoming),
+            (_, value) => {
+                into.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Maps `PLINTH_<SECTION>_<KEY>` onto `[section] key` for the sections and keys Settings has
+/// (`PLINTH_SCHEMA_REGISTRY_URL` → `schema_registry.url`). Other `PLINTH_*` variables belong to
+/// the scripts and are ignored. Values are read as TOML scalars when they parse, else as strings.
+fn apply_env(table: &mut Table, env: &impl Env) {
+    let known = to_table(&Settings::default());
+    let mut sections: Vec<&String> = known.keys().collect();
+    sections.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for (name, raw) in env.vars_with_prefix(ENV_PREFIX) {
+        let path = name[ENV_PREFIX.len()..].to_ascii_lowercase();
+        let Some(section) = sections.iter().find(|s| path.starts_with(&format!("{s}_"))) else {
+            continue;
+        };
+        let key = &path[section.len() + 1..];
+        let section_keys = match known.get(section.as_str()) {
+            Some(Value::Table(t)) => t,
+            _ => continue,
+        };
+        let optional_keys = ["url", "otlp_endpoint"];
+        if !section_keys.contains_key(key) && !optional_keys.contains(&key) {
+            continue;
+        }
+        let value = scalar(&raw);
+        if let Some(Value::Table(t)) = table.get_mut(section.as_str()) {
+            t.insert(key.to_owned(), value);
+        }
+    }
+}
+
+fn scalar(raw: &str) -> Value {
+    if let Ok(i) = raw.parse::<i64>() {
+        return Value::Integer(i);
+    }
+    match raw {
+        "true" => Value::Boolean(true),
+        "false" => Value::Boolean(false),
+        _ => Value::String(raw.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    fn no_dir() -> &'static Path {
+        Path::new("/nonexistent/plinth-config")
+    }
+
+    #[test]
+    fn environment_overrides_defaults_by_section_and_key() {
+        let settings = Settings::load(
+            no_dir(),
+            &env(&[
+                ("PLINTH_DATABASE_URL", "postgres://x@h/db"),
+                ("PLINTH_SCHEMA_REGISTRY_URL", "http://reg:1"),
+                ("PLINTH_KAFKA_FETCH_WAIT_MAX_MS", "25"),
+                ("PLINTH_TANSU_BIN", "/ignored"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(settings.database_url().unwrap(), "postgres://x@h/db");
+        assert_eq!(settings.schema_registry.url, "http://reg:1");
+        assert_eq!(settings.kafka.fetch_wait_max_ms, 25);
+        assert_eq!(settings.kafka.brokers, "127.0.0.1:9092");
+    }
+
+    #[test]
+    fn files_override_defaults_and_environment_overrides_files() {
+        let dir = std::env::temp_dir().join(format!("plinth-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("10-local.toml"), "[kafka]\nbrokers = \"file:1\"\npartitions = 6\n").unwrap();
+        let settings = Settings::load(&dir, &env(&[("PLINTH_KAFKA_BROKERS", "env:2")])).unwrap();
+        assert_eq!(settings.kafka.brokers, "env:2");
+        assert_eq!(settings.kafka.partitions, 6);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_unknown_key_in_a_file_is_an_error_naming_it() {
+        let dir = std::env::temp_dir().join(format!("plinth-config-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.toml"), "[kafka]\nbrokerz = \"x\"\n").unwrap();
+        let err = Settings::load(&dir, &env(&[])).unwrap_err().to_string();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(err.contains("brokerz"), "{err}");
+    }
+
+    #[test]
+    fn unusable_values_are_reported_together() {
+        let err = Settings::load(no_dir(), &env(&[("PLINTH_KAFKA_BROKERS", " "), ("PLINTH_RELAY_BATCH_SIZE", "0")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("kafka.brokers") && err.contains("relay.batch_size"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_database_url_says_how_to_set_it() {
+        let err = Settings::load(no_dir(), &env(&[])).unwrap().database_url().unwrap_err().to_string();
+        assert!(err.contains("PLINTH_DATABASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let settings = Settings::load(no_dir(), &env(&[("PLINTH_DATABASE_URL", "postgres://u:hunter2@h/db")])).unwrap();
+        assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+}

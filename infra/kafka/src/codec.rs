@@ -1,0 +1,73 @@
+use apache_avro::types::Value;
+use plinth_schemas::AvroEvent;
+use schema_registry_converter::async_impl::avro::{AvroDecoder, AvroEncoder};
+use schema_registry_converter::async_impl::schema_registry::SrSettings;
+use schema_registry_converter::schema_registry_common::{SchemaType, SubjectNameStrategy, SuppliedSchema};
+
+use crate::{Error, Result};
+
+/// Encodes and decodes event values in the Confluent wire format (magic byte 0, 4-byte schema
+/// id, Avro body), registering each schema under `<topic>-<record full name>`
+/// (TopicRecordNameStrategy) on first use and caching ids.
+pub struct AvroCodec {
+    encoder: AvroEncoder,
+    decoder: AvroDecoder,
+}
+
+/// A decoded message value: the writer's record full name and the Avro value.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub record_name: String,
+    pub value: Value,
+}
+
+impl AvroCodec {
+    /// A codec talking to the registry at `url`.
+    pub fn new(url: &str) -> Result<Self> {
+        let settings = || {
+            SrSettings::new_builder(url.to_owned())
+                .no_proxy()
+                .set_timeout(std::time::Duration::from_secs(10))
+                .build()
+                .map_err(|e| Error::Registry(e.to_string()))
+        };
+        Ok(Self { encoder: AvroEncoder::new(settings()?), decoder: AvroDecoder::new(settings()?) })
+    }
+
+    /// Encodes `event` for `topic`, registering its schema if the registry does not have it.
+    pub async fn encode(&self, topic: &str, event: &AvroEvent) -> Result<Vec<u8>> {
+        let strategy = SubjectNameStrategy::TopicRecordNameStrategyWithSchema(
+            topic.to_owned(),
+            SuppliedSchema::new(
+                Some(event.schema.record_name.to_owned()),
+                SchemaType::Avro,
+                event.schema.avsc.to_owned(),
+            ),
+        );
+        match self.encoder.encode_value(event.value.clone(), &strategy).await {
+            Ok(bytes) => Ok(bytes),
+            Err(e) => {
+                // The converter caches failures; forget them so the next attempt asks again.
+                self.encoder.remove_errors_from_cache();
+                Err(Error::Registry(e.to_string()))
+            }
+        }
+    }
+
+    /// Decodes a wire-format value, fetching the writer's schema by id from the registry.
+    pub async fn decode(&self, bytes: &[u8]) -> Result<Decoded> {
+        if bytes.len() < 5 || bytes[0] != 0 {
+            return Err(Error::NotAvro(format!("{} bytes, first byte {:?}", bytes.len(), bytes.first())));
+        }
+        match self.decoder.decode(Some(bytes)).await {
+            Ok(result) => Ok(Decoded {
+                record_name: result.name.map(|n| n.fullname(None)).unwrap_or_default(),
+                value: result.value,
+            }),
+            Err(e) => {
+                self.decoder.remove_errors_from_cache();
+                Err(Error::Registry(e.to_string()))
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use futures::StreamExt;
+use tokio::sync::Notify;
+use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, warn};
+
+use crate::LEADER_LOCK;
+
+/// Held while this relay is the leader: the connection that owns the advisory lock and listens
+/// for commit notifications. Dropping it releases the lock (the session ends).
+pub(crate) struct Leadership {
+    _client: tokio_postgres::Client,
+    pub(crate) wake: Arc<Notify>,
+    lost: Arc<AtomicBool>,
+}
+
+impl Leadership {
+    /// Whether the lock connection died (another relay may lead now).
+    pub(crate) fn is_lost(&self) -> bool {
+        self.lost.load(Ordering::SeqCst)
+    }
+}
+
+/// Waits until this process holds the leader lock, or `shutdown` fires (`None`).
+pub(crate) async fn acquire(database_url: &str, shutdown: &CancellationToken) -> Option<Leadership> {
+    loop {
+        match try_acquire(database_url).await {
+            Ok(Some(leadership)) => return Some(leadership),
+            Ok(None) => debug!("Another relay is the leader; standing by."),
+            Err(e) => warn!(error = %e, "Cannot reach Postgres to elect the relay leader; retrying."),
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return None,
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
+async fn try_acquire(database_url: &str) -> Result<Option<Leadership>, tokio_postgres::Error> {
+    let (client, mut connection) = tokio_postgres::connect(database_url, NoTls).await?;
+    let wake = Arc::new(Notify::new());
+    let lost = Arc::new(AtomicBool::new(false));
+    let (driver_wake, driver_lost) = (wake.clone(), lost.clone());
+    tokio::spawn(async move {
+        let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(AsyncMessage::Notification(_)) => driver_wake.notify_one(),
+                Ok(_) => {}
+                Err(e) => {
+                    warn!(error = %e, "Relay leader connection failed.");
+                    break;
+                }
+            }
+        }
+        driver_lost.store(true, Ordering::SeqCst);
+        driver_wake.notify_one();
+    });
+    let row = client.query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK]).await?;
+    if !row.get::<_, bool>(0) {
+        return Ok(None);
+    }
+    client.batch_execute(&format!("LISTEN {}", plinth_infra_event_store::NOTIFY_CHANNEL)).await?;
+    Ok(Some(Leadership { _client: client, wake, lost }))
+}

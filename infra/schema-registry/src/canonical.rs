@@ -1,0 +1,193 @@
+//! AVRO schemas as the registry stores them: parsed once at the edge, kept with a canonical text
+//! and its fingerprint.
+//!
+//! The canonical text is apache-avro's JSON serialisation of the parsed schema. Unlike Avro's
+//! "Parsing Canonical Form" it keeps what matters for compatibility and for readers: defaults,
+//! docs, aliases, logical types, enum defaults and custom attributes of named types and fields.
+//! Formatting, key order and the spelling of a type (`"string"` or `{"type": "string"}`,
+//! a name given with or without its namespace) do not change it, so two texts of the same schema
+//! share one global id. Known losses, none of which changes how data is encoded or resolved: a
+//! field's `order`, custom attributes on primitive types, and `logicalType`s that apache-avro does
+//! not know or that it finds invalid (the schema is then the underlying type).
+
+use apache_avro::Schema;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// The only schema type this registry supports.
+pub(crate) const AVRO: &str = "AVRO";
+
+/// A valid AVRO schema with its canonical text and fingerprint.
+#[derive(Debug, Clone)]
+pub(crate) struct AvroSchema {
+    parsed: Schema,
+    canonical: String,
+    fingerprint: String,
+}
+
+impl AvroSchema {
+    /// Parses a schema as a client sent it; an invalid schema is an [`Error::InvalidSchema`]
+    /// naming apache-avro's reason.
+    pub(crate) fn parse(text: &str) -> Result<Self> {
+        if text.trim().is_empty() {
+            return Err(Error::InvalidSchema("Empty schema".to_owned()));
+        }
+        let parsed = Schema::parse_str(text).map_err(|e| Error::InvalidSchema(e.to_string()))?;
+        let canonical = serde_json::to_string(&parsed)
+            .map_err(|e| Error::InvalidSchema(format!("the schema cannot be serialised: {e}")))?;
+        // The canonical text must itself parse back to the same canonical text, or ids would
+        // depend on how a client spelled the schema.
+        let reparsed = Schema::parse_str(&canonical).map_err(|e| {
+            Error::InvalidSchema(format!("the schema does not survive canonicalisation: {e}"))
+        })?;
+        if serde_json::to_string(&reparsed).ok().as_deref() != Some(canonical.as_str()) {
+            return Err(Error::InvalidSchema(
+                "the schema does not have a stable canonical form".to_owned(),
+            ));
+        }
+        let fingerprint = hex::encode(Sha256::digest(format!("{AVRO}\n{canonical}")));
+        Ok(Self {
+            parsed,
+            canonical,
+            fingerprint,
+        })
+    }
+
+    /// The parsed schema, for compatibility checks.
+    pub(crate) fn parsed(&self) -> &Schema {
+        &self.parsed
+    }
+
+    /// The canonical text: what the registry stores and answers with.
+    pub(crate) fn canonical(&self) -> &str {
+        &self.canonical
+    }
+
+    /// The sha-256 (hex) of the schema type and canonical text: equal fingerprints, one id.
+    pub(crate) fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const USER: &str = r#"{
+        "type": "record", "name": "User", "namespace": "plinth.identity",
+        "doc": "A user.",
+        "aliases": ["Person"],
+        "connect.name": "plinth.identity.User",
+        "fields": [
+            {"name": "id", "type": {"type": "string", "logicalType": "uuid"}},
+            {"name": "email", "type": "string", "doc": "Lower-cased.", "aliases": ["mail"]},
+            {"name": "age", "type": ["null", "int"], "default": null},
+            {"name": "created", "type": {"type": "long", "logicalType": "timestamp-micros"}},
+            {"name": "status", "type": {"type": "enum", "name": "Status",
+                "symbols": ["ACTIVE", "LOCKED"], "default": "ACTIVE"}, "default": "LOCKED"},
+            {"name": "balance", "type": {"type": "bytes", "logicalType": "decimal",
+                "precision": 10, "scale": 2}},
+            {"name": "tags", "type": {"type": "array", "items": "string"}, "default": []},
+            {"name": "attributes", "type": {"type": "map", "values": "long"}, "default": {"b": 2, "a": 1}},
+            {"name": "hash", "type": {"type": "fixed", "name": "Sha", "size": 32}},
+            {"name": "previous", "type": ["null", "Sha"], "default": null},
+            {"name": "home", "type": {"type": "record", "name": "Address",
+                "fields": [{"name": "city", "type": "string", "default": "Paris"}]}},
+            {"name": "work", "type": ["null", "Address"], "default": null}
+        ]
+    }"#;
+
+    #[test]
+    fn the_canonical_text_parses_back_to_itself() {
+        let schema = AvroSchema::parse(USER).unwrap();
+        let again = AvroSchema::parse(schema.canonical()).unwrap();
+        assert_eq!(again.canonical(), schema.canonical());
+        assert_eq!(again.fingerprint(), schema.fingerprint());
+    }
+
+    #[test]
+    fn the_canonical_text_keeps_defaults_docs_aliases_and_logical_types() {
+        let schema = AvroSchema::parse(USER).unwrap();
+        let text = schema.canonical();
+        for kept in [
+            r#""doc":"A user.""#,
+            r#""doc":"Lower-cased.""#,
+            r#""aliases":["plinth.identity.Person"]"#,
+            r#""aliases":["mail"]"#,
+            r#""default":null"#,
+            r#""default":"ACTIVE""#,
+            r#""default":"LOCKED""#,
+            r#""default":"Paris""#,
+            r#""logicalType":"uuid""#,
+            r#""logicalType":"timestamp-micros""#,
+            r#""logicalType":"decimal""#,
+            r#""connect.name":"plinth.identity.User""#,
+        ] {
+            assert!(text.contains(kept), "{kept} is missing from {text}");
+        }
+    }
+
+    #[test]
+    fn spelling_and_whitespace_do_not_change_the_fingerprint() {
+        let a = AvroSchema::parse(
+            r#"{"type":"record","name":"plinth.A","fields":[{"name":"x","type":"string"}]}"#,
+        )
+        .unwrap();
+        let b = AvroSchema::parse(
+            r#"{ "fields": [ {"type": {"type": "string"}, "name": "x"} ],
+                 "name": "A", "namespace": "plinth", "type": "record" }"#,
+        )
+        .unwrap();
+        assert_eq!(a.canonical(), b.canonical());
+        assert_eq!(a.fingerprint(), b.fingerprint());
+    }
+
+    #[test]
+    fn a_different_default_is_a_different_schema() {
+        let a = AvroSchema::parse(
+            r#"{"type":"record","name":"A","fields":[{"name":"x","type":"int","default":1}]}"#,
+        )
+        .unwrap();
+        let b = AvroSchema::parse(
+            r#"{"type":"record","name":"A","fields":[{"name":"x","type":"int","default":2}]}"#,
+        )
+        .unwrap();
+        assert_ne!(a.fingerprint(), b.fingerprint());
+    }
+
+    #[test]
+    fn primitive_schemas_are_valid() {
+        let schema = AvroSchema::parse(r#""string""#).unwrap();
+        assert_eq!(schema.canonical(), r#""string""#);
+    }
+
+    #[test]
+    fn recursive_schemas_round_trip() {
+        let text = r#"{"type":"record","name":"List","fields":[
+            {"name":"value","type":"long"},
+            {"name":"next","type":["null","List"],"default":null}]}"#;
+        let schema = AvroSchema::parse(text).unwrap();
+        assert_eq!(
+            AvroSchema::parse(schema.canonical()).unwrap().canonical(),
+            schema.canonical()
+        );
+    }
+
+    #[test]
+    fn invalid_schemas_are_rejected_with_the_parse_error() {
+        for text in [
+            "",
+            "{",
+            r#"{"type":"record","name":"A"}"#,
+            r#"{"type":"record","name":"A","fields":[{"name":"x","type":"Missing"}]}"#,
+            r#"{"type":"record","name":"A","fields":[{"name":"x","type":"int","default":"no"}]}"#,
+        ] {
+            let error = AvroSchema::parse(text).unwrap_err();
+            assert!(
+                matches!(&error, Error::InvalidSchema(message) if !message.is_empty()),
+                "{text}: {error:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,1 @@
+DELETE FROM schema_registry_versions WHERE subject = $1

@@ -1,0 +1,1 @@
+SELECT compatibility FROM schema_registry_global_config

@@ -1,0 +1,1 @@
+SELECT id FROM schema_registry_schemas WHERE fingerprint = $1

@@ -1,0 +1,1 @@
+UPDATE schema_registry_global_config SET compatibility = $1

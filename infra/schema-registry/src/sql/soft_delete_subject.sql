@@ -1,0 +1,1 @@
+UPDATE schema_registry_versions SET deleted = true WHERE subject = $1 AND NOT deleted

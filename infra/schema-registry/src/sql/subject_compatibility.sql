@@ -1,0 +1,1 @@
+SELECT compatibility FROM schema_registry_subjects WHERE subject = $1

@@ -1,0 +1,131 @@
+//! A registry served on a real socket against a fresh, migrated database, and a small HTTP
+//! client for it.
+
+use plinth_infra_postgres::testing::TestDatabase;
+use plinth_infra_schema_registry::{MIGRATIONS, SchemaRegistry, router};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// A running registry. The server task ends with the test's runtime.
+pub struct Registry {
+    pub url: String,
+    http: reqwest::Client,
+}
+
+impl Registry {
+    pub async fn start() -> Self {
+        let database = TestDatabase::create().await;
+        let pool = plinth_infra_postgres::connect_pool(&database.url, 24)
+            .expect("the test database URL is valid");
+        let mut connection = pool.get().await.expect("the test database is reachable");
+        plinth_infra_postgres::migrate(&mut connection, &MIGRATIONS)
+            .await
+            .expect("the migrations apply");
+        drop(connection);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a local port is free");
+        let address = listener.local_addr().expect("the listener has an address");
+        tokio::spawn(async move {
+            axum::serve(listener, router(SchemaRegistry::new(pool)))
+                .await
+                .expect("the registry serves");
+        });
+        Self {
+            url: format!("http://{address}"),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Sends a request (JSON body, Confluent's content type) and returns the status and the JSON
+    /// answer, checking that every answer has the registry's content type.
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut request = self.http.request(method.clone(), format!("{}{path}", self.url));
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/vnd.schemaregistry.v1+json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.expect("the registry answers");
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(
+            content_type, "application/vnd.schemaregistry.v1+json",
+            "{method} {path}"
+        );
+        let text = response.text().await.expect("the answer has a body");
+        let value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{method} {path} answered non-JSON {text:?}: {e}"));
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::DELETE, path, None).await
+    }
+
+    /// Registers `schema` under `subject`, expecting success; returns the id.
+    pub async fn register(&self, subject: &str, schema: &str) -> i64 {
+        let (status, body) = self
+            .post(
+                &format!("/subjects/{subject}/versions"),
+                json!({ "schema": schema }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["id"].as_i64().expect("the answer has an id")
+    }
+
+    /// Sets a subject's compatibility level, expecting success.
+    pub async fn set_compatibility(&self, subject: &str, level: &str) {
+        let (status, body) = self
+            .put(&format!("/config/{subject}"), json!({ "compatibility": level }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    /// The raw HTTP client, for requests `call` does not make.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+}
+
+/// Asserts a Confluent error answer: the status, the error code and a non-empty message.
+pub fn assert_error(answer: &(StatusCode, Value), status: u16, error_code: i64) {
+    let (actual, body) = answer;
+    assert_eq!(actual.as_u16(), status, "{body}");
+    assert_eq!(body["error_code"].as_i64(), Some(error_code), "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert_eq!(
+        body.as_object().map(serde_json::Map::len),
+        Some(2),
+        "only error_code and message: {body}"
+    );
+}
+
+/// A `User` record schema with an `id` field and `extra` fields (a JSON fragment starting with
+/// a comma, or empty).
+pub fn user(extra: &str) -> String {
+    format!(
+        r#"{{"type":"record","name":"User","namespace":"plinth.test","fields":[{{"name":"id","type":"string"}}{extra}]}}"#
+    )
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `make run`: starts Postgres and the broker (unless configured), then `plinth dev` (schema
+# registry, identity, relay, projector, gateway) until Ctrl-C / SIGTERM, then stops what it
+# started. Data stays under .plinth/run, so the next run continues where this one stopped.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+# shellcheck source=infra/scripts/lib.sh
+source infra/scripts/lib.sh
+
+say "Building plinth..."
+cargo build --quiet -p plinth-cli --bin plinth
+
+infra/scripts/stack.sh up run
+trap 'infra/scripts/stack.sh down run' EXIT
+# shellcheck source=/dev/null
+source .plinth/run/env
+export PLINTH_SCHEMA_REGISTRY_URL=${PLINTH_SCHEMA_REGISTRY_URL:-http://127.0.0.1:8081}
+export PLINTH_GATEWAY_URL=${PLINTH_GATEWAY_URL:-http://127.0.0.1:8080}
+{
+  echo "export PLINTH_DATABASE_URL='$PLINTH_DATABASE_URL'"
+  echo "export PLINTH_KAFKA_BROKERS='$PLINTH_KAFKA_BROKERS'"
+  echo "export PLINTH_SCHEMA_REGISTRY_URL='$PLINTH_SCHEMA_REGISTRY_URL'"
+  echo "export PLINTH_GATEWAY_URL='$PLINTH_GATEWAY_URL'"
+} > .plinth/env
+
+cat <<MSG
+
+  Plinth is starting:
+    gateway          $PLINTH_GATEWAY_URL   (try: curl $PLINTH_GATEWAY_URL/readyz)
+    schema registry  $PLINTH_SCHEMA_REGISTRY_URL
+    Kafka broker     $PLINTH_KAFKA_BROKERS   (topics: plinth.*)
+    PostgreSQL       $PLINTH_DATABASE_URL
+  These addresses are in .plinth/env (source it). Logs: below; broker and Postgres logs in .plinth/run/.
+  Stop with Ctrl-C.
+
+MSG
+status=0
+target/debug/plinth dev || status=$?
+# 130 = interrupted by Ctrl-C: a normal stop.
+[ "$status" = 130 ] && status=0
+exit "$status"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `make test`: starts a test Postgres and broker under .plinth/test (free ports), the Python
+# client environment, builds the plinth binary the end-to-end tests spawn, runs every test, and
+# stops what it started.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+# shellcheck source=infra/scripts/lib.sh
+source infra/scripts/lib.sh
+
+infra/scripts/stack.sh up test
+trap 'infra/scripts/stack.sh down test' EXIT
+# shellcheck source=/dev/null
+source .plinth/test/env
+PLINTH_PYTHON=$(infra/scripts/python-env.sh | tail -1)
+export PLINTH_PYTHON
+
+# Databases of earlier runs (each test makes its own).
+if bindir=$(postgres_bindir) && [ -x "$bindir/psql" ]; then
+  "$bindir/psql" -qAt "$PLINTH_DATABASE_URL" -c "SELECT datname FROM pg_database WHERE datname LIKE 'plinth_test_%'" 2>/dev/null \
+    | while read -r db; do "$bindir/psql" -q "$PLINTH_DATABASE_URL" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true; done
+fi
+
+cargo build -p plinth-cli --bin plinth
+export PLINTH_BIN="$root/target/debug/plinth"
+cargo test --workspace "$@"

@@ -1,0 +1,77 @@
+use plinth_infra_kafka::headers;
+use plinth_infra_kafka::rdkafka::Message;
+use plinth_infra_kafka::rdkafka::message::Headers;
+use plinth_schemas::PublishedEvent;
+use uuid::Uuid;
+
+/// A published event with the headers a projection needs.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    pub event_id: Uuid,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub tenant_id: String,
+    pub traceparent: Option<String>,
+    pub event: PublishedEvent,
+}
+
+/// A message lacks what every Plinth event carries.
+#[derive(Debug, thiserror::Error)]
+#[error("message at {topic}/{partition}@{offset} is not a Plinth event: {reason}")]
+pub struct EnvelopeError {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    pub reason: String,
+}
+
+/// The headers of a message, parsed.
+pub(crate) struct EnvelopeHeaders {
+    pub(crate) event_id: Uuid,
+    pub(crate) aggregate_type: String,
+    pub(crate) aggregate_id: String,
+    pub(crate) sequence: i64,
+    pub(crate) tenant_id: String,
+    pub(crate) traceparent: Option<String>,
+}
+
+impl EnvelopeHeaders {
+    pub(crate) fn parse(message: &impl Message) -> Result<Self, EnvelopeError> {
+        let error = |reason: String| EnvelopeError {
+            topic: message.topic().to_owned(),
+            partition: message.partition(),
+            offset: message.offset(),
+            reason,
+        };
+        let header = |name: &str| -> Option<String> {
+            message
+                .headers()?
+                .iter()
+                .find(|h| h.key == name)
+                .and_then(|h| h.value)
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+        };
+        let required = |name: &'static str| header(name).ok_or_else(|| error(format!("header `{name}` is missing")));
+        Ok(Self {
+            event_id: Uuid::parse_str(&required(headers::EVENT_ID)?).map_err(|e| error(format!("event_id: {e}")))?,
+            aggregate_type: required(headers::AGGREGATE_TYPE)?,
+            aggregate_id: required(headers::AGGREGATE_ID)?,
+            sequence: required(headers::SEQUENCE)?.parse().map_err(|e| error(format!("sequence: {e}")))?,
+            tenant_id: required(headers::TENANT_ID)?,
+            traceparent: header(headers::TRACEPARENT),
+        })
+    }
+
+    pub(crate) fn into_envelope(self, event: PublishedEvent) -> Envelope {
+        Envelope {
+            event_id: self.event_id,
+            aggregate_type: self.aggregate_type,
+            aggregate_id: self.aggregate_id,
+            sequence: self.sequence,
+            tenant_id: self.tenant_id,
+            traceparent: self.traceparent,
+            event,
+        }
+    }
+}

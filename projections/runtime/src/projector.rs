@@ -1,0 +1,161 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use plinth_infra_config::Settings;
+use plinth_infra_kafka::rdkafka::Message;
+use plinth_infra_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
+use plinth_infra_kafka::rdkafka::message::BorrowedMessage;
+use plinth_infra_kafka::{AvroCodec, Decoded};
+use plinth_infra_postgres::Pool;
+use tokio_util::sync::CancellationToken;
+use tracing::{Instrument, debug, error, info, info_span, warn};
+
+use crate::apply::{Offset, Outcome, apply};
+use crate::envelope::EnvelopeHeaders;
+use crate::{Envelope, Error, Projection};
+
+/// Runs one [`Projection`] from Kafka into Postgres.
+pub struct Projector {
+    pool: Pool,
+    settings: Settings,
+    codec: AvroCodec,
+    projection: Arc<dyn Projection>,
+}
+
+impl Projector {
+    pub fn new(pool: Pool, settings: Settings, projection: Arc<dyn Projection>) -> Result<Self, Error> {
+        let codec = AvroCodec::new(&settings.schema_registry.url)?;
+        Ok(Self { pool, settings, codec, projection })
+    }
+
+    fn topics(&self) -> Vec<String> {
+        self.projection
+            .aggregate_types()
+            .iter()
+            .map(|t| plinth_schemas::topic_name(&self.settings.kafka.topic_prefix, t))
+            .collect()
+    }
+
+    /// Consumes until `shutdown` is cancelled. Failures to reach Postgres or the registry are
+    /// retried in place: the projection stalls rather than skipping an event.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), Error> {
+        let name = self.projection.name();
+        let topics = self.topics();
+        while let Err(e) = plinth_infra_kafka::ensure_topics(&self.settings.kafka, &topics).await {
+            warn!(projection = name, error = %e, "Cannot create topics yet; retrying.");
+            tokio::select! {
+                () = shutdown.cancelled() => return Ok(()),
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+        let group = format!("{}{}", self.settings.projector.group_prefix, name);
+        let consumer = plinth_infra_kafka::consumer(&self.settings.kafka, &group)?;
+        let topic_refs: Vec<&str> = topics.iter().map(String::as_str).collect();
+        consumer.subscribe(&topic_refs).map_err(plinth_infra_kafka::Error::from)?;
+        info!(projection = name, group = %group, topics = ?topics, "Projector started.");
+        loop {
+            let message = tokio::select! {
+                () = shutdown.cancelled() => break,
+                message = consumer.recv() => message,
+            };
+            match message {
+                Ok(message) => self.handle(&consumer, &message, &shutdown).await,
+                Err(e) => {
+                    warn!(projection = name, error = %e, "Kafka consumer error.");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        }
+        close(consumer).await;
+        info!(projection = name, "Projector stopped.");
+        Ok(())
+    }
+
+    async fn handle(&self, consumer: &StreamConsumer, message: &BorrowedMessage<'_>, shutdown: &CancellationToken) {
+        let name = self.projection.name();
+        let at = Offset { topic: message.topic(), partition: message.partition(), offset: message.offset() };
+        let span = info_span!("project", projection = name, topic = at.topic, partition = at.partition, offset = at.offset);
+        let envelope = match EnvelopeHeaders::parse(message) {
+            Ok(headers) => {
+                if let Some(tp) = &headers.traceparent {
+                    plinth_infra_telemetry::attach_traceparent(&span, tp);
+                }
+                self.decode(headers, message.payload().unwrap_or_default(), shutdown).await
+            }
+            Err(e) => {
+                error!(projection = name, error = %e, "Skipping a message that is not a Plinth event.");
+                None
+            }
+        };
+        if shutdown.is_cancelled() {
+            return;
+        }
+        let mut pause = Duration::from_millis(100);
+        loop {
+            match apply(&self.pool, self.projection.as_ref(), &at, envelope.as_ref()).instrument(span.clone()).await {
+                Ok(outcome) => {
+                    if outcome != Outcome::Applied {
+                        debug!(projection = name, offset = at.offset, ?outcome, "Message not applied again.");
+                    }
+                    break;
+                }
+                Err(e) => {
+                    warn!(projection = name, error = %e, "Cannot apply the message; retrying.");
+                    tokio::select! {
+                        () = shutdown.cancelled() => return,
+                        () = tokio::time::sleep(pause) => {}
+                    }
+                    pause = (pause * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+        if let Err(e) = consumer.store_offset_from_message(message) {
+            warn!(projection = name, error = %e, "Cannot store the consumer offset (Postgres has it).");
+        }
+    }
+
+    /// Decodes the value, retrying while the registry is unreachable. `None`: an event type this
+    /// projection's contract does not know (skipped on purpose).
+    async fn decode(&self, headers: EnvelopeHeaders, payload: &[u8], shutdown: &CancellationToken) -> Option<Envelope> {
+        let mut pause = Duration::from_millis(100);
+        let Decoded { record_name, value } = loop {
+            match self.codec.decode(payload).await {
+                Ok(decoded) => break decoded,
+                Err(plinth_infra_kafka::Error::NotAvro(reason)) => {
+                    error!(event_id = %headers.event_id, reason, "Skipping a message that is not Avro.");
+                    return None;
+                }
+                Err(e) => {
+                    warn!(error = %e, "Cannot decode through the registry; retrying.");
+                    tokio::select! {
+                        () = shutdown.cancelled() => return None,
+                        () = tokio::time::sleep(pause) => {}
+                    }
+                    pause = (pause * 2).min(Duration::from_secs(5));
+                }
+            }
+        };
+        match plinth_schemas::decode(&record_name, value) {
+            Ok(event) => Some(headers.into_envelope(event)),
+            Err(plinth_schemas::Error::UnknownRecord(record)) => {
+                debug!(record, "Event type unknown to this contract version; skipped.");
+                None
+            }
+            Err(e) => {
+                error!(event_id = %headers.event_id, error = %e, "Skipping an event that does not match its schema.");
+                None
+            }
+        }
+    }
+}
+
+/// librdkafka's destroy can block when a group member leaves; never let it hang shutdown.
+async fn close(consumer: StreamConsumer) {
+    let closing = tokio::task::spawn_blocking(move || {
+        consumer.unsubscribe();
+        drop(consumer);
+    });
+    if tokio::time::timeout(Duration::from_secs(5), closing).await.is_err() {
+        warn!("Kafka consumer did not close within 5 s; leaving it behind.");
+    }
+}
