@@ -73,6 +73,12 @@ impl Stack {
         Ok(Self { settings, pool, database_url })
     }
 
+    /// The same connections with other settings (tests learn ports only after binding).
+    #[must_use]
+    pub fn with_settings(self, settings: Settings) -> Self {
+        Self { settings, ..self }
+    }
+
     /// Applies every pending migration.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         let mut client = self.pool.get().await.context("connecting to Postgres")?;

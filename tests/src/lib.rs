@@ -1,1 +1,162 @@
-//! End-to-end scenarios across Plinth's services against the real stack.
+//! The test harness for Plinth's end-to-end scenarios: each [`World`] is a fresh database, its
+//! own topic prefix and consumer groups on the shared test broker, the schema registry, the
+//! users projector and the gateway in-process, and the relay as a real `plinth serve relay`
+//! process that a test may kill. `make test` provides Postgres, the broker and the binary.
+
+mod kafka;
+mod process;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use plinth_gateway::Application;
+use plinth_infra_config::Settings;
+use plinth_infra_postgres::Pool;
+use plinth_infra_postgres::testing::TestDatabase;
+use plinth_projections_runtime::{Projection, Projector};
+use rand::Rng;
+use tokio_util::sync::CancellationToken;
+
+pub use kafka::{KafkaRecord, read_topic};
+pub use process::{Broker, RelayProcess};
+
+/// One isolated Plinth for one test.
+pub struct World {
+    pub db: TestDatabase,
+    pub pool: Pool,
+    pub settings: Settings,
+    pub gateway_url: String,
+    pub http: reqwest::Client,
+    shutdown: CancellationToken,
+}
+
+impl World {
+    /// A world on the shared test broker.
+    pub async fn start() -> Self {
+        Self::start_on(&env("PLINTH_KAFKA_BROKERS")).await
+    }
+
+    /// A world whose components use `brokers`.
+    pub async fn start_on(brokers: &str) -> Self {
+        let db = TestDatabase::create().await;
+        let tag: u32 = rand::thread_rng().r#gen();
+        let mut settings = Settings::default();
+        settings.database.url = Some(plinth_infra_config::Secret::new(db.url.clone()));
+        settings.database.max_connections = 10;
+        settings.kafka.brokers = brokers.to_owned();
+        settings.kafka.topic_prefix = format!("test-{tag:08x}.");
+        settings.kafka.message_timeout_ms = 5_000;
+        settings.projector.group_prefix = format!("test-{tag:08x}.projector.");
+        settings.gateway.consistency_wait_ms = 5_000;
+        let stack = plinth_cli::Stack::connect(settings.clone()).await.expect("stack");
+        stack.migrate().await.expect("migrations");
+        let shutdown = CancellationToken::new();
+
+        let registry = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        settings.schema_registry.url = format!("http://{}", registry.local_addr().unwrap());
+        let app = plinth_infra_schema_registry::router(plinth_infra_schema_registry::SchemaRegistry::new(stack.pool.clone()));
+        let stop = shutdown.clone();
+        tokio::spawn(async move { axum::serve(registry, app).with_graceful_shutdown(stop.cancelled_owned()).await });
+
+        let stack = stack.with_settings(settings.clone());
+        let gateway = Application::build(SocketAddr::from(([127, 0, 0, 1], 0)), stack.gateway_state().unwrap())
+            .await
+            .unwrap();
+        let gateway_url = format!("http://127.0.0.1:{}", gateway.port());
+        tokio::spawn(gateway.run_until_stopped(shutdown.clone()));
+
+        let world = Self {
+            db,
+            pool: stack.pool.clone(),
+            settings,
+            gateway_url,
+            http: reqwest::Client::builder().no_proxy().build().unwrap(),
+            shutdown,
+        };
+        world.start_projector(Arc::new(plinth_projections_users::UsersProjection));
+        world
+    }
+
+    /// Runs another projection in-process until the world ends.
+    pub fn start_projector(&self, projection: Arc<dyn Projection>) {
+        let projector = Projector::new(self.pool.clone(), self.settings.clone(), projection).unwrap();
+        tokio::spawn(projector.run(self.shutdown.clone()));
+    }
+
+    /// Starts `plinth serve relay` for this world.
+    pub fn spawn_relay(&self) -> RelayProcess {
+        RelayProcess::spawn(&self.settings, &self.db.url)
+    }
+
+    /// The topic of an aggregate type in this world.
+    pub fn topic(&self, aggregate_type: &str) -> String {
+        plinth_schemas::topic_name(&self.settings.kafka.topic_prefix, aggregate_type)
+    }
+
+    /// POSTs a registration and returns the response.
+    pub async fn register(&self, email: &str, display_name: &str) -> reqwest::Response {
+        self.http
+            .post(format!("{}/v1/auth/register", self.gateway_url))
+            .json(&serde_json::json!({ "email": email, "password": "correct horse battery", "display_name": display_name }))
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// A required environment variable, with a message saying how tests get it.
+pub fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the tests with `make test`"))
+}
+
+/// Polls `check` until it returns `Some`, or panics with `what` after `timeout`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Appends `UserRegistered` events straight to the event store, as postgres-es would, for
+/// scenarios that need many events or control over transactions.
+pub mod seed {
+    use uuid::Uuid;
+
+    /// The INSERT postgres-es issues; `$1` aggregate id, `$2` sequence, `$3` payload, `$4` metadata.
+    pub const INSERT: &str = "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+        VALUES ('identity.user', $1, $2, 'UserRegistered', '1', $3::text::json, $4::text::json)";
+
+    /// A stored `UserRegistered` payload and metadata for `user_id` (as JSON text).
+    pub fn user_registered(user_id: Uuid) -> (String, String) {
+        let payload = serde_json::json!({ "UserRegistered": {
+            "user_id": user_id,
+            "tenant_id": "default",
+            "email": format!("{}@example.org", user_id.simple()),
+            "display_name": "Seeded",
+            "password_hash": "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
+            "registered_at": "2026-11-24T12:00:00Z",
+        }});
+        let metadata = serde_json::json!({
+            "tenant_id": "default",
+            "actor": "service:seed",
+            "correlation_id": Uuid::now_v7(),
+            "causation_id": Uuid::now_v7(),
+        });
+        (payload.to_string(), metadata.to_string())
+    }
+}

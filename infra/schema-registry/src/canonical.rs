@@ -175,6 +175,32 @@ mod tests {
     }
 
     #[test]
+    fn logical_named_and_annotated_types_are_accepted_and_stable() {
+        for text in [
+            r#"{"type":"fixed","name":"D","size":8,"logicalType":"decimal","precision":18,"scale":4}"#,
+            r#"{"type":"fixed","name":"U","size":16,"logicalType":"uuid"}"#,
+            r#"{"type":"fixed","name":"Dur","size":12,"logicalType":"duration"}"#,
+            r#"{"type":"int","logicalType":"date"}"#,
+            r#"{"type":"int","logicalType":"time-millis"}"#,
+            r#"{"type":"long","logicalType":"local-timestamp-millis"}"#,
+            r#"{"type":"string","logicalType":"not-a-known-one"}"#,
+            r#"{"type":"string","avro.java.string":"String"}"#,
+            r#"{"type":"int","connect.type":"int16"}"#,
+            r#"{"type":"record","name":"a.b.R","connect.version":2,"fields":[
+                {"name":"x","type":"int","order":"descending"},
+                {"name":"e","type":{"type":"enum","name":"E","symbols":["A","B"],"default":"A"}},
+                {"name":"e2","type":"E","default":"B"},
+                {"name":"m","type":{"type":"map","values":{"type":"record","name":"V",
+                    "namespace":"other","fields":[{"name":"v","type":"a.b.E"}]}}},
+                {"name":"u","type":["null","other.V","R"],"default":null}]}"#,
+        ] {
+            let schema = AvroSchema::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            let again = AvroSchema::parse(schema.canonical()).unwrap();
+            assert_eq!(again.canonical(), schema.canonical(), "{text}");
+        }
+    }
+
+    #[test]
     fn invalid_schemas_are_rejected_with_the_parse_error() {
         for text in [
             "",

@@ -12,7 +12,10 @@ async fn registering_the_same_schema_twice_returns_the_same_id_and_no_new_versio
     let first = registry.register("users-value", &user("")).await;
     let second = registry.register("users-value", &user("")).await;
     assert_eq!(first, second);
-    assert_eq!(registry.get("/subjects/users-value/versions").await.1, json!([1]));
+    assert_eq!(
+        registry.get("/subjects/users-value/versions").await.1,
+        json!([1])
+    );
 }
 
 #[tokio::test]
@@ -58,8 +61,15 @@ async fn lookup_answers_the_subject_version_id_and_schema_of_a_registered_schema
     assert_eq!(found["subject"], "users-value");
     assert_eq!(found["id"], id);
     assert_eq!(found["version"], 1);
-    assert!(found["schema"].as_str().is_some_and(|s| s.contains("\"User\"")));
-    assert!(found.get("schemaType").is_none(), "AVRO is implied: {found}");
+    assert!(
+        found["schema"]
+            .as_str()
+            .is_some_and(|s| s.contains("\"User\""))
+    );
+    assert!(
+        found.get("schemaType").is_none(),
+        "AVRO is implied: {found}"
+    );
 
     let unknown_subject = registry
         .post("/subjects/nobody-value", json!({ "schema": user("") }))
@@ -77,14 +87,20 @@ async fn versions_count_from_one_and_latest_is_the_newest() {
     let v1 = registry.register("users-value", &user("")).await;
     let extra = r#",{"name":"email","type":"string","default":""}"#;
     let v2 = registry.register("users-value", &user(extra)).await;
-    assert_eq!(registry.get("/subjects/users-value/versions").await.1, json!([1, 2]));
+    assert_eq!(
+        registry.get("/subjects/users-value/versions").await.1,
+        json!([1, 2])
+    );
 
     let (status, first) = registry.get("/subjects/users-value/versions/1").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(first["subject"], "users-value");
     assert_eq!(first["version"], 1);
     assert_eq!(first["id"], v1);
-    assert!(first.get("schemaType").is_none(), "AVRO is implied: {first}");
+    assert!(
+        first.get("schemaType").is_none(),
+        "AVRO is implied: {first}"
+    );
     for latest in ["latest", "-1"] {
         let (_, newest) = registry
             .get(&format!("/subjects/users-value/versions/{latest}"))
@@ -92,20 +108,41 @@ async fn versions_count_from_one_and_latest_is_the_newest() {
         assert_eq!(newest["version"], 2);
         assert_eq!(newest["id"], v2);
     }
-    let (status, raw) = registry.get("/subjects/users-value/versions/1/schema").await;
+    let (status, raw) = registry
+        .get("/subjects/users-value/versions/1/schema")
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(raw["name"], "User");
     assert_eq!(raw["fields"][0]["name"], "id");
     assert_eq!(
-        registry.get("/subjects/users-value/versions/1/referencedby").await.1,
+        registry
+            .get("/subjects/users-value/versions/1/referencedby")
+            .await
+            .1,
         json!([])
     );
 
-    assert_error(&registry.get("/subjects/users-value/versions/3").await, 404, 40402);
-    assert_error(&registry.get("/subjects/nobody/versions/1").await, 404, 40401);
+    assert_error(
+        &registry.get("/subjects/users-value/versions/3").await,
+        404,
+        40402,
+    );
+    assert_error(
+        &registry.get("/subjects/nobody/versions/1").await,
+        404,
+        40401,
+    );
     assert_error(&registry.get("/subjects/nobody/versions").await, 404, 40401);
-    assert_error(&registry.get("/subjects/users-value/versions/0").await, 422, 42202);
-    assert_error(&registry.get("/subjects/users-value/versions/one").await, 422, 42202);
+    assert_error(
+        &registry.get("/subjects/users-value/versions/0").await,
+        422,
+        42202,
+    );
+    assert_error(
+        &registry.get("/subjects/users-value/versions/one").await,
+        422,
+        42202,
+    );
 }
 
 #[tokio::test]
@@ -115,9 +152,16 @@ async fn schemas_by_id_answer_the_schema_and_its_raw_text() {
     let (status, body) = registry.get(&format!("/schemas/ids/{id}")).await;
     assert_eq!(status, StatusCode::OK);
     let text = body["schema"].as_str().expect("a schema string");
-    assert_eq!(body.as_object().map(serde_json::Map::len), Some(1), "{body}");
+    assert_eq!(
+        body.as_object().map(serde_json::Map::len),
+        Some(1),
+        "{body}"
+    );
     let (_, raw) = registry.get(&format!("/schemas/ids/{id}/schema")).await;
-    assert_eq!(raw, serde_json::from_str::<serde_json::Value>(text).unwrap());
+    assert_eq!(
+        raw,
+        serde_json::from_str::<serde_json::Value>(text).unwrap()
+    );
     assert_error(&registry.get("/schemas/ids/999").await, 404, 40403);
     assert_error(&registry.get("/schemas/ids/999/versions").await, 404, 40403);
     assert_eq!(registry.get("/schemas/types").await.1, json!(["AVRO"]));
@@ -130,13 +174,22 @@ async fn subjects_are_listed_by_name_and_soft_deleted_ones_only_on_request() {
     registry.register("a-value", &user("")).await;
     registry.register("gone-value", &user("")).await;
     registry.delete("/subjects/gone-value").await;
-    assert_eq!(registry.get("/subjects").await.1, json!(["a-value", "b-value"]));
+    assert_eq!(
+        registry.get("/subjects").await.1,
+        json!(["a-value", "b-value"])
+    );
     assert_eq!(
         registry.get("/subjects?deleted=true").await.1,
         json!(["a-value", "b-value", "gone-value"])
     );
-    assert_eq!(registry.get("/subjects?deletedOnly=true").await.1, json!(["gone-value"]));
-    assert_eq!(registry.get("/subjects?subjectPrefix=b").await.1, json!(["b-value"]));
+    assert_eq!(
+        registry.get("/subjects?deletedOnly=true").await.1,
+        json!(["gone-value"])
+    );
+    assert_eq!(
+        registry.get("/subjects?subjectPrefix=b").await.1,
+        json!(["b-value"])
+    );
 }
 
 #[tokio::test]
@@ -146,10 +199,15 @@ async fn the_global_level_is_backward_until_changed() {
         registry.get("/config").await.1,
         json!({"compatibilityLevel": "BACKWARD"})
     );
-    let (status, body) = registry.put("/config", json!({"compatibility": "FULL"})).await;
+    let (status, body) = registry
+        .put("/config", json!({"compatibility": "FULL"}))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, json!({"compatibility": "FULL"}));
-    assert_eq!(registry.get("/config").await.1, json!({"compatibilityLevel": "FULL"}));
+    assert_eq!(
+        registry.get("/config").await.1,
+        json!({"compatibilityLevel": "FULL"})
+    );
     assert_eq!(
         registry.delete("/config").await.1,
         json!({"compatibilityLevel": "FULL"})
@@ -159,7 +217,9 @@ async fn the_global_level_is_backward_until_changed() {
         json!({"compatibilityLevel": "BACKWARD"})
     );
     assert_error(
-        &registry.put("/config", json!({"compatibility": "SIDEWAYS"})).await,
+        &registry
+            .put("/config", json!({"compatibility": "SIDEWAYS"}))
+            .await,
         422,
         42203,
     );
@@ -171,7 +231,10 @@ async fn a_subject_level_overrides_the_global_one_until_deleted() {
     registry.register("users-value", &user("")).await;
     assert_error(&registry.get("/config/users-value").await, 404, 40408);
     assert_eq!(
-        registry.get("/config/users-value?defaultToGlobal=true").await.1,
+        registry
+            .get("/config/users-value?defaultToGlobal=true")
+            .await
+            .1,
         json!({"compatibilityLevel": "BACKWARD"})
     );
     let (status, body) = registry
@@ -195,7 +258,10 @@ async fn a_subject_level_overrides_the_global_one_until_deleted() {
 async fn invalid_requests_answer_confluent_error_codes() {
     let registry = Registry::start().await;
     let invalid = registry
-        .post("/subjects/s/versions", json!({"schema": "{\"type\": \"record\"}"}))
+        .post(
+            "/subjects/s/versions",
+            json!({"schema": "{\"type\": \"record\"}"}),
+        )
         .await;
     assert_error(&invalid, 422, 42201);
     let not_json = registry
@@ -217,7 +283,12 @@ async fn invalid_requests_answer_confluent_error_codes() {
         )
         .await;
     assert_error(&references, 422, 42201);
-    assert!(references.1["message"].as_str().unwrap().contains("references are not supported"));
+    assert!(
+        references.1["message"]
+            .as_str()
+            .unwrap()
+            .contains("references are not supported")
+    );
     let empty_references = registry
         .post(
             "/subjects/s/versions",
@@ -238,7 +309,13 @@ async fn unknown_endpoints_and_the_associations_endpoint_answer_404() {
         .await;
     assert_error(&associations, 404, 404);
     assert_error(&registry.get("/schemas/ids/not-a-number").await, 404, 404);
-    assert_error(&registry.call(reqwest::Method::PATCH, "/subjects", None).await, 405, 405);
+    assert_error(
+        &registry
+            .call(reqwest::Method::PATCH, "/subjects", None)
+            .await,
+        405,
+        405,
+    );
 }
 
 #[tokio::test]
@@ -293,5 +370,25 @@ async fn the_root_mode_and_types_endpoints_answer_like_confluent() {
         json!({"mode": "READWRITE"})
     );
     assert_error(&registry.get("/mode/s").await, 404, 40409);
-    assert_error(&registry.put("/mode", json!({"mode": "READONLY"})).await, 422, 42204);
+    assert_error(
+        &registry.put("/mode", json!({"mode": "READONLY"})).await,
+        422,
+        42204,
+    );
+}
+
+#[tokio::test]
+async fn subjects_with_slashes_are_addressed_percent_encoded() {
+    let registry = Registry::start().await;
+    let id = registry.register("team%2Forders-value", &user("")).await;
+    assert_eq!(
+        registry.get("/subjects").await.1,
+        json!(["team/orders-value"])
+    );
+    let (status, version) = registry
+        .get("/subjects/team%2Forders-value/versions/1")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(version["subject"], "team/orders-value");
+    assert_eq!(version["id"], id);
 }

@@ -7,13 +7,13 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 /// A running registry. The server task ends with the test's runtime.
-pub struct Registry {
-    pub url: String,
+pub(crate) struct Registry {
+    pub(crate) url: String,
     http: reqwest::Client,
 }
 
 impl Registry {
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let database = TestDatabase::create().await;
         let pool = plinth_infra_postgres::connect_pool(&database.url, 24)
             .expect("the test database URL is valid");
@@ -39,8 +39,15 @@ impl Registry {
 
     /// Sends a request (JSON body, Confluent's content type) and returns the status and the JSON
     /// answer, checking that every answer has the registry's content type.
-    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut request = self.http.request(method.clone(), format!("{}{path}", self.url));
+    pub(crate) async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.url));
         if let Some(body) = body {
             request = request
                 .header("content-type", "application/vnd.schemaregistry.v1+json")
@@ -64,24 +71,24 @@ impl Registry {
         (status, value)
     }
 
-    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, Value) {
         self.call(Method::GET, path, None).await
     }
 
-    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::POST, path, Some(body)).await
     }
 
-    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+    pub(crate) async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::PUT, path, Some(body)).await
     }
 
-    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+    pub(crate) async fn delete(&self, path: &str) -> (StatusCode, Value) {
         self.call(Method::DELETE, path, None).await
     }
 
     /// Registers `schema` under `subject`, expecting success; returns the id.
-    pub async fn register(&self, subject: &str, schema: &str) -> i64 {
+    pub(crate) async fn register(&self, subject: &str, schema: &str) -> i64 {
         let (status, body) = self
             .post(
                 &format!("/subjects/{subject}/versions"),
@@ -93,21 +100,24 @@ impl Registry {
     }
 
     /// Sets a subject's compatibility level, expecting success.
-    pub async fn set_compatibility(&self, subject: &str, level: &str) {
+    pub(crate) async fn set_compatibility(&self, subject: &str, level: &str) {
         let (status, body) = self
-            .put(&format!("/config/{subject}"), json!({ "compatibility": level }))
+            .put(
+                &format!("/config/{subject}"),
+                json!({ "compatibility": level }),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
 
     /// The raw HTTP client, for requests `call` does not make.
-    pub fn http(&self) -> &reqwest::Client {
+    pub(crate) fn http(&self) -> &reqwest::Client {
         &self.http
     }
 }
 
 /// Asserts a Confluent error answer: the status, the error code and a non-empty message.
-pub fn assert_error(answer: &(StatusCode, Value), status: u16, error_code: i64) {
+pub(crate) fn assert_error(answer: &(StatusCode, Value), status: u16, error_code: i64) {
     let (actual, body) = answer;
     assert_eq!(actual.as_u16(), status, "{body}");
     assert_eq!(body["error_code"].as_i64(), Some(error_code), "{body}");
@@ -124,7 +134,7 @@ pub fn assert_error(answer: &(StatusCode, Value), status: u16, error_code: i64) 
 
 /// A `User` record schema with an `id` field and `extra` fields (a JSON fragment starting with
 /// a comma, or empty).
-pub fn user(extra: &str) -> String {
+pub(crate) fn user(extra: &str) -> String {
     format!(
         r#"{{"type":"record","name":"User","namespace":"plinth.test","fields":[{{"name":"id","type":"string"}}{extra}]}}"#
     )
