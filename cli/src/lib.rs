@@ -36,7 +36,12 @@ pub enum Component {
 impl Component {
     /// Everything, as `plinth dev` runs it.
     pub fn all() -> [Self; 4] {
-        [Self::SchemaRegistry, Self::Relay, Self::Projector, Self::Gateway]
+        [
+            Self::SchemaRegistry,
+            Self::Relay,
+            Self::Projector,
+            Self::Gateway,
+        ]
     }
 }
 
@@ -45,7 +50,10 @@ impl Component {
 pub fn dev_components(settings: &Settings) -> Vec<Component> {
     let own_url = format!("http://{}", settings.schema_registry.listen);
     let serves_registry = settings.schema_registry.url.trim_end_matches('/') == own_url;
-    Component::all().into_iter().filter(|c| *c != Component::SchemaRegistry || serves_registry).collect()
+    Component::all()
+        .into_iter()
+        .filter(|c| *c != Component::SchemaRegistry || serves_registry)
+        .collect()
 }
 
 /// Settings plus a connection pool: what every component needs.
@@ -67,10 +75,14 @@ pub const ALL_MIGRATIONS: [plinth_infra_postgres::Migrations; 5] = [
 
 impl Stack {
     /// Validates the database settings and builds the pool (connections open lazily).
-    pub async fn connect(settings: Settings) -> anyhow::Result<Self> {
+    pub fn connect(settings: Settings) -> anyhow::Result<Self> {
         let database_url = settings.database_url()?.to_owned();
         let pool = connect_pool(&database_url, settings.database.max_connections as usize)?;
-        Ok(Self { settings, pool, database_url })
+        Ok(Self {
+            settings,
+            pool,
+            database_url,
+        })
     }
 
     /// The same connections with other settings (tests learn ports only after binding).
@@ -89,7 +101,11 @@ impl Stack {
     }
 
     /// Migrates, then runs `components` until `shutdown` is cancelled or one of them fails.
-    pub async fn run(&self, components: &[Component], shutdown: CancellationToken) -> anyhow::Result<()> {
+    pub async fn run(
+        &self,
+        components: &[Component],
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
         self.migrate().await?;
         let mut tasks = JoinSet::new();
         for component in components {
@@ -118,8 +134,15 @@ impl Stack {
             Component::SchemaRegistry => {
                 let listener = tokio::net::TcpListener::bind(settings.schema_registry.listen)
                     .await
-                    .with_context(|| format!("binding the schema registry to {}", settings.schema_registry.listen))?;
-                let app = plinth_infra_schema_registry::router(plinth_infra_schema_registry::SchemaRegistry::new(self.pool.clone()));
+                    .with_context(|| {
+                        format!(
+                            "binding the schema registry to {}",
+                            settings.schema_registry.listen
+                        )
+                    })?;
+                let app = plinth_infra_schema_registry::router(
+                    plinth_infra_schema_registry::SchemaRegistry::new(self.pool.clone()),
+                );
                 tasks.spawn(async move {
                     axum::serve(listener, app)
                         .with_graceful_shutdown(async move { shutdown.cancelled().await })
@@ -128,18 +151,34 @@ impl Stack {
                 });
             }
             Component::Relay => {
-                let relay = plinth_infra_relay::Relay::new(&self.database_url, self.pool.clone(), settings)?;
+                let relay = plinth_infra_relay::Relay::new(
+                    &self.database_url,
+                    self.pool.clone(),
+                    settings,
+                )?;
                 tasks.spawn(async move { relay.run(shutdown).await.context("running the relay") });
             }
             Component::Projector => {
-                let projector = Projector::new(self.pool.clone(), settings, Arc::new(UsersProjection))?;
-                tasks.spawn(async move { projector.run(shutdown).await.context("running the users projector") });
+                let projector =
+                    Projector::new(self.pool.clone(), settings, Arc::new(UsersProjection))?;
+                tasks.spawn(async move {
+                    projector
+                        .run(shutdown)
+                        .await
+                        .context("running the users projector")
+                });
             }
             Component::Gateway => {
                 let app = Application::build(settings.gateway.listen, self.gateway_state()?)
                     .await
-                    .with_context(|| format!("binding the gateway to {}", settings.gateway.listen))?;
-                tasks.spawn(async move { app.run_until_stopped(shutdown).await.context("serving the gateway") });
+                    .with_context(|| {
+                        format!("binding the gateway to {}", settings.gateway.listen)
+                    })?;
+                tasks.spawn(async move {
+                    app.run_until_stopped(shutdown)
+                        .await
+                        .context("serving the gateway")
+                });
             }
         }
         Ok(())
@@ -147,8 +186,14 @@ impl Stack {
 
     /// The gateway's state: identity in-process, read models on this pool, every probe.
     pub fn gateway_state(&self) -> anyhow::Result<AppState> {
-        let event_pool = plinth_infra_event_store::sqlx_pool(&self.database_url, self.settings.database.max_connections)?;
-        let identity = IdentityService::new(event_pool, Argon2Hasher::new(self.settings.identity.password_hash_concurrency));
+        let event_pool = plinth_infra_event_store::sqlx_pool(
+            &self.database_url,
+            self.settings.database.max_connections,
+        )?;
+        let identity = IdentityService::new(
+            event_pool,
+            Argon2Hasher::new(self.settings.identity.password_hash_concurrency),
+        );
         let probes: Vec<Arc<dyn ReadinessProbe>> = vec![
             Arc::new(PostgresProbe(self.pool.clone())),
             Arc::new(BrokerProbe(self.settings.kafka.clone())),
@@ -167,9 +212,15 @@ impl Stack {
         let s = &self.settings;
         for component in components {
             match component {
-                Component::Gateway => info!(url = %format!("http://{}", s.gateway.listen), "Gateway ready."),
-                Component::SchemaRegistry => info!(url = %format!("http://{}", s.schema_registry.listen), "Schema registry ready."),
-                Component::Relay => info!(brokers = %s.kafka.brokers, topic_prefix = %s.kafka.topic_prefix, "Relay started."),
+                Component::Gateway => {
+                    info!(url = %format!("http://{}", s.gateway.listen), "Gateway ready.");
+                }
+                Component::SchemaRegistry => {
+                    info!(url = %format!("http://{}", s.schema_registry.listen), "Schema registry ready.");
+                }
+                Component::Relay => {
+                    info!(brokers = %s.kafka.brokers, topic_prefix = %s.kafka.topic_prefix, "Relay started.");
+                }
                 Component::Projector => info!(brokers = %s.kafka.brokers, "Projector started."),
             }
         }
@@ -184,7 +235,9 @@ pub fn shutdown_on_signal() -> CancellationToken {
         let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
         let terminate = async {
-            if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            if let Ok(mut signal) =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            {
                 signal.recv().await;
             }
         };

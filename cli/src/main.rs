@@ -8,10 +8,19 @@ use plinth_cli::{Component, Stack};
 use plinth_infra_config::{ProcessEnv, Settings};
 
 #[derive(Parser)]
-#[command(name = "plinth", version, about = "Plinth: identity, authorization and audit as event-sourced services")]
+#[command(
+    name = "plinth",
+    version,
+    about = "Plinth: identity, authorization and audit as event-sourced services"
+)]
 struct Cli {
     /// Folder of configuration files (`*.toml`, read in name order).
-    #[arg(long, global = true, default_value = "config", env = "PLINTH_CONFIG_DIR")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "config",
+        env = "PLINTH_CONFIG_DIR"
+    )]
     config_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -36,12 +45,17 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load(&cli.config_dir, &ProcessEnv).context("loading configuration")?;
-    let _telemetry = plinth_infra_telemetry::init(&settings.telemetry).context("starting telemetry")?;
+    let _telemetry =
+        plinth_infra_telemetry::init(&settings.telemetry).context("starting telemetry")?;
     let shutdown = plinth_cli::shutdown_on_signal();
-    let stack = Stack::connect(settings).await.context("connecting to Postgres")?;
+    let stack = Stack::connect(settings).context("connecting to Postgres")?;
     match cli.command {
         Command::Migrate => stack.migrate().await.context("migrating the database"),
-        Command::Dev => stack.run(&plinth_cli::dev_components(&stack.settings), shutdown).await,
+        Command::Dev => {
+            stack
+                .run(&plinth_cli::dev_components(&stack.settings), shutdown)
+                .await
+        }
         Command::Serve { component } => stack.run(&[component], shutdown).await,
         Command::SchemaRegistry => stack.run(&[Component::SchemaRegistry], shutdown).await,
     }

@@ -15,11 +15,13 @@ impl ReadinessProbe for BrokerProbe {
 
     async fn check(&self) -> Result<(), String> {
         let settings = self.0.clone();
-        tokio::task::spawn_blocking(move || plinth_infra_kafka::fetch_metadata(&settings, Duration::from_secs(2)))
-            .await
-            .map_err(|e| e.to_string())?
-            .map(drop)
-            .map_err(|e| e.to_string())
+        tokio::task::spawn_blocking(move || {
+            plinth_infra_kafka::fetch_metadata(&settings, Duration::from_secs(2))
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map(drop)
+        .map_err(|e| e.to_string())
     }
 }
 
@@ -31,8 +33,14 @@ pub struct RegistryProbe {
 
 impl RegistryProbe {
     pub fn new(url: &str) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).no_proxy().build()?;
-        Ok(Self { url: format!("{}/subjects", url.trim_end_matches('/')), client })
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .no_proxy()
+            .build()?;
+        Ok(Self {
+            url: format!("{}/subjects", url.trim_end_matches('/')),
+            client,
+        })
     }
 }
 
@@ -43,7 +51,16 @@ impl ReadinessProbe for RegistryProbe {
     }
 
     async fn check(&self) -> Result<(), String> {
-        let response = self.client.get(&self.url).send().await.map_err(|e| e.to_string())?;
-        if response.status().is_success() { Ok(()) } else { Err(format!("answered {}", response.status())) }
+        let response = self
+            .client
+            .get(&self.url)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("answered {}", response.status()))
+        }
     }
 }

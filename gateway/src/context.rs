@@ -22,8 +22,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Tenant {
         match parts.headers.get(TENANT_HEADER) {
             None => Ok(Self(TenantId::default())),
             Some(value) => {
-                let text = value.to_str().map_err(|_| ApiError::BadHeader("X-Tenant-Id must be ASCII".into()))?;
-                TenantId::parse(text).map(Self).map_err(|e| ApiError::BadHeader(format!("X-Tenant-Id: {e}")))
+                let text = value
+                    .to_str()
+                    .map_err(|_| ApiError::BadHeader("X-Tenant-Id must be ASCII".into()))?;
+                TenantId::parse(text)
+                    .map(Self)
+                    .map_err(|e| ApiError::BadHeader(format!("X-Tenant-Id: {e}")))
             }
         }
     }

@@ -20,26 +20,41 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| {
-                let mime = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                let mime = v
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
                 mime == "application/json" || mime.ends_with("+json")
             });
         if !is_json {
-            return Err(ApiError::UnsupportedMediaType("send the body as application/json".into()));
+            return Err(ApiError::UnsupportedMediaType(
+                "send the body as application/json".into(),
+            ));
         }
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|e| ApiError::MalformedBody(format!("cannot read the body: {e}")))?;
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(map)) => Ok(Self(map)),
-            Ok(_) => Err(ApiError::MalformedBody("the body must be a JSON object".into())),
-            Err(e) => Err(ApiError::MalformedBody(format!("the body is not valid JSON: {e}"))),
+            Ok(_) => Err(ApiError::MalformedBody(
+                "the body must be a JSON object".into(),
+            )),
+            Err(e) => Err(ApiError::MalformedBody(format!(
+                "the body is not valid JSON: {e}"
+            ))),
         }
     }
 }
 
 impl JsonObject {
     /// A required string field; records an error naming it otherwise.
-    pub(crate) fn required_str<'a>(&'a self, field: &str, errors: &mut Vec<FieldError>) -> Option<&'a str> {
+    pub(crate) fn required_str<'a>(
+        &'a self,
+        field: &str,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<&'a str> {
         match self.0.get(field) {
             Some(Value::String(s)) => Some(s),
             None | Some(Value::Null) => {
@@ -64,7 +79,7 @@ pub(crate) fn parse_field<T, E: std::fmt::Display>(
     match parse(value?) {
         Ok(v) => Some(v),
         Err(e) => {
-            errors.push(FieldError::new(field, e));
+            errors.push(FieldError::new(field, e.to_string()));
             None
         }
     }

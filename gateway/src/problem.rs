@@ -42,8 +42,11 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: &str, message: impl ToString) -> Self {
-        Self { field: field.to_owned(), message: message.to_string() }
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -61,16 +64,44 @@ struct Problem<'a> {
 impl ApiError {
     fn status_and_title(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
-            Self::MalformedBody(_) => (StatusCode::BAD_REQUEST, "malformed-request", "Malformed request body"),
+            Self::MalformedBody(_) => (
+                StatusCode::BAD_REQUEST,
+                "malformed-request",
+                "Malformed request body",
+            ),
             Self::BadHeader(_) => (StatusCode::BAD_REQUEST, "bad-header", "Invalid header"),
-            Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid request"),
-            Self::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Unsupported media type"),
+            Self::Validation(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "Invalid request",
+            ),
+            Self::UnsupportedMediaType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+            ),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
-            Self::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed"),
+            Self::MethodNotAllowed(_) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+            ),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
-            Self::NotYetConsistent => (StatusCode::SERVICE_UNAVAILABLE, "not-yet-consistent", "Not yet consistent"),
-            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
-            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
+            Self::NotYetConsistent => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not-yet-consistent",
+                "Not yet consistent",
+            ),
+            Self::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+            ),
+            Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+            ),
         }
     }
 }
@@ -79,7 +110,11 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, slug, title) = self.status_and_title();
         let detail = match &self {
-            Self::Validation(errors) => errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "),
+            Self::Validation(errors) => errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
             Self::Unavailable(internal) | Self::Internal(internal) => {
                 error!(status = status.as_u16(), error = %internal, "Request failed.");
                 self.to_string()
@@ -91,13 +126,22 @@ impl IntoResponse for ApiError {
             Self::Validation(errors) => Some(errors.as_slice()),
             _ => None,
         };
-        let body = Problem { kind: &kind, title, status: status.as_u16(), detail, errors };
+        let body = Problem {
+            kind: &kind,
+            title,
+            status: status.as_u16(),
+            detail,
+            errors,
+        };
         let mut response = (status, Json(body)).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if matches!(self, Self::NotYetConsistent | Self::Unavailable(_)) {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }

@@ -21,7 +21,10 @@ impl ReadinessProbe for PostgresProbe {
 
     async fn check(&self) -> Result<(), String> {
         let client = self.0.get().await.map_err(|e| e.to_string())?;
-        client.query_one("SELECT 1", &[]).await.map_err(|e| e.to_string())?;
+        client
+            .query_one("SELECT 1", &[])
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(())
     }
 }

@@ -17,8 +17,19 @@ pub struct EventSchema {
 }
 
 impl EventSchema {
-    const fn new(aggregate_type: &'static str, event_type: &'static str, record_name: &'static str, avsc: &'static str) -> Self {
-        Self { aggregate_type, event_type, record_name, avsc, parsed: OnceLock::new() }
+    const fn new(
+        aggregate_type: &'static str,
+        event_type: &'static str,
+        record_name: &'static str,
+        avsc: &'static str,
+    ) -> Self {
+        Self {
+            aggregate_type,
+            event_type,
+            record_name,
+            avsc,
+            parsed: OnceLock::new(),
+        }
     }
 
     /// The parsed schema. The catalog's schemas are checked by this crate's tests.
@@ -26,8 +37,10 @@ impl EventSchema {
     /// # Panics
     /// If a shipped `.avsc` file is not valid Avro, which the tests rule out.
     pub fn parsed(&self) -> &Schema {
-        self.parsed
-            .get_or_init(|| Schema::parse_str(self.avsc).unwrap_or_else(|e| panic!("{} is not valid Avro: {e}", self.record_name)))
+        self.parsed.get_or_init(|| {
+            Schema::parse_str(self.avsc)
+                .unwrap_or_else(|e| panic!("{} is not valid Avro: {e}", self.record_name))
+        })
     }
 }
 

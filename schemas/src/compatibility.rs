@@ -14,8 +14,16 @@ pub enum Compatibility {
 
 /// Checks `new` against `old` under `mode`; the error says which direction failed and why.
 pub fn check_compatibility(old: &Schema, new: &Schema, mode: Compatibility) -> Result<(), String> {
-    let backward = || SchemaCompatibility::can_read(old, new).map(drop).map_err(|e| format!("new schema cannot read old data: {e}"));
-    let forward = || SchemaCompatibility::can_read(new, old).map(drop).map_err(|e| format!("old schema cannot read new data: {e}"));
+    let backward = || {
+        SchemaCompatibility::can_read(old, new)
+            .map(drop)
+            .map_err(|e| format!("new schema cannot read old data: {e}"))
+    };
+    let forward = || {
+        SchemaCompatibility::can_read(new, old)
+            .map(drop)
+            .map_err(|e| format!("old schema cannot read new data: {e}"))
+    };
     match mode {
         Compatibility::Backward => backward(),
         Compatibility::Forward => forward(),
@@ -35,20 +43,26 @@ mod tests {
     #[test]
     fn every_published_schema_is_fully_compatible_with_its_previous_versions() {
         for (record, previous) in PREVIOUS {
-            let current = catalog::schema_for_record(record).expect("a previous version of an unpublished record");
+            let current = catalog::schema_for_record(record)
+                .expect("a previous version of an unpublished record");
             let previous = Schema::parse_str(previous).unwrap();
-            check_compatibility(&previous, current.parsed(), Compatibility::Full).unwrap_or_else(|e| panic!("{record}: {e}"));
+            check_compatibility(&previous, current.parsed(), Compatibility::Full)
+                .unwrap_or_else(|e| panic!("{record}: {e}"));
         }
     }
 
     fn record(fields: &str) -> Schema {
-        Schema::parse_str(&format!(r#"{{"type":"record","name":"R","namespace":"plinth.t","fields":[{fields}]}}"#)).unwrap()
+        Schema::parse_str(&format!(
+            r#"{{"type":"record","name":"R","namespace":"plinth.t","fields":[{fields}]}}"#
+        ))
+        .unwrap()
     }
 
     #[test]
     fn adding_a_field_with_a_default_is_fully_compatible() {
         let old = record(r#"{"name":"a","type":"string"}"#);
-        let new = record(r#"{"name":"a","type":"string"},{"name":"b","type":"string","default":""}"#);
+        let new =
+            record(r#"{"name":"a","type":"string"},{"name":"b","type":"string","default":""}"#);
         assert_eq!(check_compatibility(&old, &new, Compatibility::Full), Ok(()));
     }
 
@@ -57,6 +71,9 @@ mod tests {
         let old = record(r#"{"name":"a","type":"string"}"#);
         let new = record(r#"{"name":"a","type":"string"},{"name":"b","type":"string"}"#);
         assert!(check_compatibility(&old, &new, Compatibility::Backward).is_err());
-        assert_eq!(check_compatibility(&old, &new, Compatibility::Forward), Ok(()));
+        assert_eq!(
+            check_compatibility(&old, &new, Compatibility::Forward),
+            Ok(())
+        );
     }
 }

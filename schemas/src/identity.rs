@@ -21,21 +21,37 @@ pub struct UserRegisteredV1 {
 }
 
 pub(crate) fn encode_user_event(event_type: &str, payload: &serde_json::Value) -> Result<Value> {
-    let event: UserEvent = serde_json::from_value(payload.clone())
-        .map_err(|source| Error::Payload { event_type: event_type.to_owned(), source })?;
+    let event: UserEvent =
+        serde_json::from_value(payload.clone()).map_err(|source| Error::Payload {
+            event_type: event_type.to_owned(),
+            source,
+        })?;
     match event {
         UserEvent::UserRegistered(e) => Ok(Value::Record(vec![
             ("user_id".into(), Value::Uuid(e.user_id.0)),
             ("tenant_id".into(), Value::String(e.tenant_id.to_string())),
             ("email".into(), Value::String(e.email.as_str().to_owned())),
-            ("display_name".into(), Value::String(e.display_name.as_str().to_owned())),
-            ("registered_at".into(), Value::TimestampMicros(e.registered_at.timestamp_micros())),
+            (
+                "display_name".into(),
+                Value::String(e.display_name.as_str().to_owned()),
+            ),
+            (
+                "registered_at".into(),
+                Value::TimestampMicros(e.registered_at.timestamp_micros()),
+            ),
         ])),
     }
 }
 
 pub(crate) fn decode_user_registered(value: Value) -> Result<UserRegisteredV1> {
-    let bad = |what: &str| avro_error(USER_REGISTERED, apache_avro::Error::from(apache_avro::error::Details::DeserializeValue(what.to_owned())));
+    let bad = |what: &str| {
+        avro_error(
+            USER_REGISTERED,
+            apache_avro::Error::from(apache_avro::error::Details::DeserializeValue(
+                what.to_owned(),
+            )),
+        )
+    };
     let Value::Record(fields) = value else {
         return Err(bad("not a record"));
     };
@@ -51,7 +67,9 @@ pub(crate) fn decode_user_registered(value: Value) -> Result<UserRegisteredV1> {
             ("tenant_id", Value::String(v)) => tenant_id = Some(v),
             ("email", Value::String(v)) => email = Some(v),
             ("display_name", Value::String(v)) => display_name = Some(v),
-            ("registered_at", Value::TimestampMicros(v) | Value::Long(v)) => registered_at = DateTime::from_timestamp_micros(v),
+            ("registered_at", Value::TimestampMicros(v) | Value::Long(v)) => {
+                registered_at = DateTime::from_timestamp_micros(v);
+            }
             _ => {}
         }
     }
@@ -91,19 +109,33 @@ mod tests {
         let payload = serde_json::to_value(registered()).unwrap();
         let avro = encode("identity.user", "UserRegistered", &payload).unwrap();
         let mut bytes = Vec::new();
-        GenericDatumWriter::builder(avro.schema.parsed()).build().unwrap().write_value(&mut bytes, avro.value).unwrap();
+        GenericDatumWriter::builder(avro.schema.parsed())
+            .build()
+            .unwrap()
+            .write_value(&mut bytes, avro.value)
+            .unwrap();
         assert!(!String::from_utf8_lossy(&bytes).contains("argon2"));
-        let back = GenericDatumReader::builder(avro.schema.parsed()).build().unwrap().read_value(&mut bytes.as_slice()).unwrap();
+        let back = GenericDatumReader::builder(avro.schema.parsed())
+            .build()
+            .unwrap()
+            .read_value(&mut bytes.as_slice())
+            .unwrap();
         let PublishedEvent::UserRegistered(e) = decode(USER_REGISTERED, back).unwrap();
         assert_eq!(e.user_id, Uuid::from_u128(42));
         assert_eq!(e.email, "ada@example.org");
         assert_eq!(e.tenant_id, "default");
-        assert_eq!(e.registered_at, Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap());
+        assert_eq!(
+            e.registered_at,
+            Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+        );
     }
 
     #[test]
     fn an_unknown_event_type_is_refused_by_name() {
         let err = encode("identity.user", "UserLevitated", &serde_json::json!({})).unwrap_err();
-        assert!(err.to_string().contains("identity.user/UserLevitated"), "{err}");
+        assert!(
+            err.to_string().contains("identity.user/UserLevitated"),
+            "{err}"
+        );
     }
 }

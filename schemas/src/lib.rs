@@ -37,7 +37,10 @@ pub fn subject_name(topic: &str, record_full_name: &str) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("no published schema for event {aggregate_type}/{event_type}")]
-    UnknownEvent { aggregate_type: String, event_type: String },
+    UnknownEvent {
+        aggregate_type: String,
+        event_type: String,
+    },
     #[error("no published schema for record {0}")]
     UnknownRecord(String),
     #[error("stored payload of {event_type} does not match the domain event: {source}")]
@@ -72,11 +75,16 @@ pub enum PublishedEvent {
 
 /// Maps a stored domain event (as the event store keeps it: aggregate type, event type and JSON
 /// payload) to its published Avro value.
-pub fn encode(aggregate_type: &str, event_type: &str, payload: &serde_json::Value) -> Result<AvroEvent> {
-    let schema = schema_for_event(aggregate_type, event_type).ok_or_else(|| Error::UnknownEvent {
-        aggregate_type: aggregate_type.to_owned(),
-        event_type: event_type.to_owned(),
-    })?;
+pub fn encode(
+    aggregate_type: &str,
+    event_type: &str,
+    payload: &serde_json::Value,
+) -> Result<AvroEvent> {
+    let schema =
+        schema_for_event(aggregate_type, event_type).ok_or_else(|| Error::UnknownEvent {
+            aggregate_type: aggregate_type.to_owned(),
+            event_type: event_type.to_owned(),
+        })?;
     let value = match schema.record_name {
         identity::USER_REGISTERED => identity::encode_user_event(event_type, payload)?,
         other => return Err(Error::UnknownRecord(other.to_owned())),
@@ -90,11 +98,16 @@ pub fn encode(aggregate_type: &str, event_type: &str, payload: &serde_json::Valu
 /// Maps an Avro value read from Kafka (record full name from the writer's schema) to a typed event.
 pub fn decode(record_full_name: &str, value: Value) -> Result<PublishedEvent> {
     match record_full_name {
-        identity::USER_REGISTERED => identity::decode_user_registered(value).map(PublishedEvent::UserRegistered),
+        identity::USER_REGISTERED => {
+            identity::decode_user_registered(value).map(PublishedEvent::UserRegistered)
+        }
         other => Err(Error::UnknownRecord(other.to_owned())),
     }
 }
 
 pub(crate) fn avro_error(record: &str, error: apache_avro::Error) -> Error {
-    Error::Avro { record: record.to_owned(), source: Box::new(error) }
+    Error::Avro {
+        record: record.to_owned(),
+        source: Box::new(error),
+    }
 }

@@ -18,7 +18,13 @@ pub struct KafkaRecord {
 
 /// Reads `topic` from the beginning of each of its `partitions` with a plain consumer (no group)
 /// until `at_least` messages arrived and one more second brought nothing new, or `timeout`.
-pub async fn read_topic(brokers: &str, topic: &str, partitions: i32, at_least: usize, timeout: Duration) -> Vec<KafkaRecord> {
+pub async fn read_topic(
+    brokers: &str,
+    topic: &str,
+    partitions: i32,
+    at_least: usize,
+    timeout: Duration,
+) -> Vec<KafkaRecord> {
     let (brokers, topic) = (brokers.to_owned(), topic.to_owned());
     tokio::task::spawn_blocking(move || {
         let consumer: BaseConsumer = ClientConfig::new()
@@ -30,7 +36,9 @@ pub async fn read_topic(brokers: &str, topic: &str, partitions: i32, at_least: u
             .unwrap();
         let mut assignment = TopicPartitionList::new();
         for partition in 0..partitions {
-            assignment.add_partition_offset(&topic, partition, Offset::Beginning).unwrap();
+            assignment
+                .add_partition_offset(&topic, partition, Offset::Beginning)
+                .unwrap();
         }
         consumer.assign(&assignment).unwrap();
         let deadline = Instant::now() + timeout;
@@ -44,7 +52,12 @@ pub async fn read_topic(brokers: &str, topic: &str, partitions: i32, at_least: u
                         .headers()
                         .map(|h| {
                             h.iter()
-                                .filter_map(|h| Some((h.key.to_owned(), String::from_utf8_lossy(h.value?).into_owned())))
+                                .filter_map(|h| {
+                                    Some((
+                                        h.key.to_owned(),
+                                        String::from_utf8_lossy(h.value?).into_owned(),
+                                    ))
+                                })
                                 .collect()
                         })
                         .unwrap_or_default();

@@ -49,20 +49,29 @@ impl World {
         settings.kafka.message_timeout_ms = 5_000;
         settings.projector.group_prefix = format!("test-{tag:08x}.projector.");
         settings.gateway.consistency_wait_ms = 5_000;
-        let stack = plinth_cli::Stack::connect(settings.clone()).await.expect("stack");
+        let stack = plinth_cli::Stack::connect(settings.clone()).expect("stack");
         stack.migrate().await.expect("migrations");
         let shutdown = CancellationToken::new();
 
         let registry = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         settings.schema_registry.url = format!("http://{}", registry.local_addr().unwrap());
-        let app = plinth_infra_schema_registry::router(plinth_infra_schema_registry::SchemaRegistry::new(stack.pool.clone()));
+        let app = plinth_infra_schema_registry::router(
+            plinth_infra_schema_registry::SchemaRegistry::new(stack.pool.clone()),
+        );
         let stop = shutdown.clone();
-        tokio::spawn(async move { axum::serve(registry, app).with_graceful_shutdown(stop.cancelled_owned()).await });
+        tokio::spawn(async move {
+            axum::serve(registry, app)
+                .with_graceful_shutdown(stop.cancelled_owned())
+                .await
+        });
 
         let stack = stack.with_settings(settings.clone());
-        let gateway = Application::build(SocketAddr::from(([127, 0, 0, 1], 0)), stack.gateway_state().unwrap())
-            .await
-            .unwrap();
+        let gateway = Application::build(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            stack.gateway_state().unwrap(),
+        )
+        .await
+        .unwrap();
         let gateway_url = format!("http://127.0.0.1:{}", gateway.port());
         tokio::spawn(gateway.run_until_stopped(shutdown.clone()));
 
@@ -80,7 +89,8 @@ impl World {
 
     /// Runs another projection in-process until the world ends.
     pub fn start_projector(&self, projection: Arc<dyn Projection>) {
-        let projector = Projector::new(self.pool.clone(), self.settings.clone(), projection).unwrap();
+        let projector =
+            Projector::new(self.pool.clone(), self.settings.clone(), projection).unwrap();
         tokio::spawn(projector.run(self.shutdown.clone()));
     }
 
@@ -113,7 +123,8 @@ impl Drop for World {
 
 /// A required environment variable, with a message saying how tests get it.
 pub fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the tests with `make test`"))
+    std::env::var(name)
+        .unwrap_or_else(|_| panic!("{name} is not set: run the tests with `make test`"))
 }
 
 /// Polls `check` until it returns `Some`, or panics with `what` after `timeout`.
@@ -127,7 +138,10 @@ where
         if let Some(value) = check().await {
             return value;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

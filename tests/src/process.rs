@@ -20,18 +20,33 @@ fn plinth_bin() -> PathBuf {
 impl RelayProcess {
     pub(crate) fn spawn(settings: &Settings, database_url: &str) -> Self {
         let bin = plinth_bin();
-        assert!(bin.exists(), "{} is missing: run the tests with `make test`, which builds it", bin.display());
-        let log = std::env::temp_dir().join(format!("plinth-relay-{}log", settings.kafka.topic_prefix));
-        let out = std::fs::OpenOptions::new().create(true).append(true).open(&log).unwrap();
+        assert!(
+            bin.exists(),
+            "{} is missing: run the tests with `make test`, which builds it",
+            bin.display()
+        );
+        let log =
+            std::env::temp_dir().join(format!("plinth-relay-{}log", settings.kafka.topic_prefix));
+        let out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap();
         let child = Command::new(bin)
             .args(["serve", "relay"])
             .env("PLINTH_CONFIG_DIR", "/nonexistent-plinth-config")
             .env("PLINTH_DATABASE_URL", database_url)
             .env("PLINTH_KAFKA_BROKERS", &settings.kafka.brokers)
             .env("PLINTH_KAFKA_TOPIC_PREFIX", &settings.kafka.topic_prefix)
-            .env("PLINTH_KAFKA_MESSAGE_TIMEOUT_MS", settings.kafka.message_timeout_ms.to_string())
+            .env(
+                "PLINTH_KAFKA_MESSAGE_TIMEOUT_MS",
+                settings.kafka.message_timeout_ms.to_string(),
+            )
             .env("PLINTH_SCHEMA_REGISTRY_URL", &settings.schema_registry.url)
-            .env("PLINTH_RELAY_BATCH_SIZE", settings.relay.batch_size.to_string())
+            .env(
+                "PLINTH_RELAY_BATCH_SIZE",
+                settings.relay.batch_size.to_string(),
+            )
             .env("RUST_LOG", "info,plinth_infra_relay=debug")
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
@@ -65,10 +80,18 @@ pub struct Broker {
 
 impl Broker {
     pub fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let dir = std::env::temp_dir().join(format!("plinth-broker-{port}"));
         std::fs::create_dir_all(&dir).unwrap();
-        let mut broker = Self { child: None, dir, port };
+        let mut broker = Self {
+            child: None,
+            dir,
+            port,
+        };
         broker.restart();
         broker
     }
@@ -92,7 +115,15 @@ impl Broker {
         let url = format!("tcp://127.0.0.1:{}", self.port);
         let child = Command::new(bin)
             .current_dir(&self.dir)
-            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url, "--storage-engine", "sqlite://tansu.db"])
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+                "--storage-engine",
+                "sqlite://tansu.db",
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

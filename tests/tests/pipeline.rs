@@ -38,7 +38,14 @@ async fn a_registered_user_reads_back_with_its_token_and_is_published_as_conflue
 
     // A downstream team's view: a plain consumer and the registry, nothing of Plinth's.
     let topic = world.topic("identity.user");
-    let records = read_topic(&world.settings.kafka.brokers, &topic, world.settings.kafka.partitions, 1, Duration::from_secs(20)).await;
+    let records = read_topic(
+        &world.settings.kafka.brokers,
+        &topic,
+        world.settings.kafka.partitions,
+        1,
+        Duration::from_secs(20),
+    )
+    .await;
     assert_eq!(records.len(), 1, "{records:?}");
     let record = &records[0];
     assert_eq!(record.key, id);
@@ -46,40 +53,87 @@ async fn a_registered_user_reads_back_with_its_token_and_is_published_as_conflue
     let schema_id = u32::from_be_bytes(record.value[1..5].try_into().unwrap());
     let subject: Value = world
         .http
-        .get(format!("{}/subjects/{topic}-plinth.identity.UserRegistered/versions/latest", world.settings.schema_registry.url))
+        .get(format!(
+            "{}/subjects/{topic}-plinth.identity.UserRegistered/versions/latest",
+            world.settings.schema_registry.url
+        ))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(subject["id"], schema_id, "the wire format names the registered schema");
-    for name in [headers::EVENT_ID, headers::AGGREGATE_TYPE, headers::AGGREGATE_ID, headers::SEQUENCE, headers::POSITION, headers::EVENT_TYPE, headers::TENANT_ID, headers::CORRELATION_ID, headers::CAUSATION_ID] {
-        assert!(record.headers.contains_key(name), "header {name} missing: {:?}", record.headers);
+    assert_eq!(
+        subject["id"], schema_id,
+        "the wire format names the registered schema"
+    );
+    for name in [
+        headers::EVENT_ID,
+        headers::AGGREGATE_TYPE,
+        headers::AGGREGATE_ID,
+        headers::SEQUENCE,
+        headers::POSITION,
+        headers::EVENT_TYPE,
+        headers::TENANT_ID,
+        headers::CORRELATION_ID,
+        headers::CAUSATION_ID,
+    ] {
+        assert!(
+            record.headers.contains_key(name),
+            "header {name} missing: {:?}",
+            record.headers
+        );
     }
     assert_eq!(record.headers[headers::SEQUENCE], "1");
     assert_eq!(record.headers[headers::TENANT_ID], "default");
     assert_eq!(record.headers[headers::EVENT_TYPE], "UserRegistered");
 
-    let decoded = AvroCodec::new(&world.settings.schema_registry.url).unwrap().decode(&record.value).await.unwrap();
+    let decoded = AvroCodec::new(&world.settings.schema_registry.url)
+        .unwrap()
+        .decode(&record.value)
+        .await
+        .unwrap();
     assert_eq!(decoded.record_name, "plinth.identity.UserRegistered");
-    let PublishedEvent::UserRegistered(event) = plinth_schemas::decode(&decoded.record_name, decoded.value).unwrap();
+    let PublishedEvent::UserRegistered(event) =
+        plinth_schemas::decode(&decoded.record_name, decoded.value).unwrap();
     assert_eq!(event.user_id.to_string(), id);
     assert_eq!(event.email, "grace@example.org");
-    assert!(!String::from_utf8_lossy(&record.value).contains("argon2"), "password hashes are never published");
+    assert!(
+        !String::from_utf8_lossy(&record.value).contains("argon2"),
+        "password hashes are never published"
+    );
 }
 
 #[tokio::test]
 async fn concurrent_registrations_with_one_email_get_one_201_and_the_rest_409() {
     let world = World::start().await;
-    let responses = join_all((0..8).map(|i| world.register(if i % 2 == 0 { "same@example.org" } else { "SAME@example.org" }, "Twin"))).await;
+    let responses = join_all((0..8).map(|i| {
+        world.register(
+            if i % 2 == 0 {
+                "same@example.org"
+            } else {
+                "SAME@example.org"
+            },
+            "Twin",
+        )
+    }))
+    .await;
     let mut statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
     statuses.sort_unstable();
     assert_eq!(statuses, vec![201, 409, 409, 409, 409, 409, 409, 409]);
     let conflict = responses.into_iter().find(|r| r.status() == 409).unwrap();
-    assert_eq!(conflict.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        conflict.headers()["content-type"],
+        "application/problem+json"
+    );
     let problem: Value = conflict.json().await.unwrap();
-    assert!(problem["detail"].as_str().unwrap().contains("e-mail address already exists"), "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("e-mail address already exists"),
+        "{problem}"
+    );
 }
 
 #[tokio::test]
@@ -102,18 +156,42 @@ async fn the_same_email_registers_once_per_tenant() {
 async fn a_user_of_another_tenant_is_not_found() {
     let world = World::start().await;
     let _relay = world.spawn_relay();
-    let body: Value = world.register("ada@example.org", "Ada").await.json().await.unwrap();
-    let url = format!("{}/v1/users/{}", world.gateway_url, body["id"].as_str().unwrap());
+    let body: Value = world
+        .register("ada@example.org", "Ada")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let url = format!(
+        "{}/v1/users/{}",
+        world.gateway_url,
+        body["id"].as_str().unwrap()
+    );
     let token = body["consistency_token"].as_str().unwrap();
-    let own = world.http.get(&url).header("Consistency-Token", token).send().await.unwrap();
+    let own = world
+        .http
+        .get(&url)
+        .header("Consistency-Token", token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(own.status(), 200);
-    let other = world.http.get(&url).header("X-Tenant-Id", "globex").send().await.unwrap();
+    let other = world
+        .http
+        .get(&url)
+        .header("X-Tenant-Id", "globex")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(other.status(), 404);
 }
 
 async fn problem(response: reqwest::Response, status: u16) -> Value {
     assert_eq!(response.status(), status);
-    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], status);
     assert!(body["type"].as_str().unwrap().starts_with("https://"));
@@ -124,39 +202,133 @@ async fn problem(response: reqwest::Response, status: u16) -> Value {
 async fn bad_requests_get_problem_details_that_say_what_is_wrong() {
     let world = World::start().await;
     let url = format!("{}/v1/auth/register", world.gateway_url);
-    let post = |body: &'static str, content_type: &'static str| world.http.post(&url).header("content-type", content_type).body(body).send();
+    let post = |body: &'static str, content_type: &'static str| {
+        world
+            .http
+            .post(&url)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
 
-    let invalid = problem(post(r#"{"email":"not-an-address","password":"short","display_name":""}"#, "application/json").await.unwrap(), 422).await;
-    let fields: Vec<&str> = invalid["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let invalid = problem(
+        post(
+            r#"{"email":"not-an-address","password":"short","display_name":""}"#,
+            "application/json",
+        )
+        .await
+        .unwrap(),
+        422,
+    )
+    .await;
+    let fields: Vec<&str> = invalid["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, ["email", "password", "display_name"]);
-    assert!(invalid["detail"].as_str().unwrap().contains("password must have at least 12 characters"));
+    assert!(
+        invalid["detail"]
+            .as_str()
+            .unwrap()
+            .contains("password must have at least 12 characters")
+    );
 
-    let missing = problem(post(r#"{"email":"a@example.org"}"#, "application/json").await.unwrap(), 422).await;
-    assert_eq!(missing["errors"][0], serde_json::json!({"field": "password", "message": "is required"}));
+    let missing = problem(
+        post(r#"{"email":"a@example.org"}"#, "application/json")
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(
+        missing["errors"][0],
+        serde_json::json!({"field": "password", "message": "is required"})
+    );
 
-    let mistyped = problem(post(r#"{"email":1,"password":"correct horse battery","display_name":"A"}"#, "application/json").await.unwrap(), 422).await;
-    assert_eq!(mistyped["errors"][0], serde_json::json!({"field": "email", "message": "must be a string"}));
+    let mistyped = problem(
+        post(
+            r#"{"email":1,"password":"correct horse battery","display_name":"A"}"#,
+            "application/json",
+        )
+        .await
+        .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(
+        mistyped["errors"][0],
+        serde_json::json!({"field": "email", "message": "must be a string"})
+    );
 
-    let malformed = problem(post(r#"{"email": "#, "application/json").await.unwrap(), 400).await;
-    assert!(malformed["detail"].as_str().unwrap().contains("not valid JSON"));
+    let malformed = problem(
+        post(r#"{"email": "#, "application/json").await.unwrap(),
+        400,
+    )
+    .await;
+    assert!(
+        malformed["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not valid JSON")
+    );
     problem(post("[1,2]", "application/json").await.unwrap(), 400).await;
-    problem(post(r#"{"email":"a@example.org"}"#, "text/plain").await.unwrap(), 415).await;
+    problem(
+        post(r#"{"email":"a@example.org"}"#, "text/plain")
+            .await
+            .unwrap(),
+        415,
+    )
+    .await;
 
-    let unknown = problem(world.http.get(format!("{}/v2/nothing", world.gateway_url)).send().await.unwrap(), 404).await;
+    let unknown = problem(
+        world
+            .http
+            .get(format!("{}/v2/nothing", world.gateway_url))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
     assert!(unknown["detail"].as_str().unwrap().contains("/v2/nothing"));
     problem(world.http.delete(&url).send().await.unwrap(), 405).await;
 
-    let not_a_uuid = problem(world.http.get(format!("{}/v1/users/42", world.gateway_url)).send().await.unwrap(), 422).await;
+    let not_a_uuid = problem(
+        world
+            .http
+            .get(format!("{}/v1/users/42", world.gateway_url))
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
     assert_eq!(not_a_uuid["errors"][0]["field"], "id");
     let bad_token = world
         .http
-        .get(format!("{}/v1/users/{}", world.gateway_url, uuid::Uuid::now_v7()))
+        .get(format!(
+            "{}/v1/users/{}",
+            world.gateway_url,
+            uuid::Uuid::now_v7()
+        ))
         .header("Consistency-Token", "garbage")
         .send()
         .await
         .unwrap();
     problem(bad_token, 400).await;
-    let bad_tenant = world.http.get(format!("{}/v1/users/{}", world.gateway_url, uuid::Uuid::now_v7())).header("X-Tenant-Id", "Not A Tenant").send().await.unwrap();
+    let bad_tenant = world
+        .http
+        .get(format!(
+            "{}/v1/users/{}",
+            world.gateway_url,
+            uuid::Uuid::now_v7()
+        ))
+        .header("X-Tenant-Id", "Not A Tenant")
+        .send()
+        .await
+        .unwrap();
     problem(bad_tenant, 400).await;
 }
 
@@ -164,16 +336,31 @@ async fn bad_requests_get_problem_details_that_say_what_is_wrong() {
 async fn a_read_whose_write_has_not_reached_the_view_answers_503_with_retry_after() {
     let world = World::start().await;
     // No relay runs, so the write never reaches the view.
-    let body: Value = world.register("late@example.org", "Late").await.json().await.unwrap();
+    let body: Value = world
+        .register("late@example.org", "Late")
+        .await
+        .json()
+        .await
+        .unwrap();
     let started = std::time::Instant::now();
     let response = world
         .http
-        .get(format!("{}/v1/users/{}", world.gateway_url, body["id"].as_str().unwrap()))
-        .header("Consistency-Token", body["consistency_token"].as_str().unwrap())
+        .get(format!(
+            "{}/v1/users/{}",
+            world.gateway_url,
+            body["id"].as_str().unwrap()
+        ))
+        .header(
+            "Consistency-Token",
+            body["consistency_token"].as_str().unwrap(),
+        )
         .send()
         .await
         .unwrap();
-    assert!(started.elapsed() >= Duration::from_millis(world.settings.gateway.consistency_wait_ms), "it waited first");
+    assert!(
+        started.elapsed() >= Duration::from_millis(world.settings.gateway.consistency_wait_ms),
+        "it waited first"
+    );
     assert_eq!(response.headers()["retry-after"], "1");
     problem(response, 503).await;
 }
@@ -181,15 +368,74 @@ async fn a_read_whose_write_has_not_reached_the_view_answers_503_with_retry_afte
 #[tokio::test]
 async fn health_is_always_ok_and_readiness_names_what_is_down() {
     let world = World::start().await;
-    let health = world.http.get(format!("{}/healthz", world.gateway_url)).send().await.unwrap();
+    let health = world
+        .http
+        .get(format!("{}/healthz", world.gateway_url))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
-    let ready: Value = world.http.get(format!("{}/readyz", world.gateway_url)).send().await.unwrap().json().await.unwrap();
+    let ready: Value = world
+        .http
+        .get(format!("{}/readyz", world.gateway_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(ready["status"], "ready", "{ready}");
     assert_eq!(ready["checks"]["broker"], "ok");
 
     let down = World::start_on("127.0.0.1:1").await;
-    let response = down.http.get(format!("{}/readyz", down.gateway_url)).send().await.unwrap();
+    let response = down
+        .http
+        .get(format!("{}/readyz", down.gateway_url))
+        .send()
+        .await
+        .unwrap();
     let body = problem(response, 503).await;
-    assert!(body["detail"].as_str().unwrap().contains("broker"), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("broker"),
+        "{body}"
+    );
     assert_eq!(body["checks"]["postgres"], "ok");
+}
+
+#[tokio::test]
+async fn the_documented_python_consumer_reads_a_registration() {
+    let world = World::start().await;
+    let _relay = world.spawn_relay();
+    let body: Value = world
+        .register("docs@example.org", "Docs Reader")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/examples/consume_users.py");
+    let output = tokio::process::Command::new(plinth_tests::env("PLINTH_PYTHON"))
+        .arg(script)
+        .args([
+            &world.settings.kafka.brokers,
+            &world.settings.schema_registry.url,
+            &world.topic("identity.user"),
+            "1",
+            "60",
+        ])
+        .env("PYTHONWARNINGS", "ignore")
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let event: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(event["key"], body["id"]);
+    assert_eq!(event["value"]["email"], "docs@example.org");
+    assert_eq!(event["value"]["display_name"], "Docs Reader");
+    assert_eq!(event["headers"]["event_type"], "UserRegistered");
 }

@@ -113,10 +113,19 @@ impl CommandMetadata {
     /// The string map cqrs-es stores next to each event.
     pub fn to_map(&self) -> HashMap<String, String> {
         let mut map = HashMap::from([
-            (metadata_keys::TENANT_ID.to_owned(), self.tenant_id.to_string()),
+            (
+                metadata_keys::TENANT_ID.to_owned(),
+                self.tenant_id.to_string(),
+            ),
             (metadata_keys::ACTOR.to_owned(), self.actor.to_string()),
-            (metadata_keys::CORRELATION_ID.to_owned(), self.correlation_id.to_string()),
-            (metadata_keys::CAUSATION_ID.to_owned(), self.causation_id.to_string()),
+            (
+                metadata_keys::CORRELATION_ID.to_owned(),
+                self.correlation_id.to_string(),
+            ),
+            (
+                metadata_keys::CAUSATION_ID.to_owned(),
+                self.causation_id.to_string(),
+            ),
         ]);
         if let Some(tp) = &self.traceparent {
             map.insert(metadata_keys::TRACEPARENT.to_owned(), tp.clone());
@@ -127,7 +136,12 @@ impl CommandMetadata {
     /// Reads the map written by [`CommandMetadata::to_map`].
     pub fn from_map(map: &HashMap<String, String>) -> Result<Self, MetadataError> {
         let get = |key: &'static str| map.get(key).ok_or(MetadataError::Missing(key));
-        let invalid = |key: &'static str| move |e: &dyn fmt::Display| MetadataError::Invalid { key, reason: e.to_string() };
+        let invalid = |key: &'static str| {
+            move |e: &dyn fmt::Display| MetadataError::Invalid {
+                key,
+                reason: e.to_string(),
+            }
+        };
         let uuid = |key: &'static str| {
             get(key).and_then(|v| Uuid::parse_str(v).map_err(|e| invalid(key)(&e)))
         };
@@ -150,7 +164,11 @@ mod tests {
 
     #[test]
     fn actors_round_trip_through_their_string_form() {
-        for actor in [Actor::User(Uuid::nil()), Actor::Service("relay".into()), Actor::Anonymous] {
+        for actor in [
+            Actor::User(Uuid::nil()),
+            Actor::Service("relay".into()),
+            Actor::Anonymous,
+        ] {
             assert_eq!(actor.to_string().parse::<Actor>().unwrap(), actor);
         }
         assert!("user:not-a-uuid".parse::<Actor>().is_err());
@@ -160,14 +178,20 @@ mod tests {
     #[test]
     fn metadata_round_trips_through_the_stored_map() {
         let meta = CommandMetadata::new(TenantId::default(), Actor::Anonymous, Uuid::now_v7())
-            .with_traceparent(Some("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".into()));
+            .with_traceparent(Some(
+                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".into(),
+            ));
         assert_eq!(CommandMetadata::from_map(&meta.to_map()).unwrap(), meta);
     }
 
     #[test]
     fn metadata_without_a_tenant_is_rejected_by_name() {
-        let mut map = CommandMetadata::new(TenantId::default(), Actor::Anonymous, Uuid::nil()).to_map();
+        let mut map =
+            CommandMetadata::new(TenantId::default(), Actor::Anonymous, Uuid::nil()).to_map();
         map.remove(metadata_keys::TENANT_ID);
-        assert_eq!(CommandMetadata::from_map(&map), Err(MetadataError::Missing("tenant_id")));
+        assert_eq!(
+            CommandMetadata::from_map(&map),
+            Err(MetadataError::Missing("tenant_id"))
+        );
     }
 }

@@ -15,7 +15,9 @@ pub enum TenantIdError {
     Empty,
     #[error("a tenant id has at most 63 characters")]
     TooLong,
-    #[error("a tenant id may contain only lowercase letters, digits and '-', and must not start with '-'")]
+    #[error(
+        "a tenant id may contain only lowercase letters, digits and '-', and must not start with '-'"
+    )]
     InvalidCharacter,
 }
 
@@ -80,10 +82,16 @@ mod tests {
 
     #[test]
     fn uppercase_spaces_and_leading_hyphens_are_rejected() {
-        assert_eq!(TenantId::parse("Acme"), Err(TenantIdError::InvalidCharacter));
+        assert_eq!(
+            TenantId::parse("Acme"),
+            Err(TenantIdError::InvalidCharacter)
+        );
         assert_eq!(TenantId::parse("a b"), Err(TenantIdError::InvalidCharacter));
         assert_eq!(TenantId::parse("-a"), Err(TenantIdError::InvalidCharacter));
         assert_eq!(TenantId::parse(""), Err(TenantIdError::Empty));
-        assert_eq!(TenantId::parse(&"a".repeat(64)), Err(TenantIdError::TooLong));
+        assert_eq!(
+            TenantId::parse(&"a".repeat(64)),
+            Err(TenantIdError::TooLong)
+        );
     }
 }

@@ -104,14 +104,20 @@ mod tests {
     /// Hashes by prefixing, so tests can see which password went in.
     struct PrefixHasher;
     impl PasswordHasher for PrefixHasher {
-        fn hash<'a>(&'a self, password: &'a Password) -> BoxFuture<'a, Result<PasswordHash, HashingError>> {
+        fn hash<'a>(
+            &'a self,
+            password: &'a Password,
+        ) -> BoxFuture<'a, Result<PasswordHash, HashingError>> {
             Box::pin(async move { Ok(PasswordHash(format!("$fake${}", password.expose().len()))) })
         }
     }
 
     struct FailingHasher;
     impl PasswordHasher for FailingHasher {
-        fn hash<'a>(&'a self, _: &'a Password) -> BoxFuture<'a, Result<PasswordHash, HashingError>> {
+        fn hash<'a>(
+            &'a self,
+            _: &'a Password,
+        ) -> BoxFuture<'a, Result<PasswordHash, HashingError>> {
             Box::pin(async { Err(HashingError("out of memory".into())) })
         }
     }
@@ -128,7 +134,10 @@ mod tests {
     }
 
     fn services(hasher: Arc<dyn PasswordHasher>) -> UserServices {
-        UserServices { hasher, clock: Arc::new(FixedClock(noon())) }
+        UserServices {
+            hasher,
+            clock: Arc::new(FixedClock(noon())),
+        }
     }
 
     fn register_ada() -> RegisterUser {

@@ -14,7 +14,10 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Hashes passwords. Implementations must not block the caller's thread.
 pub trait PasswordHasher: Send + Sync {
-    fn hash<'a>(&'a self, password: &'a Password) -> BoxFuture<'a, Result<PasswordHash, HashingError>>;
+    fn hash<'a>(
+        &'a self,
+        password: &'a Password,
+    ) -> BoxFuture<'a, Result<PasswordHash, HashingError>>;
 }
 
 /// The hasher could not produce a hash.

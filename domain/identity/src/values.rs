@@ -161,10 +161,14 @@ impl Password {
     pub fn parse(value: &str) -> Result<Self, PasswordError> {
         let chars = value.chars().count();
         if chars < Self::MIN_CHARS {
-            return Err(PasswordError::TooShort { min: Self::MIN_CHARS });
+            return Err(PasswordError::TooShort {
+                min: Self::MIN_CHARS,
+            });
         }
         if chars > Self::MAX_CHARS {
-            return Err(PasswordError::TooLong { max: Self::MAX_CHARS });
+            return Err(PasswordError::TooLong {
+                max: Self::MAX_CHARS,
+            });
         }
         Ok(Self(value.to_owned()))
     }
@@ -206,7 +210,15 @@ mod tests {
 
     #[test]
     fn malformed_emails_are_rejected() {
-        for bad in ["ada", "@example.org", "ada@", "ada@example", "ada@@example.org", "a da@example.org", "ada@exa..mple.org"] {
+        for bad in [
+            "ada",
+            "@example.org",
+            "ada@",
+            "ada@example",
+            "ada@@example.org",
+            "a da@example.org",
+            "ada@exa..mple.org",
+        ] {
             assert_eq!(Email::parse(bad), Err(EmailError::Malformed), "{bad}");
         }
         assert_eq!(Email::parse("  "), Err(EmailError::Empty));
@@ -216,14 +228,26 @@ mod tests {
     fn display_names_are_trimmed_and_bounded() {
         assert_eq!(DisplayName::parse(" Ada ").unwrap().as_str(), "Ada");
         assert_eq!(DisplayName::parse(" "), Err(DisplayNameError::Empty));
-        assert_eq!(DisplayName::parse(&"x".repeat(101)), Err(DisplayNameError::TooLong));
-        assert_eq!(DisplayName::parse("a\u{7}b"), Err(DisplayNameError::ControlCharacter));
+        assert_eq!(
+            DisplayName::parse(&"x".repeat(101)),
+            Err(DisplayNameError::TooLong)
+        );
+        assert_eq!(
+            DisplayName::parse("a\u{7}b"),
+            Err(DisplayNameError::ControlCharacter)
+        );
     }
 
     #[test]
     fn passwords_are_bounded_and_never_printed() {
-        assert_eq!(Password::parse("short").unwrap_err(), PasswordError::TooShort { min: 12 });
-        assert_eq!(Password::parse(&"x".repeat(129)).unwrap_err(), PasswordError::TooLong { max: 128 });
+        assert_eq!(
+            Password::parse("short").unwrap_err(),
+            PasswordError::TooShort { min: 12 }
+        );
+        assert_eq!(
+            Password::parse(&"x".repeat(129)).unwrap_err(),
+            PasswordError::TooLong { max: 128 }
+        );
         let password = Password::parse("correct horse battery").unwrap();
         assert!(!format!("{password:?}").contains("horse"));
     }

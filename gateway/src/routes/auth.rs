@@ -18,26 +18,52 @@ pub(crate) async fn register(
     body: JsonObject,
 ) -> Result<Response, ApiError> {
     let mut errors = Vec::new();
-    let email = parse_field("email", body.required_str("email", &mut errors), Email::parse, &mut errors);
-    let password = parse_field("password", body.required_str("password", &mut errors), Password::parse, &mut errors);
-    let display_name =
-        parse_field("display_name", body.required_str("display_name", &mut errors), DisplayName::parse, &mut errors);
+    let email = parse_field(
+        "email",
+        body.required_str("email", &mut errors),
+        Email::parse,
+        &mut errors,
+    );
+    let password = parse_field(
+        "password",
+        body.required_str("password", &mut errors),
+        Password::parse,
+        &mut errors,
+    );
+    let display_name = parse_field(
+        "display_name",
+        body.required_str("display_name", &mut errors),
+        DisplayName::parse,
+        &mut errors,
+    );
     let (Some(email), Some(password), Some(display_name)) = (email, password, display_name) else {
         return Err(ApiError::Validation(errors));
     };
     let registered = state
         .identity
-        .register(Registration { email, display_name, password }, metadata)
+        .register(
+            Registration {
+                email,
+                display_name,
+                password,
+            },
+            metadata,
+        )
         .await
         .map_err(|e| match e {
             IdentityError::EmailTaken => ApiError::Conflict(e.to_string()),
-            IdentityError::Conflict | IdentityError::AlreadyExists => ApiError::Conflict(e.to_string()),
+            IdentityError::Conflict | IdentityError::AlreadyExists => {
+                ApiError::Conflict(e.to_string())
+            }
             IdentityError::Unavailable(internal) => ApiError::Unavailable(internal),
         })?;
     let token = registered.token.to_string();
     let location = format!("/v1/users/{}", registered.user_id);
-    let mut response =
-        (StatusCode::CREATED, Json(json!({ "id": registered.user_id.to_string(), "consistency_token": token }))).into_response();
+    let mut response = (
+        StatusCode::CREATED,
+        Json(json!({ "id": registered.user_id.to_string(), "consistency_token": token })),
+    )
+        .into_response();
     let headers = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&location) {
         headers.insert(header::LOCATION, v);

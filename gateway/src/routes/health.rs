@@ -29,10 +29,19 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
         .collect();
     let report: Map<String, Value> = checks
         .into_iter()
-        .map(|(name, r)| (name.to_owned(), Value::String(r.err().unwrap_or_else(|| "ok".into()))))
+        .map(|(name, r)| {
+            (
+                name.to_owned(),
+                Value::String(r.err().unwrap_or_else(|| "ok".into())),
+            )
+        })
         .collect();
     if failing.is_empty() {
-        (StatusCode::OK, Json(json!({ "status": "ready", "checks": report }))).into_response()
+        (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "checks": report })),
+        )
+            .into_response()
     } else {
         let body = json!({
             "type": "https://plinth.dev/problems/not-ready",
@@ -42,7 +51,10 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
             "checks": report,
         });
         let mut response = (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
-        response.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/problem+json"));
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/problem+json"),
+        );
         response
     }
 }

@@ -28,7 +28,9 @@ impl From<UserView> for UserBody {
             id: u.id,
             email: u.email,
             display_name: u.display_name,
-            created_at: u.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            created_at: u
+                .created_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             version: u.version,
         }
     }
@@ -41,27 +43,41 @@ pub(crate) async fn get_user(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<UserBody>, ApiError> {
-    let id = Uuid::parse_str(&id).map_err(|_| ApiError::Validation(vec![FieldError::new("id", "must be a UUID")]))?;
+    let id = Uuid::parse_str(&id)
+        .map_err(|_| ApiError::Validation(vec![FieldError::new("id", "must be a UUID")]))?;
     if let Some(token) = consistency_token(&headers)? {
         wait_for_view(&state, USERS_VIEW, &token).await?;
     }
-    let client = state.read_pool.get().await.map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let client = state
+        .read_pool
+        .get()
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     let user = plinth_projections_users::get_user(&client, tenant.as_str(), id)
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    user.map(|u| Json(u.into())).ok_or_else(|| ApiError::NotFound(format!("no user {id}")))
+    user.map(|u| Json(u.into()))
+        .ok_or_else(|| ApiError::NotFound(format!("no user {id}")))
 }
 
 fn consistency_token(headers: &HeaderMap) -> Result<Option<ConsistencyToken>, ApiError> {
     let Some(value) = headers.get(CONSISTENCY_TOKEN_HEADER) else {
         return Ok(None);
     };
-    let text = value.to_str().map_err(|_| ApiError::BadHeader("Consistency-Token must be ASCII".into()))?;
-    text.parse().map(Some).map_err(|e| ApiError::BadHeader(format!("Consistency-Token: {e}")))
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::BadHeader("Consistency-Token must be ASCII".into()))?;
+    text.parse()
+        .map(Some)
+        .map_err(|e| ApiError::BadHeader(format!("Consistency-Token: {e}")))
 }
 
 /// Waits (bounded) until `view` has applied the write named by `token`.
-async fn wait_for_view(state: &AppState, view: &str, token: &ConsistencyToken) -> Result<(), ApiError> {
+async fn wait_for_view(
+    state: &AppState,
+    view: &str,
+    token: &ConsistencyToken,
+) -> Result<(), ApiError> {
     let caught_up = plinth_projections_runtime::wait_for(
         &state.read_pool,
         view,
@@ -72,5 +88,9 @@ async fn wait_for_view(state: &AppState, view: &str, token: &ConsistencyToken) -
     )
     .await
     .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    if caught_up { Ok(()) } else { Err(ApiError::NotYetConsistent) }
+    if caught_up {
+        Ok(())
+    } else {
+        Err(ApiError::NotYetConsistent)
+    }
 }

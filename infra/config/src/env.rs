@@ -12,7 +12,9 @@ pub struct ProcessEnv;
 
 impl Env for ProcessEnv {
     fn vars_with_prefix(&self, prefix: &str) -> Vec<(String, String)> {
-        std::env::vars().filter(|(k, _)| k.starts_with(prefix)).collect()
+        std::env::vars()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .collect()
     }
 }
 

@@ -102,7 +102,10 @@ pub struct TelemetrySettings {
 
 impl Default for DatabaseSettings {
     fn default() -> Self {
-        Self { url: None, max_connections: 16 }
+        Self {
+            url: None,
+            max_connections: 16,
+        }
     }
 }
 
@@ -122,7 +125,10 @@ impl Default for KafkaSettings {
 
 impl Default for SchemaRegistrySettings {
     fn default() -> Self {
-        Self { url: "http://127.0.0.1:8081".into(), listen: ([127, 0, 0, 1], 8081).into() }
+        Self {
+            url: "http://127.0.0.1:8081".into(),
+            listen: ([127, 0, 0, 1], 8081).into(),
+        }
     }
 }
 
@@ -139,19 +145,26 @@ impl Default for GatewaySettings {
 
 impl Default for RelaySettings {
     fn default() -> Self {
-        Self { batch_size: 500, poll_interval_ms: 500 }
+        Self {
+            batch_size: 500,
+            poll_interval_ms: 500,
+        }
     }
 }
 
 impl Default for ProjectorSettings {
     fn default() -> Self {
-        Self { group_prefix: "plinth.projector.".into() }
+        Self {
+            group_prefix: "plinth.projector.".into(),
+        }
     }
 }
 
 impl Default for IdentitySettings {
     fn default() -> Self {
-        Self { password_hash_concurrency: 2 }
+        Self {
+            password_hash_concurrency: 2,
+        }
     }
 }
 
@@ -174,14 +187,23 @@ impl Settings {
         let mut merged = to_table(&Self::default());
         if config_dir.is_dir() {
             let mut files: Vec<_> = std::fs::read_dir(config_dir)
-                .map_err(|source| Error::Read { path: config_dir.into(), source })?
+                .map_err(|source| Error::Read {
+                    path: config_dir.into(),
+                    source,
+                })?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "toml"))
                 .collect();
             files.sort();
             for path in files {
-                let text = std::fs::read_to_string(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
-                let table: Table = text.parse().map_err(|e: toml::de::Error| Error::Parse { path: path.clone(), message: e.to_string() })?;
+                let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                let table: Table = text.parse().map_err(|e: toml::de::Error| Error::Parse {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
                 merge(&mut merged, table);
             }
         }
@@ -202,8 +224,13 @@ impl Settings {
         if self.kafka.partitions < 1 {
             problems.push("kafka.partitions must be at least 1".to_owned());
         }
-        if !(self.schema_registry.url.starts_with("http://") || self.schema_registry.url.starts_with("https://")) {
-            problems.push(format!("schema_registry.url must be an http(s) URL, not {:?}", self.schema_registry.url));
+        if !(self.schema_registry.url.starts_with("http://")
+            || self.schema_registry.url.starts_with("https://"))
+        {
+            problems.push(format!(
+                "schema_registry.url must be an http(s) URL, not {:?}",
+                self.schema_registry.url
+            ));
         }
         if self.relay.batch_size < 1 {
             problems.push("relay.batch_size must be at least 1".to_owned());
@@ -212,9 +239,16 @@ impl Settings {
             problems.push("identity.password_hash_concurrency must be at least 1".to_owned());
         }
         if !matches!(self.telemetry.log_format.as_str(), "text" | "json") {
-            problems.push(format!("telemetry.log_format must be `text` or `json`, not {:?}", self.telemetry.log_format));
+            problems.push(format!(
+                "telemetry.log_format must be `text` or `json`, not {:?}",
+                self.telemetry.log_format
+            ));
         }
-        if problems.is_empty() { Ok(()) } else { Err(Error::Invalid(problems.join("; "))) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(problems.join("; ")))
+        }
     }
 
     /// The database URL, or an error naming how to set it.
@@ -258,9 +292,8 @@ fn apply_env(table: &mut Table, env: &impl Env) {
             continue;
         };
         let key = &path[section.len() + 1..];
-        let section_keys = match known.get(section.as_str()) {
-            Some(Value::Table(t)) => t,
-            _ => continue,
+        let Some(Value::Table(section_keys)) = known.get(section.as_str()) else {
+            continue;
         };
         let optional_keys = ["url", "otlp_endpoint"];
         if !section_keys.contains_key(key) && !optional_keys.contains(&key) {
@@ -291,7 +324,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     fn no_dir() -> &'static Path {
@@ -320,7 +356,11 @@ mod tests {
     fn files_override_defaults_and_environment_overrides_files() {
         let dir = std::env::temp_dir().join(format!("plinth-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("10-local.toml"), "[kafka]\nbrokers = \"file:1\"\npartitions = 6\n").unwrap();
+        std::fs::write(
+            dir.join("10-local.toml"),
+            "[kafka]\nbrokers = \"file:1\"\npartitions = 6\n",
+        )
+        .unwrap();
         let settings = Settings::load(&dir, &env(&[("PLINTH_KAFKA_BROKERS", "env:2")])).unwrap();
         assert_eq!(settings.kafka.brokers, "env:2");
         assert_eq!(settings.kafka.partitions, 6);
@@ -339,21 +379,38 @@ mod tests {
 
     #[test]
     fn unusable_values_are_reported_together() {
-        let err = Settings::load(no_dir(), &env(&[("PLINTH_KAFKA_BROKERS", " "), ("PLINTH_RELAY_BATCH_SIZE", "0")]))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("kafka.brokers") && err.contains("relay.batch_size"), "{err}");
+        let err = Settings::load(
+            no_dir(),
+            &env(&[
+                ("PLINTH_KAFKA_BROKERS", " "),
+                ("PLINTH_RELAY_BATCH_SIZE", "0"),
+            ]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("kafka.brokers") && err.contains("relay.batch_size"),
+            "{err}"
+        );
     }
 
     #[test]
     fn a_missing_database_url_says_how_to_set_it() {
-        let err = Settings::load(no_dir(), &env(&[])).unwrap().database_url().unwrap_err().to_string();
+        let err = Settings::load(no_dir(), &env(&[]))
+            .unwrap()
+            .database_url()
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("PLINTH_DATABASE_URL"), "{err}");
     }
 
     #[test]
     fn secrets_do_not_print() {
-        let settings = Settings::load(no_dir(), &env(&[("PLINTH_DATABASE_URL", "postgres://u:hunter2@h/db")])).unwrap();
+        let settings = Settings::load(
+            no_dir(),
+            &env(&[("PLINTH_DATABASE_URL", "postgres://u:hunter2@h/db")]),
+        )
+        .unwrap();
         assert!(!format!("{settings:?}").contains("hunter2"));
     }
 }

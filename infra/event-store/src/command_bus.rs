@@ -73,7 +73,11 @@ where
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut context = self.store.load_aggregate(aggregate_id).await.map_err(store_error)?;
+            let mut context = self
+                .store
+                .load_aggregate(aggregate_id)
+                .await
+                .map_err(store_error)?;
             let loaded_sequence = context.current_sequence as i64;
             let sink = EventSink::default();
             context
@@ -83,23 +87,32 @@ where
                 .map_err(CommandError::Rejected)?;
             let events = sink.collect().await;
             if events.is_empty() {
-                return Ok(self.committed(aggregate_id, loaded_sequence, 0));
+                return Ok(Self::committed(aggregate_id, loaded_sequence, 0));
             }
             let count = events.len();
             let mut map = metadata.to_map();
-            let claims: Vec<UniqueClaim> = events.iter().flat_map(UniqueClaims::unique_claims).collect();
+            let claims: Vec<UniqueClaim> = events
+                .iter()
+                .flat_map(UniqueClaims::unique_claims)
+                .collect();
             if !claims.is_empty() {
-                let json = serde_json::to_string(&claims).map_err(|e| CommandError::Store(e.to_string()))?;
+                let json = serde_json::to_string(&claims)
+                    .map_err(|e| CommandError::Store(e.to_string()))?;
                 map.insert(metadata_keys::UNIQUE_CLAIMS.to_owned(), json);
             }
             match self.store.commit(events, context, map).await {
                 Ok(envelopes) => {
-                    let sequence = envelopes.last().map_or(loaded_sequence, |e| e.sequence as i64);
+                    let sequence = envelopes
+                        .last()
+                        .map_or(loaded_sequence, |e| e.sequence as i64);
                     debug!(aggregate_id, sequence, "Command committed.");
-                    return Ok(self.committed(aggregate_id, sequence, count));
+                    return Ok(Self::committed(aggregate_id, sequence, count));
                 }
                 Err(AggregateError::AggregateConflict) if attempt < self.max_attempts => {
-                    warn!(aggregate_id, attempt, "Concurrent write; retrying the command.");
+                    warn!(
+                        aggregate_id,
+                        attempt, "Concurrent write; retrying the command."
+                    );
                 }
                 Err(AggregateError::AggregateConflict) => return Err(CommandError::Conflict),
                 Err(AggregateError::UnexpectedError(error)) => {
@@ -113,7 +126,7 @@ where
         }
     }
 
-    fn committed(&self, aggregate_id: &str, sequence: i64, events: usize) -> Committed {
+    fn committed(aggregate_id: &str, sequence: i64, events: usize) -> Committed {
         Committed {
             aggregate_id: aggregate_id.to_owned(),
             sequence,
@@ -140,5 +153,6 @@ fn claim_taken(error: &(dyn std::error::Error + 'static)) -> Option<String> {
     let sqlx::Error::Database(db) = error.downcast_ref::<sqlx::Error>()? else {
         return None;
     };
-    (db.code().as_deref() == Some(CLAIM_TAKEN)).then(|| db.constraint().unwrap_or("unknown").to_owned())
+    (db.code().as_deref() == Some(CLAIM_TAKEN))
+        .then(|| db.constraint().unwrap_or("unknown").to_owned())
 }

@@ -61,7 +61,9 @@ fn stored_event(row: &tokio_postgres::Row) -> Result<StoredEvent, ReadError> {
     let metadata: String = row.get("metadata");
     Ok(StoredEvent {
         cursor: Cursor {
-            transaction_id: transaction_id.parse().map_err(|e| corrupt(format!("transaction id: {e}")))?,
+            transaction_id: transaction_id
+                .parse()
+                .map_err(|e| corrupt(format!("transaction id: {e}")))?,
             position,
         },
         event_id: row.get("event_id"),

@@ -23,7 +23,10 @@ const VERSION: &str = "1";
 
 impl fmt::Display for ConsistencyToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let raw = format!("{VERSION}|{}|{}|{}", self.aggregate_type, self.sequence, self.aggregate_id);
+        let raw = format!(
+            "{VERSION}|{}|{}|{}",
+            self.aggregate_type, self.sequence, self.aggregate_id
+        );
         f.write_str(&URL_SAFE_NO_PAD.encode(raw))
     }
 }
@@ -43,7 +46,11 @@ impl FromStr for ConsistencyToken {
         if aggregate_type.is_empty() || aggregate_id.is_empty() {
             return Err(TokenError);
         }
-        Ok(Self { aggregate_type: aggregate_type.to_owned(), aggregate_id: aggregate_id.to_owned(), sequence })
+        Ok(Self {
+            aggregate_type: aggregate_type.to_owned(),
+            aggregate_id: aggregate_id.to_owned(),
+            sequence,
+        })
     }
 }
 
@@ -53,13 +60,23 @@ mod tests {
 
     #[test]
     fn a_token_round_trips_through_its_string_form() {
-        let token = ConsistencyToken { aggregate_type: "identity.user".into(), aggregate_id: "a|b".into(), sequence: 3 };
+        let token = ConsistencyToken {
+            aggregate_type: "identity.user".into(),
+            aggregate_id: "a|b".into(),
+            sequence: 3,
+        };
         assert_eq!(token.to_string().parse::<ConsistencyToken>(), Ok(token));
     }
 
     #[test]
     fn garbage_is_not_a_token() {
-        for bad in ["", "!!", "MXx4", &URL_SAFE_NO_PAD.encode("2|t|1|id"), &URL_SAFE_NO_PAD.encode("1|t|x|id")] {
+        for bad in [
+            "",
+            "!!",
+            "MXx4",
+            &URL_SAFE_NO_PAD.encode("2|t|1|id"),
+            &URL_SAFE_NO_PAD.encode("1|t|x|id"),
+        ] {
             assert_eq!(bad.parse::<ConsistencyToken>(), Err(TokenError), "{bad}");
         }
     }

@@ -2,7 +2,9 @@ use apache_avro::types::Value;
 use plinth_schemas::AvroEvent;
 use schema_registry_converter::async_impl::avro::{AvroDecoder, AvroEncoder};
 use schema_registry_converter::async_impl::schema_registry::SrSettings;
-use schema_registry_converter::schema_registry_common::{SchemaType, SubjectNameStrategy, SuppliedSchema};
+use schema_registry_converter::schema_registry_common::{
+    SchemaType, SubjectNameStrategy, SuppliedSchema,
+};
 
 use crate::{Error, Result};
 
@@ -31,7 +33,10 @@ impl AvroCodec {
                 .build()
                 .map_err(|e| Error::Registry(e.to_string()))
         };
-        Ok(Self { encoder: AvroEncoder::new(settings()?), decoder: AvroDecoder::new(settings()?) })
+        Ok(Self {
+            encoder: AvroEncoder::new(settings()?),
+            decoder: AvroDecoder::new(settings()?),
+        })
     }
 
     /// Encodes `event` for `topic`, registering its schema if the registry does not have it.
@@ -44,7 +49,11 @@ impl AvroCodec {
                 event.schema.avsc.to_owned(),
             ),
         );
-        match self.encoder.encode_value(event.value.clone(), &strategy).await {
+        match self
+            .encoder
+            .encode_value(event.value.clone(), &strategy)
+            .await
+        {
             Ok(bytes) => Ok(bytes),
             Err(e) => {
                 // The converter caches failures; forget them so the next attempt asks again.
@@ -57,7 +66,11 @@ impl AvroCodec {
     /// Decodes a wire-format value, fetching the writer's schema by id from the registry.
     pub async fn decode(&self, bytes: &[u8]) -> Result<Decoded> {
         if bytes.len() < 5 || bytes[0] != 0 {
-            return Err(Error::NotAvro(format!("{} bytes, first byte {:?}", bytes.len(), bytes.first())));
+            return Err(Error::NotAvro(format!(
+                "{} bytes, first byte {:?}",
+                bytes.len(),
+                bytes.first()
+            )));
         }
         match self.decoder.decode(Some(bytes)).await {
             Ok(result) => Ok(Decoded {

@@ -23,7 +23,10 @@ const MIGRATION_LOCK: i64 = 0x706c_696e_7468_0001;
 
 /// Applies the migrations of `migrations` that this database has not seen yet, each in its own
 /// transaction together with its bookkeeping row. Safe to call from many processes at once.
-pub async fn migrate(client: &mut deadpool_postgres::Object, migrations: &Migrations) -> Result<()> {
+pub async fn migrate(
+    client: &mut deadpool_postgres::Object,
+    migrations: &Migrations,
+) -> Result<()> {
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await?;
@@ -51,7 +54,12 @@ pub async fn migrate(client: &mut deadpool_postgres::Object, migrations: &Migrat
             continue;
         }
         apply(&tx, migrations.component, step).await?;
-        info!(component = migrations.component, version = step.version, name = step.name, "Migration applied.");
+        info!(
+            component = migrations.component,
+            version = step.version,
+            name = step.name,
+            "Migration applied."
+        );
     }
     tx.commit().await?;
     Ok(())

@@ -68,6 +68,9 @@ mod tests {
             url_with_database("postgres://u@h:5/postgres?sslmode=disable", "t1"),
             "postgres://u@h:5/t1?sslmode=disable"
         );
-        assert_eq!(url_with_database("postgres://u@h:5", "t2"), "postgres://u@h:5/t2");
+        assert_eq!(
+            url_with_database("postgres://u@h:5", "t2"),
+            "postgres://u@h:5/t2"
+        );
     }
 }

@@ -26,12 +26,17 @@ impl Leadership {
 }
 
 /// Waits until this process holds the leader lock, or `shutdown` fires (`None`).
-pub(crate) async fn acquire(database_url: &str, shutdown: &CancellationToken) -> Option<Leadership> {
+pub(crate) async fn acquire(
+    database_url: &str,
+    shutdown: &CancellationToken,
+) -> Option<Leadership> {
     loop {
         match try_acquire(database_url).await {
             Ok(Some(leadership)) => return Some(leadership),
             Ok(None) => debug!("Another relay is the leader; standing by."),
-            Err(e) => warn!(error = %e, "Cannot reach Postgres to elect the relay leader; retrying."),
+            Err(e) => {
+                warn!(error = %e, "Cannot reach Postgres to elect the relay leader; retrying.");
+            }
         }
         tokio::select! {
             () = shutdown.cancelled() => return None,
@@ -60,10 +65,21 @@ async fn try_acquire(database_url: &str) -> Result<Option<Leadership>, tokio_pos
         driver_lost.store(true, Ordering::SeqCst);
         driver_wake.notify_one();
     });
-    let row = client.query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK]).await?;
+    let row = client
+        .query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK])
+        .await?;
     if !row.get::<_, bool>(0) {
         return Ok(None);
     }
-    client.batch_execute(&format!("LISTEN {}", plinth_infra_event_store::NOTIFY_CHANNEL)).await?;
-    Ok(Some(Leadership { _client: client, wake, lost }))
+    client
+        .batch_execute(&format!(
+            "LISTEN {}",
+            plinth_infra_event_store::NOTIFY_CHANNEL
+        ))
+        .await?;
+    Ok(Some(Leadership {
+        _client: client,
+        wake,
+        lost,
+    }))
 }

@@ -30,7 +30,11 @@ pub use publish::PublishError;
 /// The relay's checkpoint table.
 pub const MIGRATIONS: Migrations = Migrations {
     component: "relay",
-    steps: &[Migration { version: 1, name: "relay_checkpoints", sql: include_str!("../migrations/0001_relay.sql") }],
+    steps: &[Migration {
+        version: 1,
+        name: "relay_checkpoints",
+        sql: include_str!("../migrations/0001_relay.sql"),
+    }],
 };
 
 /// The advisory lock key the active relay holds (`"plinth" + 2`).
@@ -63,7 +67,13 @@ impl Relay {
     /// that holds the leader lock and listens for commits.
     pub fn new(database_url: &str, pool: Pool, settings: Settings) -> Result<Self, Error> {
         let codec = AvroCodec::new(&settings.schema_registry.url)?;
-        Ok(Self { database_url: database_url.to_owned(), pool, codec: Arc::new(codec), settings, name: "kafka".into() })
+        Ok(Self {
+            database_url: database_url.to_owned(),
+            pool,
+            codec: Arc::new(codec),
+            settings,
+            name: "kafka".into(),
+        })
     }
 
     /// Runs until `shutdown` is cancelled: waits to become leader, then publishes. Losing the
@@ -71,7 +81,9 @@ impl Relay {
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), Error> {
         let topics: Vec<String> = plinth_schemas::catalog()
             .iter()
-            .map(|s| plinth_schemas::topic_name(&self.settings.kafka.topic_prefix, s.aggregate_type))
+            .map(|s| {
+                plinth_schemas::topic_name(&self.settings.kafka.topic_prefix, s.aggregate_type)
+            })
             .collect();
         let producer = plinth_infra_kafka::producer(&self.settings.kafka)?;
         let mut topics_ready = false;
@@ -79,7 +91,9 @@ impl Relay {
             if !topics_ready {
                 match plinth_infra_kafka::ensure_topics(&self.settings.kafka, &topics).await {
                     Ok(()) => topics_ready = true,
-                    Err(e) => warn!(error = %e, "Cannot create topics yet; the broker may be down. Retrying."),
+                    Err(e) => {
+                        warn!(error = %e, "Cannot create topics yet; the broker may be down. Retrying.");
+                    }
                 }
             }
             let Some(leadership) = leader::acquire(&self.database_url, &shutdown).await else {

@@ -17,7 +17,12 @@ use crate::leader::Leadership;
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
     #[error("event {event_id} ({aggregate_type}/{event_type}) has no published schema: {reason}")]
-    Mapping { event_id: String, aggregate_type: String, event_type: String, reason: String },
+    Mapping {
+        event_id: String,
+        aggregate_type: String,
+        event_type: String,
+        reason: String,
+    },
     #[error("registry: {0}")]
     Registry(String),
     #[error("Kafka did not acknowledge event {event_id}: {reason}")]
@@ -34,14 +39,26 @@ pub(crate) struct Publisher<'a> {
 
 impl Publisher<'_> {
     /// Publishes batch after batch while leadership holds.
-    pub(crate) async fn run(&self, leadership: &Leadership, shutdown: &CancellationToken) -> Result<(), Error> {
+    pub(crate) async fn run(
+        &self,
+        leadership: &Leadership,
+        shutdown: &CancellationToken,
+    ) -> Result<(), Error> {
         let mut cursor = self.load_checkpoint().await?;
-        info!(transaction_id = cursor.transaction_id, position = cursor.position, "Relay resumes after checkpoint.");
+        info!(
+            transaction_id = cursor.transaction_id,
+            position = cursor.position,
+            "Relay resumes after checkpoint."
+        );
         let poll = Duration::from_millis(self.settings.relay.poll_interval_ms);
         let mut backoff = Duration::from_millis(100);
         while !shutdown.is_cancelled() && !leadership.is_lost() {
             let batch = {
-                let client = self.pool.get().await.map_err(plinth_infra_postgres::Error::from)?;
+                let client = self
+                    .pool
+                    .get()
+                    .await
+                    .map_err(plinth_infra_postgres::Error::from)?;
                 read_committed_after(&client, cursor, self.settings.relay.batch_size).await?
             };
             if batch.is_empty() {
@@ -56,7 +73,11 @@ impl Publisher<'_> {
                 Ok(()) => {
                     let last = batch.last().map_or(cursor, |e| e.cursor);
                     self.save_checkpoint(last).await?;
-                    debug!(events = batch.len(), position = last.position, "Batch published.");
+                    debug!(
+                        events = batch.len(),
+                        position = last.position,
+                        "Batch published."
+                    );
                     cursor = last;
                     backoff = Duration::from_millis(100);
                 }
@@ -77,29 +98,45 @@ impl Publisher<'_> {
     async fn publish(&self, batch: &[StoredEvent]) -> Result<(), PublishError> {
         let mut encoded = Vec::with_capacity(batch.len());
         for event in batch {
-            let topic = plinth_schemas::topic_name(&self.settings.kafka.topic_prefix, &event.aggregate_type);
-            let avro = plinth_schemas::encode(&event.aggregate_type, &event.event_type, &event.payload).map_err(|e| {
-                PublishError::Mapping {
-                    event_id: event.event_id.to_string(),
-                    aggregate_type: event.aggregate_type.clone(),
-                    event_type: event.event_type.clone(),
-                    reason: e.to_string(),
-                }
-            })?;
-            let bytes = self.codec.encode(&topic, &avro).await.map_err(|e| PublishError::Registry(e.to_string()))?;
+            let topic = plinth_schemas::topic_name(
+                &self.settings.kafka.topic_prefix,
+                &event.aggregate_type,
+            );
+            let avro =
+                plinth_schemas::encode(&event.aggregate_type, &event.event_type, &event.payload)
+                    .map_err(|e| PublishError::Mapping {
+                        event_id: event.event_id.to_string(),
+                        aggregate_type: event.aggregate_type.clone(),
+                        event_type: event.event_type.clone(),
+                        reason: e.to_string(),
+                    })?;
+            let bytes = self
+                .codec
+                .encode(&topic, &avro)
+                .await
+                .map_err(|e| PublishError::Registry(e.to_string()))?;
             encoded.push((topic, bytes));
         }
         let mut deliveries = Vec::with_capacity(batch.len());
         for (event, (topic, bytes)) in batch.iter().zip(&encoded) {
-            let record = FutureRecord::to(topic).key(&event.aggregate_id).payload(bytes).headers(event_headers(event));
-            let delivery = self.producer.send_result(record).map_err(|(e, _)| PublishError::Delivery {
-                event_id: event.event_id.to_string(),
-                reason: e.to_string(),
-            })?;
+            let record = FutureRecord::to(topic)
+                .key(&event.aggregate_id)
+                .payload(bytes)
+                .headers(event_headers(event));
+            let delivery =
+                self.producer
+                    .send_result(record)
+                    .map_err(|(e, _)| PublishError::Delivery {
+                        event_id: event.event_id.to_string(),
+                        reason: e.to_string(),
+                    })?;
             deliveries.push((event, delivery));
         }
         for (event, delivery) in deliveries {
-            let failed = |reason: String| PublishError::Delivery { event_id: event.event_id.to_string(), reason };
+            let failed = |reason: String| PublishError::Delivery {
+                event_id: event.event_id.to_string(),
+                reason,
+            };
             match delivery.await {
                 Ok(Ok(_)) => {}
                 Ok(Err((e, _))) => return Err(failed(e.to_string())),
@@ -110,8 +147,14 @@ impl Publisher<'_> {
     }
 
     async fn load_checkpoint(&self) -> Result<Cursor, Error> {
-        let client = self.pool.get().await.map_err(plinth_infra_postgres::Error::from)?;
-        let row = client.query_opt(include_str!("../sql/load_checkpoint.sql"), &[&self.name]).await?;
+        let client = self
+            .pool
+            .get()
+            .await
+            .map_err(plinth_infra_postgres::Error::from)?;
+        let row = client
+            .query_opt(include_str!("../sql/load_checkpoint.sql"), &[&self.name])
+            .await?;
         Ok(row.map_or_else(Cursor::default, |row| Cursor {
             transaction_id: row.get::<_, String>(0).parse().unwrap_or(0),
             position: row.get(1),
@@ -119,11 +162,19 @@ impl Publisher<'_> {
     }
 
     async fn save_checkpoint(&self, cursor: Cursor) -> Result<(), Error> {
-        let client = self.pool.get().await.map_err(plinth_infra_postgres::Error::from)?;
+        let client = self
+            .pool
+            .get()
+            .await
+            .map_err(plinth_infra_postgres::Error::from)?;
         client
             .execute(
                 include_str!("../sql/save_checkpoint.sql"),
-                &[&self.name, &cursor.transaction_id.to_string(), &cursor.position],
+                &[
+                    &self.name,
+                    &cursor.transaction_id.to_string(),
+                    &cursor.position,
+                ],
             )
             .await?;
         Ok(())
@@ -141,14 +192,34 @@ fn event_headers(event: &StoredEvent) -> OwnedHeaders {
         (headers::EVENT_TYPE, Some(event.event_type.clone())),
         (headers::EVENT_VERSION, Some(event.event_version.clone())),
         (headers::RECORDED_AT, Some(event.recorded_at.to_rfc3339())),
-        (headers::TENANT_ID, meta(metadata_keys::TENANT_ID).map(str::to_owned)),
-        (headers::ACTOR, meta(metadata_keys::ACTOR).map(str::to_owned)),
-        (headers::CORRELATION_ID, meta(metadata_keys::CORRELATION_ID).map(str::to_owned)),
-        (headers::CAUSATION_ID, meta(metadata_keys::CAUSATION_ID).map(str::to_owned)),
-        (headers::TRACEPARENT, meta(metadata_keys::TRACEPARENT).map(str::to_owned)),
+        (
+            headers::TENANT_ID,
+            meta(metadata_keys::TENANT_ID).map(str::to_owned),
+        ),
+        (
+            headers::ACTOR,
+            meta(metadata_keys::ACTOR).map(str::to_owned),
+        ),
+        (
+            headers::CORRELATION_ID,
+            meta(metadata_keys::CORRELATION_ID).map(str::to_owned),
+        ),
+        (
+            headers::CAUSATION_ID,
+            meta(metadata_keys::CAUSATION_ID).map(str::to_owned),
+        ),
+        (
+            headers::TRACEPARENT,
+            meta(metadata_keys::TRACEPARENT).map(str::to_owned),
+        ),
     ];
-    fields.into_iter().fold(OwnedHeaders::new(), |acc, (key, value)| match value {
-        Some(value) => acc.insert(Header { key, value: Some(&value) }),
-        None => acc,
-    })
+    fields
+        .into_iter()
+        .fold(OwnedHeaders::new(), |acc, (key, value)| match value {
+            Some(value) => acc.insert(Header {
+                key,
+                value: Some(&value),
+            }),
+            None => acc,
+        })
 }

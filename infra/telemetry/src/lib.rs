@@ -44,10 +44,15 @@ impl Drop for Guard {
 /// Installs the global subscriber. `RUST_LOG`, when set, wins over `settings.log_filter`.
 pub fn init(settings: &TelemetrySettings) -> Result<Guard, Error> {
     let filter_text = std::env::var("RUST_LOG").unwrap_or_else(|_| settings.log_filter.clone());
-    let filter = EnvFilter::try_new(&filter_text).map_err(|e| Error::Filter { filter: filter_text.clone(), message: e.to_string() })?;
+    let filter = EnvFilter::try_new(&filter_text).map_err(|e| Error::Filter {
+        filter: filter_text.clone(),
+        message: e.to_string(),
+    })?;
 
     let mut builder = SdkTracerProvider::builder().with_resource(
-        opentelemetry_sdk::Resource::builder().with_service_name(settings.service_name.clone()).build(),
+        opentelemetry_sdk::Resource::builder()
+            .with_service_name(settings.service_name.clone())
+            .build(),
     );
     if let Some(endpoint) = &settings.otlp_endpoint {
         let exporter = opentelemetry_otlp::SpanExporter::builder()
@@ -62,7 +67,10 @@ pub fn init(settings: &TelemetrySettings) -> Result<Guard, Error> {
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
 
     let fmt = if settings.log_format == "json" {
-        tracing_subscriber::fmt::layer().json().with_target(true).boxed()
+        tracing_subscriber::fmt::layer()
+            .json()
+            .with_target(true)
+            .boxed()
     } else {
         tracing_subscriber::fmt::layer().with_target(false).boxed()
     };

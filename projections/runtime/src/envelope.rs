@@ -52,12 +52,17 @@ impl EnvelopeHeaders {
                 .and_then(|h| h.value)
                 .map(|v| String::from_utf8_lossy(v).into_owned())
         };
-        let required = |name: &'static str| header(name).ok_or_else(|| error(format!("header `{name}` is missing")));
+        let required = |name: &'static str| {
+            header(name).ok_or_else(|| error(format!("header `{name}` is missing")))
+        };
         Ok(Self {
-            event_id: Uuid::parse_str(&required(headers::EVENT_ID)?).map_err(|e| error(format!("event_id: {e}")))?,
+            event_id: Uuid::parse_str(&required(headers::EVENT_ID)?)
+                .map_err(|e| error(format!("event_id: {e}")))?,
             aggregate_type: required(headers::AGGREGATE_TYPE)?,
             aggregate_id: required(headers::AGGREGATE_ID)?,
-            sequence: required(headers::SEQUENCE)?.parse().map_err(|e| error(format!("sequence: {e}")))?,
+            sequence: required(headers::SEQUENCE)?
+                .parse()
+                .map_err(|e| error(format!("sequence: {e}")))?,
             tenant_id: required(headers::TENANT_ID)?,
             traceparent: header(headers::TRACEPARENT),
         })

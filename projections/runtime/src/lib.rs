@@ -39,7 +39,10 @@ pub struct Statement {
 
 impl std::fmt::Debug for Statement {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Statement").field("sql", &self.sql).field("params", &self.params).finish()
+        f.debug_struct("Statement")
+            .field("sql", &self.sql)
+            .field("params", &self.params)
+            .finish()
     }
 }
 

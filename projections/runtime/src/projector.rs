@@ -8,11 +8,14 @@ use plinth_infra_kafka::rdkafka::message::BorrowedMessage;
 use plinth_infra_kafka::{AvroCodec, Decoded};
 use plinth_infra_postgres::Pool;
 use tokio_util::sync::CancellationToken;
-use tracing::{Instrument, debug, error, info, info_span, warn};
+use tracing::{debug, error, info, info_span, warn};
 
-use crate::apply::{Offset, Outcome, apply};
+use crate::apply::{Consumed, apply};
 use crate::envelope::EnvelopeHeaders;
 use crate::{Envelope, Error, Projection};
+
+/// At most this many messages are applied in one transaction.
+const MAX_BATCH: usize = 500;
 
 /// Runs one [`Projection`] from Kafka into Postgres.
 pub struct Projector {
@@ -23,9 +26,18 @@ pub struct Projector {
 }
 
 impl Projector {
-    pub fn new(pool: Pool, settings: Settings, projection: Arc<dyn Projection>) -> Result<Self, Error> {
+    pub fn new(
+        pool: Pool,
+        settings: Settings,
+        projection: Arc<dyn Projection>,
+    ) -> Result<Self, Error> {
         let codec = AvroCodec::new(&settings.schema_registry.url)?;
-        Ok(Self { pool, settings, codec, projection })
+        Ok(Self {
+            pool,
+            settings,
+            codec,
+            projection,
+        })
     }
 
     fn topics(&self) -> Vec<String> {
@@ -51,56 +63,87 @@ impl Projector {
         let group = format!("{}{}", self.settings.projector.group_prefix, name);
         let consumer = plinth_infra_kafka::consumer(&self.settings.kafka, &group)?;
         let topic_refs: Vec<&str> = topics.iter().map(String::as_str).collect();
-        consumer.subscribe(&topic_refs).map_err(plinth_infra_kafka::Error::from)?;
+        consumer
+            .subscribe(&topic_refs)
+            .map_err(plinth_infra_kafka::Error::from)?;
         info!(projection = name, group = %group, topics = ?topics, "Projector started.");
         loop {
-            let message = tokio::select! {
+            let first = tokio::select! {
                 () = shutdown.cancelled() => break,
                 message = consumer.recv() => message,
             };
-            match message {
-                Ok(message) => self.handle(&consumer, &message, &shutdown).await,
+            let first = match first {
+                Ok(message) => message,
                 Err(e) => {
                     warn!(projection = name, error = %e, "Kafka consumer error.");
                     tokio::time::sleep(Duration::from_millis(200)).await;
+                    continue;
+                }
+            };
+            // Whatever else is already fetched joins the batch (one transaction for all).
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match tokio::time::timeout(Duration::from_millis(1), consumer.recv()).await {
+                    Ok(Ok(message)) => batch.push(message),
+                    _ => break,
                 }
             }
+            self.handle(&consumer, &batch, &shutdown).await;
         }
         close(consumer).await;
         info!(projection = name, "Projector stopped.");
         Ok(())
     }
 
-    async fn handle(&self, consumer: &StreamConsumer, message: &BorrowedMessage<'_>, shutdown: &CancellationToken) {
+    async fn handle(
+        &self,
+        consumer: &StreamConsumer,
+        messages: &[BorrowedMessage<'_>],
+        shutdown: &CancellationToken,
+    ) {
         let name = self.projection.name();
-        let at = Offset { topic: message.topic(), partition: message.partition(), offset: message.offset() };
-        let span = info_span!("project", projection = name, topic = at.topic, partition = at.partition, offset = at.offset);
-        let envelope = match EnvelopeHeaders::parse(message) {
-            Ok(headers) => {
-                if let Some(tp) = &headers.traceparent {
-                    plinth_infra_telemetry::attach_traceparent(&span, tp);
+        let mut batch = Vec::with_capacity(messages.len());
+        for message in messages {
+            let envelope = match EnvelopeHeaders::parse(message) {
+                Ok(headers) => {
+                    if let Some(tp) = &headers.traceparent {
+                        let span =
+                            info_span!("project", projection = name, event_id = %headers.event_id);
+                        plinth_infra_telemetry::attach_traceparent(&span, tp);
+                        span.in_scope(|| debug!(offset = message.offset(), "Event received."));
+                    }
+                    self.decode(headers, message.payload().unwrap_or_default(), shutdown)
+                        .await
                 }
-                self.decode(headers, message.payload().unwrap_or_default(), shutdown).await
-            }
-            Err(e) => {
-                error!(projection = name, error = %e, "Skipping a message that is not a Plinth event.");
-                None
-            }
-        };
+                Err(e) => {
+                    error!(projection = name, error = %e, "Skipping a message that is not a Plinth event.");
+                    None
+                }
+            };
+            batch.push(Consumed {
+                topic: message.topic().to_owned(),
+                partition: message.partition(),
+                offset: message.offset(),
+                envelope,
+            });
+        }
         if shutdown.is_cancelled() {
             return;
         }
         let mut pause = Duration::from_millis(100);
         loop {
-            match apply(&self.pool, self.projection.as_ref(), &at, envelope.as_ref()).instrument(span.clone()).await {
+            match apply(&self.pool, self.projection.as_ref(), &batch).await {
                 Ok(outcome) => {
-                    if outcome != Outcome::Applied {
-                        debug!(projection = name, offset = at.offset, ?outcome, "Message not applied again.");
-                    }
+                    debug!(
+                        projection = name,
+                        messages = batch.len(),
+                        ?outcome,
+                        "Batch applied."
+                    );
                     break;
                 }
                 Err(e) => {
-                    warn!(projection = name, error = %e, "Cannot apply the message; retrying.");
+                    warn!(projection = name, error = %e, "Cannot apply the batch; retrying.");
                     tokio::select! {
                         () = shutdown.cancelled() => return,
                         () = tokio::time::sleep(pause) => {}
@@ -109,14 +152,21 @@ impl Projector {
                 }
             }
         }
-        if let Err(e) = consumer.store_offset_from_message(message) {
-            warn!(projection = name, error = %e, "Cannot store the consumer offset (Postgres has it).");
+        for message in messages {
+            if let Err(e) = consumer.store_offset_from_message(message) {
+                warn!(projection = name, error = %e, "Cannot store the consumer offset (Postgres has it).");
+            }
         }
     }
 
     /// Decodes the value, retrying while the registry is unreachable. `None`: an event type this
     /// projection's contract does not know (skipped on purpose).
-    async fn decode(&self, headers: EnvelopeHeaders, payload: &[u8], shutdown: &CancellationToken) -> Option<Envelope> {
+    async fn decode(
+        &self,
+        headers: EnvelopeHeaders,
+        payload: &[u8],
+        shutdown: &CancellationToken,
+    ) -> Option<Envelope> {
         let mut pause = Duration::from_millis(100);
         let Decoded { record_name, value } = loop {
             match self.codec.decode(payload).await {
@@ -138,7 +188,10 @@ impl Projector {
         match plinth_schemas::decode(&record_name, value) {
             Ok(event) => Some(headers.into_envelope(event)),
             Err(plinth_schemas::Error::UnknownRecord(record)) => {
-                debug!(record, "Event type unknown to this contract version; skipped.");
+                debug!(
+                    record,
+                    "Event type unknown to this contract version; skipped."
+                );
                 None
             }
             Err(e) => {
@@ -155,7 +208,10 @@ async fn close(consumer: StreamConsumer) {
         consumer.unsubscribe();
         drop(consumer);
     });
-    if tokio::time::timeout(Duration::from_secs(5), closing).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(5), closing)
+        .await
+        .is_err()
+    {
         warn!("Kafka consumer did not close within 5 s; leaving it behind.");
     }
 }

@@ -13,7 +13,10 @@ pub async fn applied_sequence(
     aggregate_id: &str,
 ) -> Result<Option<i64>, Error> {
     let row = client
-        .query_opt(include_str!("../sql/applied_sequence.sql"), &[&projection, &aggregate_type, &aggregate_id])
+        .query_opt(
+            include_str!("../sql/applied_sequence.sql"),
+            &[&projection, &aggregate_type, &aggregate_id],
+        )
         .await?;
     Ok(row.map(|r| r.get(0)))
 }
@@ -32,8 +35,14 @@ pub async fn wait_for(
     let mut pause = Duration::from_millis(2);
     loop {
         {
-            let client = pool.get().await.map_err(plinth_infra_postgres::Error::from)?;
-            if applied_sequence(&client, projection, aggregate_type, aggregate_id).await?.is_some_and(|s| s >= sequence) {
+            let client = pool
+                .get()
+                .await
+                .map_err(plinth_infra_postgres::Error::from)?;
+            if applied_sequence(&client, projection, aggregate_type, aggregate_id)
+                .await?
+                .is_some_and(|s| s >= sequence)
+            {
                 return Ok(true);
             }
         }

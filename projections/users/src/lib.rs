@@ -12,7 +12,11 @@ use uuid::Uuid;
 /// The read model's table.
 pub const MIGRATIONS: Migrations = Migrations {
     component: "projection_users",
-    steps: &[Migration { version: 1, name: "users_v1", sql: include_str!("../migrations/0001_users_v1.sql") }],
+    steps: &[Migration {
+        version: 1,
+        name: "users_v1",
+        sql: include_str!("../migrations/0001_users_v1.sql"),
+    }],
 };
 
 /// The projection's name, as recorded with its offsets and progress.
@@ -60,8 +64,14 @@ pub struct UserView {
 }
 
 /// The user `id` of `tenant`, if the view has it.
-pub async fn get_user(client: &impl GenericClient, tenant: &str, id: Uuid) -> Result<Option<UserView>, tokio_postgres::Error> {
-    let row = client.query_opt(include_str!("../sql/get_user.sql"), &[&id, &tenant]).await?;
+pub async fn get_user(
+    client: &impl GenericClient,
+    tenant: &str,
+    id: Uuid,
+) -> Result<Option<UserView>, tokio_postgres::Error> {
+    let row = client
+        .query_opt(include_str!("../sql/get_user.sql"), &[&id, &tenant])
+        .await?;
     Ok(row.map(|r| UserView {
         id: r.get("user_id"),
         tenant_id: r.get("tenant_id"),
@@ -104,6 +114,9 @@ mod tests {
         assert!(statements[0].sql.contains("INSERT INTO users_v1"));
         assert_eq!(statements[0].params.len(), 6);
         let debug = format!("{:?}", statements[0].params);
-        assert!(debug.contains("ada@example.org") && debug.ends_with("1]"), "{debug}");
+        assert!(
+            debug.contains("ada@example.org") && debug.ends_with("1]"),
+            "{debug}"
+        );
     }
 }

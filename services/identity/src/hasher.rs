@@ -21,7 +21,9 @@ impl Argon2Hasher {
     pub const PARALLELISM: u32 = 1;
 
     pub fn new(concurrency: usize) -> Self {
-        Self { permits: Arc::new(Semaphore::new(concurrency.max(1))) }
+        Self {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+        }
     }
 
     fn argon2() -> Result<Argon2<'static>, HashingError> {
@@ -41,9 +43,16 @@ impl Argon2Hasher {
 }
 
 impl PasswordHasher for Argon2Hasher {
-    fn hash<'a>(&'a self, password: &'a Password) -> BoxFuture<'a, Result<PasswordHash, HashingError>> {
+    fn hash<'a>(
+        &'a self,
+        password: &'a Password,
+    ) -> BoxFuture<'a, Result<PasswordHash, HashingError>> {
         Box::pin(async move {
-            let _permit = self.permits.acquire().await.map_err(|e| HashingError(e.to_string()))?;
+            let _permit = self
+                .permits
+                .acquire()
+                .await
+                .map_err(|e| HashingError(e.to_string()))?;
             let clear = password.expose().to_owned();
             tokio::task::spawn_blocking(move || Self::hash_blocking(&clear))
                 .await
@@ -62,7 +71,11 @@ mod tests {
         let password = Password::parse("correct horse battery").unwrap();
         let a = hasher.hash(&password).await.unwrap();
         let b = hasher.hash(&password).await.unwrap();
-        assert!(a.0.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", a.0);
+        assert!(
+            a.0.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{}",
+            a.0
+        );
         assert_ne!(a, b, "each hash has its own salt");
         assert!(!a.0.contains("horse"));
     }

@@ -4,7 +4,8 @@ use async_trait::async_trait;
 use plinth_domain_core::{CommandMetadata, TenantId};
 use plinth_domain_identity::services::{SystemClock, UserServices};
 use plinth_domain_identity::{
-    DisplayName, Email, EMAIL_CLAIM_SCOPE, Password, RegisterUser, User, UserCommand, UserError, UserId,
+    DisplayName, EMAIL_CLAIM_SCOPE, Email, Password, RegisterUser, User, UserCommand, UserError,
+    UserId,
 };
 use plinth_infra_event_store::{CommandBus, CommandError, ConsistencyToken};
 use tracing::info;
@@ -42,7 +43,11 @@ pub enum IdentityError {
 /// What the gateway may ask of the identity service.
 #[async_trait]
 pub trait IdentityApi: Send + Sync {
-    async fn register(&self, registration: Registration, metadata: CommandMetadata) -> Result<Registered, IdentityError>;
+    async fn register(
+        &self,
+        registration: Registration,
+        metadata: CommandMetadata,
+    ) -> Result<Registered, IdentityError>;
 }
 
 /// The in-process identity service.
@@ -52,15 +57,24 @@ pub struct IdentityService {
 
 impl IdentityService {
     pub fn new(pool: sqlx::PgPool, hasher: Argon2Hasher) -> Self {
-        let services = UserServices { hasher: Arc::new(hasher), clock: Arc::new(SystemClock) };
-        Self { users: CommandBus::new(pool, services) }
+        let services = UserServices {
+            hasher: Arc::new(hasher),
+            clock: Arc::new(SystemClock),
+        };
+        Self {
+            users: CommandBus::new(pool, services),
+        }
     }
 }
 
 #[async_trait]
 impl IdentityApi for IdentityService {
     #[tracing::instrument(skip_all, fields(tenant = %metadata.tenant_id, correlation_id = %metadata.correlation_id))]
-    async fn register(&self, registration: Registration, metadata: CommandMetadata) -> Result<Registered, IdentityError> {
+    async fn register(
+        &self,
+        registration: Registration,
+        metadata: CommandMetadata,
+    ) -> Result<Registered, IdentityError> {
         let user_id = UserId::new();
         let tenant_id: TenantId = metadata.tenant_id.clone();
         let command = UserCommand::Register(RegisterUser {
@@ -70,13 +84,24 @@ impl IdentityApi for IdentityService {
             display_name: registration.display_name,
             password: registration.password,
         });
-        let committed = self.users.execute(&user_id.to_string(), command, &metadata).await.map_err(|e| match e {
-            CommandError::UniqueClaimTaken { scope } if scope == EMAIL_CLAIM_SCOPE => IdentityError::EmailTaken,
-            CommandError::Rejected(UserError::AlreadyRegistered) => IdentityError::AlreadyExists,
-            CommandError::Conflict => IdentityError::Conflict,
-            other => IdentityError::Unavailable(other.to_string()),
-        })?;
+        let committed = self
+            .users
+            .execute(&user_id.to_string(), command, &metadata)
+            .await
+            .map_err(|e| match e {
+                CommandError::UniqueClaimTaken { scope } if scope == EMAIL_CLAIM_SCOPE => {
+                    IdentityError::EmailTaken
+                }
+                CommandError::Rejected(UserError::AlreadyRegistered) => {
+                    IdentityError::AlreadyExists
+                }
+                CommandError::Conflict => IdentityError::Conflict,
+                other => IdentityError::Unavailable(other.to_string()),
+            })?;
         info!(user_id = %user_id, "User registered.");
-        Ok(Registered { user_id, token: committed.token })
+        Ok(Registered {
+            user_id,
+            token: committed.token,
+        })
     }
 }

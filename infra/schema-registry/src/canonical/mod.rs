@@ -1,16 +1,18 @@
 //! AVRO schemas as the registry stores them: parsed once at the edge, kept with a canonical text
 //! and its fingerprint.
 //!
-//! The canonical text is apache-avro's JSON serialisation of the parsed schema. Unlike Avro's
-//! "Parsing Canonical Form" it keeps what matters for compatibility and for readers: defaults,
-//! docs, aliases, logical types, enum defaults and custom attributes of named types and fields.
-//! Formatting, key order and the spelling of a type (`"string"` or `{"type": "string"}`,
-//! a name given with or without its namespace) do not change it, so two texts of the same schema
-//! share one global id. Known losses, none of which changes how data is encoded or resolved: a
-//! field's `order`, custom attributes on primitive types, and `logicalType`s that apache-avro does
-//! not know or that it finds invalid (the schema is then the underlying type).
+//! A schema is valid when apache-avro parses it. Its canonical text (see `normalize`) keeps
+//! everything the client wrote that has a meaning — unlike Avro's "Parsing Canonical Form", which
+//! drops defaults, docs and aliases that compatibility depends on — and drops only spelling:
+//! formatting, key order, `{"type": "string"}` for `"string"`, how names are qualified. Two texts
+//! of one schema therefore share one global id. Should that text ever fail to parse back to
+//! itself, apache-avro's own serialisation of the schema is stored instead (it loses field
+//! `order`, unknown logical types and attributes of primitive types).
+
+mod normalize;
 
 use apache_avro::Schema;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -34,18 +36,7 @@ impl AvroSchema {
             return Err(Error::InvalidSchema("Empty schema".to_owned()));
         }
         let parsed = Schema::parse_str(text).map_err(|e| Error::InvalidSchema(e.to_string()))?;
-        let canonical = serde_json::to_string(&parsed)
-            .map_err(|e| Error::InvalidSchema(format!("the schema cannot be serialised: {e}")))?;
-        // The canonical text must itself parse back to the same canonical text, or ids would
-        // depend on how a client spelled the schema.
-        let reparsed = Schema::parse_str(&canonical).map_err(|e| {
-            Error::InvalidSchema(format!("the schema does not survive canonicalisation: {e}"))
-        })?;
-        if serde_json::to_string(&reparsed).ok().as_deref() != Some(canonical.as_str()) {
-            return Err(Error::InvalidSchema(
-                "the schema does not have a stable canonical form".to_owned(),
-            ));
-        }
+        let canonical = canonical_text(text, &parsed)?;
         let fingerprint = hex::encode(Sha256::digest(format!("{AVRO}\n{canonical}")));
         Ok(Self {
             parsed,
@@ -68,6 +59,29 @@ impl AvroSchema {
     pub(crate) fn fingerprint(&self) -> &str {
         &self.fingerprint
     }
+}
+
+/// The canonical text of a schema apache-avro accepted as `parsed`.
+fn canonical_text(text: &str, parsed: &Schema) -> Result<String> {
+    if let Ok(json) = serde_json::from_str::<Value>(text) {
+        let canonical = normalize::canonical_text(&json);
+        let stable = Schema::parse_str(&canonical).is_ok()
+            && serde_json::from_str::<Value>(&canonical)
+                .is_ok_and(|again| normalize::canonical_text(&again) == canonical);
+        if stable {
+            return Ok(canonical);
+        }
+        tracing::warn!(
+            schema = text,
+            "The schema's canonical text is unstable; storing apache-avro's serialisation."
+        );
+    }
+    let canonical = serde_json::to_string(parsed)
+        .map_err(|e| Error::InvalidSchema(format!("the schema cannot be serialised: {e}")))?;
+    Schema::parse_str(&canonical).map_err(|e| {
+        Error::InvalidSchema(format!("the schema does not survive canonicalisation: {e}"))
+    })?;
+    Ok(canonical)
 }
 
 #[cfg(test)]
@@ -101,6 +115,8 @@ mod tests {
     #[test]
     fn the_canonical_text_parses_back_to_itself() {
         let schema = AvroSchema::parse(USER).unwrap();
+        let normalized = normalize::canonical_text(&serde_json::from_str(USER).unwrap());
+        assert_eq!(schema.canonical(), normalized, "no fallback");
         let again = AvroSchema::parse(schema.canonical()).unwrap();
         assert_eq!(again.canonical(), schema.canonical());
         assert_eq!(again.fingerprint(), schema.fingerprint());
@@ -197,7 +213,24 @@ mod tests {
             let schema = AvroSchema::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
             let again = AvroSchema::parse(schema.canonical()).unwrap();
             assert_eq!(again.canonical(), schema.canonical(), "{text}");
+            let normalized = normalize::canonical_text(&serde_json::from_str(text).unwrap());
+            assert_eq!(schema.canonical(), normalized, "no fallback for {text}");
         }
+    }
+
+    #[test]
+    fn field_order_unknown_logical_types_and_primitive_attributes_are_kept() {
+        let schema = AvroSchema::parse(
+            r#"{"fields":[
+                {"order":"descending","name":"a","type":{"type":"int","connect.type":"int16"}},
+                {"name":"b","type":{"logicalType":"not-a-known-one","type":"string"}}],
+              "name":"R","type":"record"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            schema.canonical(),
+            r#"{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"int","connect.type":"int16"},"order":"descending"},{"name":"b","type":{"type":"string","logicalType":"not-a-known-one"}}]}"#
+        );
     }
 
     #[test]
