@@ -53,10 +53,27 @@ pub fn router(state: AppState) -> Router {
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)
-        .layer(TimeoutLayer::with_status_code(http::StatusCode::SERVICE_UNAVAILABLE, timeout))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            // Spans are named by the matched route, never the raw path (low cardinality).
-            let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
-            tracing::info_span!("http", method = %request.method(), route, status = tracing::field::Empty)
-        }))
+        .layer(TimeoutLayer::with_status_code(
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                // Spans are named by the matched route, never the raw path (low cardinality).
+                let route = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or("unmatched", MatchedPath::as_str);
+                let span = tracing::info_span!("http", method = %request.method(), route);
+                // Continue the caller's trace, so the events this request causes carry it too.
+                if let Some(traceparent) = request
+                    .headers()
+                    .get("traceparent")
+                    .and_then(|v| v.to_str().ok())
+                {
+                    plinth_infra_telemetry::attach_traceparent(&span, traceparent);
+                }
+                span
+            }),
+        )
 }

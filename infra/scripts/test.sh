@@ -23,4 +23,4 @@ fi
 
 cargo build -p plinth-cli --bin plinth
 export PLINTH_BIN="$root/target/debug/plinth"
-cargo test --workspace "$@"
+cargo test --workspace --no-fail-fast "$@"

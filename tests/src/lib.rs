@@ -39,6 +39,7 @@ impl World {
 
     /// A world whose components use `brokers`.
     pub async fn start_on(brokers: &str) -> Self {
+        init_telemetry();
         let db = TestDatabase::create().await;
         let tag: u32 = rand::thread_rng().r#gen();
         let mut settings = Settings::default();
@@ -46,7 +47,7 @@ impl World {
         settings.database.max_connections = 10;
         settings.kafka.brokers = brokers.to_owned();
         settings.kafka.topic_prefix = format!("test-{tag:08x}.");
-        settings.kafka.message_timeout_ms = 5_000;
+        settings.kafka.message_timeout_ms = 15_000;
         settings.projector.group_prefix = format!("test-{tag:08x}.projector.");
         settings.gateway.consistency_wait_ms = 5_000;
         let stack = plinth_cli::Stack::connect(settings.clone()).expect("stack");
@@ -119,6 +120,19 @@ impl Drop for World {
     fn drop(&mut self) {
         self.shutdown.cancel();
     }
+}
+
+/// Installs tracing with OpenTelemetry once per test process, so trace context flows as in the
+/// binaries (only warnings are printed).
+fn init_telemetry() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let settings = plinth_infra_config::TelemetrySettings {
+            log_filter: "warn".into(),
+            ..Default::default()
+        };
+        std::mem::forget(plinth_infra_telemetry::init(&settings));
+    });
 }
 
 /// A required environment variable, with a message saying how tests get it.

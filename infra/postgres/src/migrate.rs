@@ -30,16 +30,22 @@ pub async fn migrate(
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await?;
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS plinth_migrations (
-            component  text        NOT NULL,
-            version    integer     NOT NULL,
-            name       text        NOT NULL,
-            applied_at timestamptz NOT NULL DEFAULT now(),
-            PRIMARY KEY (component, version)
-        )",
-    )
-    .await?;
+    let exists: bool = tx
+        .query_one("SELECT to_regclass('plinth_migrations') IS NOT NULL", &[])
+        .await?
+        .get(0);
+    if !exists {
+        tx.batch_execute(
+            "CREATE TABLE plinth_migrations (
+                component  text        NOT NULL,
+                version    integer     NOT NULL,
+                name       text        NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (component, version)
+            )",
+        )
+        .await?;
+    }
     let applied: Vec<i32> = tx
         .query(
             "SELECT version FROM plinth_migrations WHERE component = $1",

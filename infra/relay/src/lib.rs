@@ -85,7 +85,6 @@ impl Relay {
                 plinth_schemas::topic_name(&self.settings.kafka.topic_prefix, s.aggregate_type)
             })
             .collect();
-        let producer = plinth_infra_kafka::producer(&self.settings.kafka)?;
         let mut topics_ready = false;
         while !shutdown.is_cancelled() {
             if !topics_ready {
@@ -102,7 +101,7 @@ impl Relay {
             info!(relay = %self.name, "Relay is the leader; publishing.");
             let result = publish::Publisher {
                 pool: &self.pool,
-                producer: &producer,
+                producer: plinth_infra_kafka::producer(&self.settings.kafka)?,
                 codec: &self.codec,
                 settings: &self.settings,
                 name: &self.name,
@@ -117,11 +116,6 @@ impl Relay {
                 }
             }
         }
-        let flush = tokio::task::spawn_blocking(move || {
-            use plinth_infra_kafka::rdkafka::producer::Producer;
-            let _ = producer.flush(Duration::from_secs(5));
-        });
-        let _ = tokio::time::timeout(Duration::from_secs(6), flush).await;
         info!("Relay stopped.");
         Ok(())
     }

@@ -31,7 +31,9 @@ pub enum PublishError {
 
 pub(crate) struct Publisher<'a> {
     pub(crate) pool: &'a Pool,
-    pub(crate) producer: &'a FutureProducer,
+    /// Replaced after a failed batch: an idempotent producer whose messages timed out may be
+    /// left in a state the broker keeps refusing.
+    pub(crate) producer: FutureProducer,
     pub(crate) codec: &'a AvroCodec,
     pub(crate) settings: &'a Settings,
     pub(crate) name: &'a str,
@@ -40,7 +42,7 @@ pub(crate) struct Publisher<'a> {
 impl Publisher<'_> {
     /// Publishes batch after batch while leadership holds.
     pub(crate) async fn run(
-        &self,
+        mut self,
         leadership: &Leadership,
         shutdown: &CancellationToken,
     ) -> Result<(), Error> {
@@ -83,6 +85,9 @@ impl Publisher<'_> {
                 }
                 Err(e) => {
                     warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "Batch not published; events wait in Postgres.");
+                    if matches!(e, PublishError::Delivery { .. }) {
+                        self.producer = plinth_infra_kafka::producer(&self.settings.kafka)?;
+                    }
                     tokio::select! {
                         () = shutdown.cancelled() => {}
                         () = tokio::time::sleep(backoff) => {}
@@ -91,6 +96,7 @@ impl Publisher<'_> {
                 }
             }
         }
+        flush(self.producer).await;
         Ok(())
     }
 
@@ -222,4 +228,17 @@ fn event_headers(event: &StoredEvent) -> OwnedHeaders {
             }),
             None => acc,
         })
+}
+
+/// Gives queued messages a bounded chance to go out, on a plain thread so that a stuck
+/// librdkafka cannot hold up shutdown.
+async fn flush(producer: FutureProducer) {
+    use plinth_infra_kafka::rdkafka::producer::Producer;
+    let (done, flushed) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = producer.flush(Duration::from_secs(5));
+        drop(producer);
+        let _ = done.send(());
+    });
+    let _ = tokio::time::timeout(Duration::from_secs(6), flushed).await;
 }

@@ -13,6 +13,7 @@ use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use plinth_infra_config::TelemetrySettings;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -74,10 +75,15 @@ pub fn init(settings: &TelemetrySettings) -> Result<Guard, Error> {
     } else {
         tracing_subscriber::fmt::layer().with_target(false).boxed()
     };
+    // The log filter applies to logs only: spans reach OpenTelemetry whatever is logged, so the
+    // trace context still flows from HTTP through Kafka when logging is quiet.
     tracing_subscriber::registry()
-        .with(filter)
-        .with(fmt)
-        .with(tracing_opentelemetry::layer().with_tracer(tracer))
+        .with(fmt.with_filter(filter))
+        .with(
+            tracing_opentelemetry::layer()
+                .with_tracer(tracer)
+                .with_filter(LevelFilter::INFO),
+        )
         .try_init()
         .map_err(|_| Error::AlreadyInstalled)?;
     Ok(Guard { provider })

@@ -202,13 +202,17 @@ impl Projector {
     }
 }
 
-/// librdkafka's destroy can block when a group member leaves; never let it hang shutdown.
+/// librdkafka's destroy can block when a group member leaves (rust-rdkafka issue 509); never let
+/// it hang shutdown. A plain thread, not the blocking pool: a runtime waits for its blocking
+/// tasks when it shuts down, but a process does not wait for a stray thread.
 async fn close(consumer: StreamConsumer) {
-    let closing = tokio::task::spawn_blocking(move || {
+    let (done, closed) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
         consumer.unsubscribe();
         drop(consumer);
+        let _ = done.send(());
     });
-    if tokio::time::timeout(Duration::from_secs(5), closing)
+    if tokio::time::timeout(Duration::from_secs(5), closed)
         .await
         .is_err()
     {

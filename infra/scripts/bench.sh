@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# `make bench`: starts the test infrastructure and runs the benchmarks in release mode.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+infra/scripts/stack.sh up test
+trap 'infra/scripts/stack.sh down test' EXIT
+# shellcheck source=/dev/null
+source .plinth/test/env
+cargo bench -p plinth-tests --bench pipeline

@@ -1,0 +1,236 @@
+//! `make bench`: registration throughput through the service next to a raw INSERT of the same
+//! shape on the same database, and commit → Kafka latency at a fixed rate. Prints tables.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+use plinth_domain_core::{Actor, CommandMetadata, TenantId};
+use plinth_domain_identity::services::{BoxFuture, HashingError, PasswordHasher, SystemClock};
+use plinth_domain_identity::{
+    DisplayName, Email, Password, PasswordHash, RegisterUser, User, UserCommand, UserId,
+    UserServices,
+};
+use plinth_infra_event_store::{CommandBus, sqlx_pool};
+use plinth_infra_kafka::rdkafka::config::ClientConfig;
+use plinth_infra_kafka::rdkafka::consumer::{BaseConsumer, Consumer};
+use plinth_infra_kafka::rdkafka::{Message, Offset, TopicPartitionList};
+use plinth_services_identity::{Argon2Hasher, IdentityApi, IdentityService, Registration};
+use plinth_tests::{World, seed};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+const SECONDS: u64 = 5;
+
+/// Runs `writers` loops for `SECONDS`, each calling `op`; returns operations per second.
+async fn throughput<F, Fut>(writers: usize, op: F) -> f64
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let deadline = Instant::now() + Duration::from_secs(SECONDS);
+    let counts = join_all((0..writers).map(|w| {
+        let op = op.clone();
+        tokio::spawn(async move {
+            let mut n = 0_usize;
+            while Instant::now() < deadline {
+                op(w * 1_000_000 + n).await;
+                n += 1;
+            }
+            n
+        })
+    }))
+    .await;
+    counts.into_iter().map(Result::unwrap).sum::<usize>() as f64 / SECONDS as f64
+}
+
+struct NoHash;
+impl PasswordHasher for NoHash {
+    fn hash<'a>(&'a self, _: &'a Password) -> BoxFuture<'a, Result<PasswordHash, HashingError>> {
+        Box::pin(async { Ok(PasswordHash("$bench$".into())) })
+    }
+}
+
+fn registration(i: usize) -> Registration {
+    Registration {
+        email: Email::parse(&format!("u{i}-{}@example.org", Uuid::now_v7().simple())).unwrap(),
+        display_name: DisplayName::parse("Bench").unwrap(),
+        password: Password::parse("correct horse battery").unwrap(),
+    }
+}
+
+fn metadata() -> CommandMetadata {
+    CommandMetadata::new(TenantId::default(), Actor::Anonymous, Uuid::now_v7())
+}
+
+#[tokio::main]
+async fn main() {
+    let world = World::start().await;
+    let url = world.db.url.clone();
+    println!("\n## Registration throughput ({SECONDS} s per cell, same database)\n");
+    println!(
+        "| writers | raw INSERT/s | command bus/s (no hash) | ratio | service/s (argon2id) | ratio | argon2id hashes/s |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    let service = Arc::new(IdentityService::new(
+        sqlx_pool(&url, 20).unwrap(),
+        Argon2Hasher::new(2),
+    ));
+    let bus = Arc::new(CommandBus::<User>::new(
+        sqlx_pool(&url, 20).unwrap(),
+        UserServices {
+            hasher: Arc::new(NoHash),
+            clock: Arc::new(SystemClock),
+        },
+    ));
+    let hasher = Argon2Hasher::new(2);
+    for writers in [1, 16] {
+        let pool = world.pool.clone();
+        let raw = throughput(writers, move |_| {
+            let pool = pool.clone();
+            async move {
+                let id = Uuid::now_v7();
+                let (payload, metadata) = seed::user_registered(id);
+                let client = pool.get().await.unwrap();
+                client
+                    .execute(
+                        seed::INSERT,
+                        &[&id.to_string(), &1_i64, &payload, &metadata],
+                    )
+                    .await
+                    .unwrap();
+            }
+        })
+        .await;
+        let b = bus.clone();
+        let through_bus = throughput(writers, move |i| {
+            let b = b.clone();
+            async move {
+                let id = UserId::new();
+                let r = registration(i);
+                let command = UserCommand::Register(RegisterUser {
+                    user_id: id,
+                    tenant_id: TenantId::default(),
+                    email: r.email,
+                    display_name: r.display_name,
+                    password: r.password,
+                });
+                b.execute(&id.to_string(), command, &metadata())
+                    .await
+                    .unwrap();
+            }
+        })
+        .await;
+        let s = service.clone();
+        let through_service = throughput(writers, move |i| {
+            let s = s.clone();
+            async move {
+                s.register(registration(i), metadata()).await.unwrap();
+            }
+        })
+        .await;
+        let h = hasher.clone();
+        let hashes = throughput(writers, move |_| {
+            let h = h.clone();
+            async move {
+                h.hash(&Password::parse("correct horse battery").unwrap())
+                    .await
+                    .unwrap();
+            }
+        })
+        .await;
+        println!(
+            "| {writers} | {raw:.0} | {through_bus:.0} | {:.2} | {through_service:.1} | {:.3} | {hashes:.1} |",
+            through_bus / raw,
+            through_service / raw
+        );
+    }
+
+    println!("\n## Commit → Kafka latency (relay in-process, plain consumer)\n");
+    let relay =
+        plinth_infra_relay::Relay::new(&url, world.pool.clone(), world.settings.clone()).unwrap();
+    let stop = CancellationToken::new();
+    tokio::spawn(relay.run(stop.clone()));
+    let topic = world.topic("identity.user");
+    let brokers = world.settings.kafka.brokers.clone();
+    println!("| rate (events/s) | events | p50 ms | p99 ms | max ms |");
+    println!("|---|---|---|---|---|");
+    for rate in [20_u64, 100] {
+        let events = (rate * SECONDS) as usize;
+        let committed: Arc<std::sync::Mutex<HashMap<String, Instant>>> = Arc::default();
+        let receiver = {
+            let (brokers, topic, committed) = (brokers.clone(), topic.clone(), committed.clone());
+            tokio::task::spawn_blocking(move || receive(&brokers, &topic, events, &committed))
+        };
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / rate));
+        for _ in 0..events {
+            ticker.tick().await;
+            let id = Uuid::now_v7();
+            let (payload, metadata) = seed::user_registered(id);
+            let client = world.pool.get().await.unwrap();
+            client
+                .execute(
+                    seed::INSERT,
+                    &[&id.to_string(), &1_i64, &payload, &metadata],
+                )
+                .await
+                .unwrap();
+            committed
+                .lock()
+                .unwrap()
+                .insert(id.to_string(), Instant::now());
+        }
+        let mut latencies = receiver.await.unwrap();
+        latencies.sort_unstable();
+        let pick = |q: f64| {
+            latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)]
+                .as_secs_f64()
+                * 1000.0
+        };
+        println!(
+            "| {rate} | {} | {:.1} | {:.1} | {:.1} |",
+            latencies.len(),
+            pick(0.5),
+            pick(0.99),
+            pick(1.0)
+        );
+    }
+    stop.cancel();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+}
+
+/// Reads until `events` new keys arrived; returns each one's latency after its commit.
+fn receive(
+    brokers: &str,
+    topic: &str,
+    events: usize,
+    committed: &std::sync::Mutex<HashMap<String, Instant>>,
+) -> Vec<Duration> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", format!("bench-{}", Uuid::now_v7()))
+        .set("fetch.wait.max.ms", "10")
+        .create()
+        .unwrap();
+    let mut assignment = TopicPartitionList::new();
+    for partition in 0..3 {
+        assignment
+            .add_partition_offset(topic, partition, Offset::End)
+            .unwrap();
+    }
+    consumer.assign(&assignment).unwrap();
+    let mut latencies = Vec::with_capacity(events);
+    let deadline = Instant::now() + Duration::from_secs(SECONDS * 10 + 30);
+    while latencies.len() < events && Instant::now() < deadline {
+        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(100)) {
+            let now = Instant::now();
+            let key = String::from_utf8_lossy(m.key().unwrap_or_default()).into_owned();
+            if let Some(at) = committed.lock().unwrap().get(&key) {
+                latencies.push(now.duration_since(*at));
+            }
+        }
+    }
+    latencies
+}
