@@ -26,14 +26,23 @@ struct StandIn {
 
 #[async_trait]
 impl IdentityApi for StandIn {
-    async fn register(&self, registration: Registration, metadata: CommandMetadata) -> Result<Registered, IdentityError> {
+    async fn register(
+        &self,
+        registration: Registration,
+        metadata: CommandMetadata,
+    ) -> Result<Registered, IdentityError> {
         self.seen.lock().unwrap().push((registration, metadata));
         (self.outcome)(UserId::new())
     }
 }
 
+#[expect(clippy::unnecessary_wraps, reason = "it is a `StandIn::outcome`")]
 fn registered(user_id: UserId) -> Result<Registered, IdentityError> {
-    let token = ConsistencyToken { aggregate_type: "identity.user".into(), aggregate_id: user_id.to_string(), sequence: 1 };
+    let token = ConsistencyToken {
+        aggregate_type: "identity.user".into(),
+        aggregate_id: user_id.to_string(),
+        sequence: 1,
+    };
     Ok(Registered { user_id, token })
 }
 
@@ -41,7 +50,8 @@ fn state(identity: Arc<StandIn>) -> AppState {
     AppState {
         identity,
         // Never connected: these requests do not reach the read models.
-        read_pool: plinth_infra_postgres::connect_pool("postgres://nobody@127.0.0.1:1/none", 1).unwrap(),
+        read_pool: plinth_infra_postgres::connect_pool("postgres://nobody@127.0.0.1:1/none", 1)
+            .unwrap(),
         probes: Arc::new(vec![]),
         consistency_wait: Duration::from_millis(10),
         request_timeout: Duration::from_secs(5),
@@ -49,14 +59,24 @@ fn state(identity: Arc<StandIn>) -> AppState {
 }
 
 fn stand_in(outcome: fn(UserId) -> Result<Registered, IdentityError>) -> Arc<StandIn> {
-    Arc::new(StandIn { outcome, seen: Mutex::default() })
+    Arc::new(StandIn {
+        outcome,
+        seen: Mutex::default(),
+    })
 }
 
-async fn send(identity: Arc<StandIn>, request: Request<Body>) -> (StatusCode, http::HeaderMap, Value) {
+async fn send(
+    identity: Arc<StandIn>,
+    request: Request<Body>,
+) -> (StatusCode, http::HeaderMap, Value) {
     let response = router(state(identity)).oneshot(request).await.unwrap();
     let (parts, body) = response.into_parts();
     let bytes = body.collect().await.unwrap().to_bytes();
-    (parts.status, parts.headers, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        parts.status,
+        parts.headers,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 fn register(body: &str) -> Request<Body> {
@@ -75,36 +95,61 @@ async fn a_valid_registration_is_parsed_at_the_edge_and_answered_201_with_locati
     assert_eq!(status, StatusCode::CREATED);
     let id = body["id"].as_str().unwrap();
     assert_eq!(headers["location"], format!("/v1/users/{id}").as_str());
-    assert_eq!(headers["consistency-token"], body["consistency_token"].as_str().unwrap());
+    assert_eq!(
+        headers["consistency-token"],
+        body["consistency_token"].as_str().unwrap()
+    );
     let seen = identity.seen.lock().unwrap();
     let (registration, metadata) = &seen[0];
     assert_eq!(registration.email.as_str(), "ada@example.org");
     assert_eq!(registration.display_name.as_str(), "Ada");
     assert_eq!(metadata.tenant_id.as_str(), "acme");
-    assert_eq!(metadata.correlation_id, metadata.causation_id, "a request starts a causal chain");
+    assert_eq!(
+        metadata.correlation_id, metadata.causation_id,
+        "a request starts a causal chain"
+    );
 }
 
 #[tokio::test]
 async fn a_taken_email_is_a_409_problem_and_a_store_outage_a_503_that_hides_its_cause() {
-    let (status, headers, body) = send(stand_in(|_| Err(IdentityError::EmailTaken)), register(r#"{"email":"a@example.org","password":"correct horse battery","display_name":"A"}"#)).await;
+    let (status, headers, body) = send(
+        stand_in(|_| Err(IdentityError::EmailTaken)),
+        register(
+            r#"{"email":"a@example.org","password":"correct horse battery","display_name":"A"}"#,
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(headers["content-type"], "application/problem+json");
     assert_eq!(body["type"], "https://plinth.dev/problems/conflict");
 
     let (status, headers, body) = send(
-        stand_in(|_| Err(IdentityError::Unavailable("connection refused at 10.0.0.7:5432".into()))),
-        register(r#"{"email":"a@example.org","password":"correct horse battery","display_name":"A"}"#),
+        stand_in(|_| {
+            Err(IdentityError::Unavailable(
+                "connection refused at 10.0.0.7:5432".into(),
+            ))
+        }),
+        register(
+            r#"{"email":"a@example.org","password":"correct horse battery","display_name":"A"}"#,
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(headers["retry-after"], "1");
-    assert!(!body.to_string().contains("10.0.0.7"), "internal details stay in the logs: {body}");
+    assert!(
+        !body.to_string().contains("10.0.0.7"),
+        "internal details stay in the logs: {body}"
+    );
 }
 
 #[tokio::test]
 async fn invalid_input_never_reaches_the_service() {
     let identity = stand_in(registered);
-    let (status, _, body) = send(identity.clone(), register(r#"{"email":"x","password":"p","display_name":"d"}"#)).await;
+    let (status, _, body) = send(
+        identity.clone(),
+        register(r#"{"email":"x","password":"p","display_name":"d"}"#),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["errors"].as_array().unwrap().len(), 2, "{body}");
     let (status, _, _) = send(identity.clone(), register("{")).await;
@@ -114,7 +159,11 @@ async fn invalid_input_never_reaches_the_service() {
 
 #[tokio::test]
 async fn unknown_routes_are_404_problems() {
-    let (status, headers, body) = send(stand_in(registered), Request::get("/nowhere").body(Body::empty()).unwrap()).await;
+    let (status, headers, body) = send(
+        stand_in(registered),
+        Request::get("/nowhere").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(headers["content-type"], "application/problem+json");
     assert_eq!(body["status"], 404);
