@@ -11,8 +11,19 @@ source infra/scripts/lib.sh
 say "Building plinth..."
 cargo build --quiet -p plinth-cli --bin plinth
 
+# Stop what we started however we end: Ctrl-C, SIGTERM, or a failure half-way.
+plinth_pid=""
+cleanup() {
+  if [ -n "$plinth_pid" ] && kill -0 "$plinth_pid" 2>/dev/null; then
+    kill -TERM "$plinth_pid" 2>/dev/null || true
+    wait "$plinth_pid" 2>/dev/null || true
+  fi
+  infra/scripts/stack.sh down run
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+
 infra/scripts/stack.sh up run
-trap 'infra/scripts/stack.sh down run' EXIT
 # shellcheck source=/dev/null
 source .plinth/run/env
 export PLINTH_SCHEMA_REGISTRY_URL=${PLINTH_SCHEMA_REGISTRY_URL:-http://127.0.0.1:8081}
@@ -35,8 +46,9 @@ cat <<MSG
   Stop with Ctrl-C.
 
 MSG
+target/debug/plinth dev &
+plinth_pid=$!
 status=0
-target/debug/plinth dev || status=$?
-# 130 = interrupted by Ctrl-C: a normal stop.
-[ "$status" = 130 ] && status=0
+wait "$plinth_pid" || status=$?
+plinth_pid=""
 exit "$status"

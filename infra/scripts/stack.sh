@@ -29,6 +29,9 @@ postgres_up() {
   bindir=$(postgres_bindir) || die "PostgreSQL server binaries (initdb, pg_ctl) not found. Install them: apt-get install postgresql (or set PLINTH_DATABASE_URL to a running server)."
   data="$root/$state/postgres"
   user=$(postgres_os_user)
+  if [ "$(id -u)" = 0 ] && ! as_user "$user" test -x "$root/$state"; then
+    die "PostgreSQL runs as '$user', who cannot enter $root/$state. Use a checkout that user can traverse (not under a private home folder), or set PLINTH_DATABASE_URL."
+  fi
   if [ ! -f "$data/PG_VERSION" ]; then
     say "Postgres: creating a cluster in $data"
     mkdir -p "$data"
@@ -46,7 +49,7 @@ postgres_up() {
     if [ "$profile" = test ]; then extra="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"; fi
     touch "$root/$state/postgres.log"; chown_for "$user" "$root/$state/postgres.log"
     as_user "$user" "$bindir/pg_ctl" -D "$data" -l "$root/$state/postgres.log" -w -t 60 \
-      -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c max_connections=300 $extra" start >/dev/null \
+      -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=300 $extra" start >/dev/null \
       || die "Postgres did not start; see $state/postgres.log"
   fi
   echo "postgres://plinth@127.0.0.1:$port/postgres" > "$state/database_url"

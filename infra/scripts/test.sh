@@ -14,6 +14,9 @@ trap 'infra/scripts/stack.sh down test' EXIT
 source .plinth/test/env
 PLINTH_PYTHON=$(infra/scripts/python-env.sh | tail -1)
 export PLINTH_PYTHON
+# The broker-outage test runs a private tansu, even when PLINTH_KAFKA_BROKERS names another broker.
+PLINTH_TANSU_BIN=$(infra/scripts/tansu.sh path)
+export PLINTH_TANSU_BIN
 
 # Databases of earlier runs (each test makes its own).
 if bindir=$(postgres_bindir) && [ -x "$bindir/psql" ]; then

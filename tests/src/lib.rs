@@ -39,6 +39,11 @@ impl World {
 
     /// A world whose components use `brokers`.
     pub async fn start_on(brokers: &str) -> Self {
+        Self::start_configured(brokers, |_| {}).await
+    }
+
+    /// A world on `brokers` whose settings `configure` adjusts first.
+    pub async fn start_configured(brokers: &str, configure: impl FnOnce(&mut Settings)) -> Self {
         init_telemetry();
         let db = TestDatabase::create().await;
         let tag: u32 = rand::thread_rng().r#gen();
@@ -49,7 +54,9 @@ impl World {
         settings.kafka.topic_prefix = format!("test-{tag:08x}.");
         settings.kafka.message_timeout_ms = 15_000;
         settings.projector.group_prefix = format!("test-{tag:08x}.projector.");
-        settings.gateway.consistency_wait_ms = 5_000;
+        // Generous: a relay process starting and a consumer group joining take seconds on 2 cores.
+        settings.gateway.consistency_wait_ms = 20_000;
+        configure(&mut settings);
         let stack = plinth_cli::Stack::connect(settings.clone()).expect("stack");
         stack.migrate().await.expect("migrations");
         let shutdown = CancellationToken::new();

@@ -347,7 +347,8 @@ async fn bad_requests_get_problem_details_that_say_what_is_wrong() {
 
 #[tokio::test]
 async fn a_read_whose_write_has_not_reached_the_view_answers_503_with_retry_after() {
-    let world = World::start().await;
+    let brokers = plinth_tests::env("PLINTH_KAFKA_BROKERS");
+    let world = World::start_configured(&brokers, |s| s.gateway.consistency_wait_ms = 500).await;
     // No relay runs, so the write never reaches the view.
     let body: Value = world
         .register("late@example.org", "Late")
@@ -408,6 +409,11 @@ async fn health_is_always_ok_and_readiness_names_what_is_down() {
         "{body}"
     );
     assert_eq!(body["checks"]["postgres"], "ok");
+    assert_eq!(body["checks"]["broker"], "unreachable");
+    assert!(
+        !body.to_string().contains("127.0.0.1:1"),
+        "no internals in the answer: {body}"
+    );
 }
 
 #[tokio::test]

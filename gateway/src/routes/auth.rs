@@ -56,6 +56,7 @@ pub(crate) async fn register(
                 ApiError::Conflict(e.to_string())
             }
             IdentityError::Unavailable(internal) => ApiError::Unavailable(internal),
+            IdentityError::Internal(internal) => ApiError::Internal(internal),
         })?;
     let token = registered.token.to_string();
     let location = format!("/v1/users/{}", registered.user_id);

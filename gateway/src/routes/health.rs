@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use futures::future::join_all;
 use http::StatusCode;
 use serde_json::{Map, Value, json};
+use tracing::warn;
 
 use crate::AppState;
 
@@ -23,16 +24,23 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
         (probe.name(), result)
     }))
     .await;
-    let failing: Vec<String> = checks
+    // Name what is down; the reasons (hosts, ports, driver errors) go to the log, not the client.
+    for (name, result) in &checks {
+        if let Err(reason) = result {
+            warn!(dependency = name, reason, "Readiness check failed.");
+        }
+    }
+    let failing: Vec<&str> = checks
         .iter()
-        .filter_map(|(name, r)| r.as_ref().err().map(|e| format!("{name}: {e}")))
+        .filter(|(_, r)| r.is_err())
+        .map(|(name, _)| *name)
         .collect();
     let report: Map<String, Value> = checks
-        .into_iter()
+        .iter()
         .map(|(name, r)| {
             (
-                name.to_owned(),
-                Value::String(r.err().unwrap_or_else(|| "ok".into())),
+                (*name).to_owned(),
+                Value::from(if r.is_ok() { "ok" } else { "unreachable" }),
             )
         })
         .collect();
@@ -47,7 +55,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
             "type": "https://plinth.dev/problems/not-ready",
             "title": "Not ready",
             "status": 503,
-            "detail": format!("not reachable: {}", failing.join("; ")),
+            "detail": format!("not reachable: {}", failing.join(", ")),
             "checks": report,
         });
         let mut response = (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();

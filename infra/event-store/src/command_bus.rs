@@ -40,7 +40,10 @@ pub enum CommandError<E: std::error::Error> {
     /// Concurrent writers kept winning; the caller may retry.
     #[error("the aggregate was changed concurrently; retry the command")]
     Conflict,
-    /// The event store failed.
+    /// The database could not be reached; the caller may retry later.
+    #[error("the event store is unreachable: {0}")]
+    Unavailable(String),
+    /// The event store failed in a way retrying will not fix.
     #[error("the event store failed: {0}")]
     Store(String),
 }
@@ -144,6 +147,7 @@ fn store_error<E: std::error::Error>(error: AggregateError<E>) -> CommandError<E
     match error {
         AggregateError::UserError(e) => CommandError::Rejected(e),
         AggregateError::AggregateConflict => CommandError::Conflict,
+        AggregateError::DatabaseConnectionError(e) => CommandError::Unavailable(e.to_string()),
         other => CommandError::Store(other.to_string()),
     }
 }

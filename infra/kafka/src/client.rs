@@ -21,10 +21,15 @@ fn base(settings: &KafkaSettings) -> ClientConfig {
 }
 
 /// An idempotent producer that waits for every in-sync replica (`acks=all`), so a message the
-/// broker acknowledged is durable and retries never duplicate or reorder within a partition.
+/// broker acknowledged is durable, and its own retries neither duplicate nor reorder within a
+/// partition. A message that times out can still leave a gap before later ones; with
+/// `enable.gapless.guarantee` that is a fatal error, after which the relay replaces the producer
+/// and publishes the batch again (consumers then see an aggregate's later events twice, and
+/// apply each once, in sequence order).
 pub fn producer(settings: &KafkaSettings) -> Result<FutureProducer> {
     Ok(base(settings)
         .set("enable.idempotence", "true")
+        .set("enable.gapless.guarantee", "true")
         .set("acks", "all")
         .set("max.in.flight.requests.per.connection", "5")
         .set("linger.ms", "5")

@@ -46,7 +46,14 @@ pub(crate) async fn acquire(
 }
 
 async fn try_acquire(database_url: &str) -> Result<Option<Leadership>, tokio_postgres::Error> {
-    let (client, mut connection) = tokio_postgres::connect(database_url, NoTls).await?;
+    let mut config: tokio_postgres::Config = database_url.parse()?;
+    // A dead leader connection must be noticed quickly: its lock is then someone else's.
+    config
+        .keepalives(true)
+        .keepalives_idle(Duration::from_secs(5))
+        .keepalives_interval(Duration::from_secs(2))
+        .keepalives_retries(3);
+    let (client, mut connection) = config.connect(NoTls).await?;
     let wake = Arc::new(Notify::new());
     let lost = Arc::new(AtomicBool::new(false));
     let (driver_wake, driver_lost) = (wake.clone(), lost.clone());

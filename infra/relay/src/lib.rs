@@ -51,6 +51,8 @@ pub enum Error {
     Kafka(#[from] plinth_infra_kafka::Error),
     #[error(transparent)]
     Read(#[from] plinth_infra_event_store::ReadError),
+    #[error("the relay checkpoint holds an unreadable transaction id {0:?}")]
+    Checkpoint(String),
 }
 
 /// Publishes the event store to Kafka.
@@ -85,16 +87,15 @@ impl Relay {
                 plinth_schemas::topic_name(&self.settings.kafka.topic_prefix, s.aggregate_type)
             })
             .collect();
-        let mut topics_ready = false;
-        while !shutdown.is_cancelled() {
-            if !topics_ready {
-                match plinth_infra_kafka::ensure_topics(&self.settings.kafka, &topics).await {
-                    Ok(()) => topics_ready = true,
-                    Err(e) => {
-                        warn!(error = %e, "Cannot create topics yet; the broker may be down. Retrying.");
-                    }
-                }
+        // tansu does not create topics on first use: they must exist before anything is produced.
+        while let Err(e) = plinth_infra_kafka::ensure_topics(&self.settings.kafka, &topics).await {
+            warn!(error = %e, "Cannot create topics yet; the broker may be down. Retrying.");
+            tokio::select! {
+                () = shutdown.cancelled() => return Ok(()),
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
             }
+        }
+        while !shutdown.is_cancelled() {
             let Some(leadership) = leader::acquire(&self.database_url, &shutdown).await else {
                 break;
             };

@@ -72,6 +72,8 @@ impl Publisher<'_> {
                 continue;
             }
             match self.publish(&batch).await {
+                // Another relay may lead now: its checkpoint, not ours, is the truth.
+                Ok(()) if leadership.is_lost() => break,
                 Ok(()) => {
                     let last = batch.last().map_or(cursor, |e| e.cursor);
                     self.save_checkpoint(last).await?;
@@ -86,7 +88,8 @@ impl Publisher<'_> {
                 Err(e) => {
                     warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "Batch not published; events wait in Postgres.");
                     if matches!(e, PublishError::Delivery { .. }) {
-                        self.producer = plinth_infra_kafka::producer(&self.settings.kafka)?;
+                        let fresh = plinth_infra_kafka::producer(&self.settings.kafka)?;
+                        flush(std::mem::replace(&mut self.producer, fresh)).await;
                     }
                     tokio::select! {
                         () = shutdown.cancelled() => {}
@@ -161,10 +164,16 @@ impl Publisher<'_> {
         let row = client
             .query_opt(include_str!("../sql/load_checkpoint.sql"), &[&self.name])
             .await?;
-        Ok(row.map_or_else(Cursor::default, |row| Cursor {
-            transaction_id: row.get::<_, String>(0).parse().unwrap_or(0),
+        let Some(row) = row else {
+            return Ok(Cursor::default());
+        };
+        let transaction_id: String = row.get(0);
+        Ok(Cursor {
+            transaction_id: transaction_id
+                .parse()
+                .map_err(|_| Error::Checkpoint(transaction_id.clone()))?,
             position: row.get(1),
-        }))
+        })
     }
 
     async fn save_checkpoint(&self, cursor: Cursor) -> Result<(), Error> {

@@ -1,2 +1,3 @@
-UPDATE projection_offsets SET next_offset = $4, updated_at = now()
-WHERE projection = $1 AND topic = $2 AND partition = $3
+INSERT INTO projection_offsets (projection, topic, partition, next_offset)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = now()

@@ -2,15 +2,27 @@ use std::collections::HashMap;
 
 use plinth_infra_postgres::Pool;
 use tokio_postgres::types::ToSql;
+use tracing::warn;
 
 use crate::{Envelope, Error, Projection};
 
-/// One consumed message: where it sits in Kafka and, if it is an event this projection's
-/// contract knows, its envelope.
+/// Which event of which aggregate a message carries (from its headers).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AggregatePosition {
+    pub(crate) aggregate_type: String,
+    pub(crate) aggregate_id: String,
+    pub(crate) sequence: i64,
+}
+
+/// One consumed message.
 pub(crate) struct Consumed {
     pub(crate) topic: String,
     pub(crate) partition: i32,
     pub(crate) offset: i64,
+    /// `None` for a message that is not a Plinth event.
+    pub(crate) position: Option<AggregatePosition>,
+    /// `None` when this projection's contract does not know the event type: its sequence is
+    /// still recorded, so the aggregate's later events are not taken for a gap.
     pub(crate) envelope: Option<Envelope>,
 }
 
@@ -18,15 +30,16 @@ pub(crate) struct Consumed {
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Outcome {
     pub(crate) applied: usize,
-    /// Offsets applied before (redeliveries).
-    pub(crate) seen_offsets: usize,
-    /// Sequences applied before (the relay published the event twice).
-    pub(crate) seen_sequences: usize,
+    /// Events whose sequence was applied before (redelivered or published twice).
+    pub(crate) duplicates: usize,
+    /// Events that arrived before their predecessor; the relay publishes them again after it.
+    pub(crate) early: usize,
 }
 
-/// Applies a batch in one transaction. For each message, in order: skip it if its offset was
-/// applied, skip its statements if its aggregate's sequence was applied, else run the reducer's
-/// statements and record the sequence; then record each partition's next offset.
+/// Applies a batch in one transaction. An aggregate's event `n` is applied only right after
+/// `n - 1`: a lower sequence is a duplicate, a higher one arrived early (a batch the relay
+/// retried) and is applied when it comes again in order. Each partition's next offset is stored
+/// in the same transaction.
 pub(crate) async fn apply(
     pool: &Pool,
     projection: &dyn Projection,
@@ -39,76 +52,68 @@ pub(crate) async fn apply(
     let tx = client.transaction().await?;
     let name = projection.name();
     let mut next_offsets: HashMap<(&str, i32), i64> = HashMap::new();
-    let mut sequences: HashMap<(&str, &str), Option<i64>> = HashMap::new();
+    let mut applied_sequences: HashMap<(&str, &str), i64> = HashMap::new();
     let mut outcome = Outcome::default();
     for message in batch {
-        let key = (message.topic.as_str(), message.partition);
-        let next = if let Some(next) = next_offsets.get(&key) {
-            *next
-        } else {
-            {
-                tx.execute(
-                    include_str!("../sql/init_offset.sql"),
-                    &[&name, &message.topic, &message.partition],
-                )
-                .await?;
-                let row = tx
-                    .query_one(
-                        include_str!("../sql/lock_offset.sql"),
-                        &[&name, &message.topic, &message.partition],
-                    )
-                    .await?;
-                row.get(0)
-            }
-        };
-        if message.offset < next {
-            outcome.seen_offsets += 1;
-            next_offsets.insert(key, next);
-            continue;
-        }
-        next_offsets.insert(key, message.offset + 1);
-        let Some(envelope) = &message.envelope else {
+        next_offsets.insert(
+            (message.topic.as_str(), message.partition),
+            message.offset + 1,
+        );
+        let Some(position) = &message.position else {
             continue;
         };
         let aggregate = (
-            envelope.aggregate_type.as_str(),
-            envelope.aggregate_id.as_str(),
+            position.aggregate_type.as_str(),
+            position.aggregate_id.as_str(),
         );
-        let applied = if let Some(applied) = sequences.get(&aggregate) {
+        let applied = if let Some(applied) = applied_sequences.get(&aggregate) {
             *applied
         } else {
-            {
-                let key: [&(dyn ToSql + Sync); 3] =
-                    [&name, &envelope.aggregate_type, &envelope.aggregate_id];
-                tx.query_opt(include_str!("../sql/lock_progress.sql"), &key)
-                    .await?
-                    .map(|r| r.get(0))
-            }
+            let key: [&(dyn ToSql + Sync); 3] =
+                [&name, &position.aggregate_type, &position.aggregate_id];
+            let row = tx
+                .query_opt(include_str!("../sql/lock_progress.sql"), &key)
+                .await?;
+            row.map_or(0, |r| r.get(0))
         };
-        if applied.is_some_and(|s| envelope.sequence <= s) {
-            outcome.seen_sequences += 1;
-            sequences.insert(aggregate, applied);
+        if position.sequence <= applied {
+            outcome.duplicates += 1;
+            applied_sequences.insert(aggregate, applied);
             continue;
         }
-        for statement in projection.reduce(envelope) {
-            let params: Vec<&(dyn ToSql + Sync)> = statement
-                .params
-                .iter()
-                .map(|p| p.as_ref() as &(dyn ToSql + Sync))
-                .collect();
-            tx.execute(statement.sql, &params).await?;
+        if position.sequence > applied + 1 {
+            warn!(
+                projection = name,
+                aggregate_id = %position.aggregate_id,
+                sequence = position.sequence,
+                applied,
+                "Event arrived before its predecessor; waiting for it to be published again."
+            );
+            outcome.early += 1;
+            applied_sequences.insert(aggregate, applied);
+            continue;
+        }
+        if let Some(envelope) = &message.envelope {
+            for statement in projection.reduce(envelope) {
+                let params: Vec<&(dyn ToSql + Sync)> = statement
+                    .params
+                    .iter()
+                    .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+                    .collect();
+                tx.execute(statement.sql, &params).await?;
+            }
         }
         tx.execute(
             include_str!("../sql/save_progress.sql"),
             &[
                 &name,
-                &envelope.aggregate_type,
-                &envelope.aggregate_id,
-                &envelope.sequence,
+                &position.aggregate_type,
+                &position.aggregate_id,
+                &position.sequence,
             ],
         )
         .await?;
-        sequences.insert(aggregate, Some(envelope.sequence));
+        applied_sequences.insert(aggregate, position.sequence);
         outcome.applied += 1;
     }
     for ((topic, partition), next) in &next_offsets {

@@ -1,12 +1,13 @@
 //! The projection runtime. A read model is a [`Projection`]: a name, the aggregate types whose
 //! topics it reads, and a pure reducer from an [`Envelope`] to SQL [`Statement`]s (tested
 //! without a database). The [`Projector`] consumes those topics in a consumer group and applies
-//! each message in one Postgres transaction together with:
+//! each batch of messages in one Postgres transaction together with each aggregate's applied
+//! sequence and each partition's next offset.
 //!
-//! - the partition's next offset (a redelivered offset is skipped), and
-//! - the aggregate's applied sequence (an event the relay published twice is skipped),
-//!
-//! so every event takes effect exactly once, whatever crashes or rebalances. [`wait_for`] lets a
+//! An aggregate's event `n` is applied only right after `n - 1`: redelivered or re-published
+//! events (sequence already applied) are skipped, and an event that arrives before its
+//! predecessor (a batch the relay retried) waits for its re-publication. So every event takes
+//! effect exactly once and in order, whatever crashes, retries or rebalances. [`wait_for`] lets a
 //! read carrying a consistency token wait until the projection has applied that write.
 
 mod apply;

@@ -10,7 +10,7 @@ use plinth_infra_postgres::Pool;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, info_span, warn};
 
-use crate::apply::{Consumed, apply};
+use crate::apply::{AggregatePosition, Consumed, apply};
 use crate::envelope::EnvelopeHeaders;
 use crate::{Envelope, Error, Projection};
 
@@ -104,7 +104,7 @@ impl Projector {
         let name = self.projection.name();
         let mut batch = Vec::with_capacity(messages.len());
         for message in messages {
-            let envelope = match EnvelopeHeaders::parse(message) {
+            let (position, envelope) = match EnvelopeHeaders::parse(message) {
                 Ok(headers) => {
                     if let Some(tp) = &headers.traceparent {
                         let span =
@@ -112,18 +112,26 @@ impl Projector {
                         plinth_infra_telemetry::attach_traceparent(&span, tp);
                         span.in_scope(|| debug!(offset = message.offset(), "Event received."));
                     }
-                    self.decode(headers, message.payload().unwrap_or_default(), shutdown)
-                        .await
+                    let position = AggregatePosition {
+                        aggregate_type: headers.aggregate_type.clone(),
+                        aggregate_id: headers.aggregate_id.clone(),
+                        sequence: headers.sequence,
+                    };
+                    let envelope = self
+                        .decode(headers, message.payload().unwrap_or_default(), shutdown)
+                        .await;
+                    (Some(position), envelope)
                 }
                 Err(e) => {
                     error!(projection = name, error = %e, "Skipping a message that is not a Plinth event.");
-                    None
+                    (None, None)
                 }
             };
             batch.push(Consumed {
                 topic: message.topic().to_owned(),
                 partition: message.partition(),
                 offset: message.offset(),
+                position,
                 envelope,
             });
         }

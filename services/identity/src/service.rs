@@ -38,6 +38,8 @@ pub enum IdentityError {
     AlreadyExists,
     #[error("identity store unavailable: {0}")]
     Unavailable(String),
+    #[error("identity service failed: {0}")]
+    Internal(String),
 }
 
 /// What the gateway may ask of the identity service.
@@ -96,7 +98,10 @@ impl IdentityApi for IdentityService {
                     IdentityError::AlreadyExists
                 }
                 CommandError::Conflict => IdentityError::Conflict,
-                other => IdentityError::Unavailable(other.to_string()),
+                CommandError::Unavailable(reason) => IdentityError::Unavailable(reason),
+                other @ (CommandError::Rejected(UserError::Hashing(_))
+                | CommandError::UniqueClaimTaken { .. }
+                | CommandError::Store(_)) => IdentityError::Internal(other.to_string()),
             })?;
         info!(user_id = %user_id, "User registered.");
         Ok(Registered {
