@@ -36,18 +36,63 @@ mod tests {
     use super::*;
     use crate::catalog;
 
-    /// Previous versions of published schemas, kept under `avro/previous/` when a schema changes.
-    /// Each current schema must stay FULL-compatible with every previous one.
-    const PREVIOUS: &[(&str, &str)] = &[];
+    use std::path::Path;
 
+    use sha2::{Digest, Sha256};
+
+    fn manifest_dir() -> &'static Path {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn fingerprint(schema: &Schema) -> String {
+        hex::encode(Sha256::digest(schema.canonical_form().as_bytes()))
+    }
+
+    /// `avro/published.lock` pins each published schema. Changing one fails here until the
+    /// old version is kept in `avro/previous/` (where the next test holds the new one to it)
+    /// and the lock is updated.
+    #[test]
+    fn every_published_schema_is_the_one_locked_or_its_change_is_recorded() {
+        let lock = std::fs::read_to_string(manifest_dir().join("avro/published.lock")).unwrap();
+        let locked: std::collections::HashMap<&str, &str> = lock
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| l.split_once(' '))
+            .collect();
+        for schema in catalog::catalog() {
+            let actual = fingerprint(schema.parsed());
+            assert_eq!(
+                locked.get(schema.record_name).copied(),
+                Some(actual.as_str()),
+                "{} changed or is new: keep its previous .avsc in schemas/avro/previous/ and put `{} {actual}` in schemas/avro/published.lock",
+                schema.record_name,
+                schema.record_name,
+            );
+        }
+    }
+
+    /// Each file `avro/previous/<record full name>.<anything>.avsc` is an earlier published
+    /// version; the current schema must stay FULL-compatible with it.
     #[test]
     fn every_published_schema_is_fully_compatible_with_its_previous_versions() {
-        for (record, previous) in PREVIOUS {
-            let current = catalog::schema_for_record(record)
-                .expect("a previous version of an unpublished record");
-            let previous = Schema::parse_str(previous).unwrap();
-            check_compatibility(&previous, current.parsed(), Compatibility::Full)
-                .unwrap_or_else(|e| panic!("{record}: {e}"));
+        let Ok(entries) = std::fs::read_dir(manifest_dir().join("avro/previous")) else {
+            return;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let file = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.extension().is_none_or(|e| e != "avsc") {
+                continue;
+            }
+            let previous = Schema::parse_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let record = catalog::catalog()
+                .iter()
+                .find(|s| file.starts_with(&format!("{}.", s.record_name)))
+                .unwrap_or_else(|| {
+                    panic!("{file} is not a previous version of a published record")
+                });
+            check_compatibility(&previous, record.parsed(), Compatibility::Full)
+                .unwrap_or_else(|e| panic!("{file}: {e}"));
         }
     }
 

@@ -207,7 +207,7 @@ impl Settings {
                 merge(&mut merged, table);
             }
         }
-        apply_env(&mut merged, env);
+        apply_env(&mut merged, env)?;
         let settings: Self = Value::Table(merged)
             .try_into()
             .map_err(|e: toml::de::Error| Error::Invalid(e.message().to_owned()))?;
@@ -237,6 +237,11 @@ impl Settings {
         }
         if self.identity.password_hash_concurrency < 1 {
             problems.push("identity.password_hash_concurrency must be at least 1".to_owned());
+        }
+        if self.gateway.consistency_wait_ms >= self.gateway.request_timeout_ms {
+            problems.push(
+                "gateway.consistency_wait_ms must be below gateway.request_timeout_ms".to_owned(),
+            );
         }
         if !matches!(self.telemetry.log_format.as_str(), "text" | "json") {
             problems.push(format!(
@@ -279,43 +284,74 @@ fn merge(into: &mut Table, from: Table) {
     }
 }
 
-/// Maps `PLINTH_<SECTION>_<KEY>` onto `[section] key` for the sections and keys Settings has
-/// (`PLINTH_SCHEMA_REGISTRY_URL` → `schema_registry.url`). Other `PLINTH_*` variables belong to
-/// the scripts and are ignored. Values are read as TOML scalars when they parse, else as strings.
-fn apply_env(table: &mut Table, env: &impl Env) {
+/// Maps `PLINTH_<SECTION>_<KEY>` onto `[section] key` (`PLINTH_SCHEMA_REGISTRY_URL` →
+/// `schema_registry.url`), read as the type the setting has. Variables that name no section
+/// belong to the scripts and are ignored; an unknown key in a known section is an error, so a
+/// typo is not silently replaced by a default.
+fn apply_env(table: &mut Table, env: &impl Env) -> Result<()> {
     let known = to_table(&Settings::default());
     let mut sections: Vec<&String> = known.keys().collect();
     sections.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    for (name, raw) in env.vars_with_prefix(ENV_PREFIX) {
+    let mut problems = Vec::new();
+    let mut vars = env.vars_with_prefix(ENV_PREFIX);
+    vars.sort();
+    for (name, raw) in vars {
         let path = name[ENV_PREFIX.len()..].to_ascii_lowercase();
         let Some(section) = sections.iter().find(|s| path.starts_with(&format!("{s}_"))) else {
             continue;
         };
         let key = &path[section.len() + 1..];
-        let Some(Value::Table(section_keys)) = known.get(section.as_str()) else {
+        let Some(Value::Table(defaults)) = known.get(section.as_str()) else {
             continue;
         };
-        let optional_keys = ["url", "otlp_endpoint"];
-        if !section_keys.contains_key(key) && !optional_keys.contains(&key) {
-            continue;
+        let value = match (
+            defaults.get(key),
+            OPTIONAL_KEYS.contains(&(section.as_str(), key)),
+        ) {
+            (Some(Value::Integer(_)), _) => raw
+                .trim()
+                .parse()
+                .map(Value::Integer)
+                .map_err(|_| "a whole number"),
+            (Some(Value::Boolean(_)), _) => raw
+                .trim()
+                .parse()
+                .map(Value::Boolean)
+                .map_err(|_| "true or false"),
+            (Some(_), _) | (None, true) => Ok(Value::String(raw.clone())),
+            (None, false) => {
+                let mut keys: Vec<&str> = defaults.keys().map(String::as_str).collect();
+                keys.extend(
+                    OPTIONAL_KEYS
+                        .iter()
+                        .filter(|(s, _)| s == section)
+                        .map(|(_, k)| *k),
+                );
+                problems.push(format!(
+                    "{name} is not a setting; [{section}] has {}",
+                    keys.join(", ")
+                ));
+                continue;
+            }
+        };
+        match value {
+            Ok(value) => {
+                if let Some(Value::Table(t)) = table.get_mut(section.as_str()) {
+                    t.insert(key.to_owned(), value);
+                }
+            }
+            Err(expected) => problems.push(format!("{name} must be {expected}, not {raw:?}")),
         }
-        let value = scalar(&raw);
-        if let Some(Value::Table(t)) = table.get_mut(section.as_str()) {
-            t.insert(key.to_owned(), value);
-        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(problems.join("; ")))
     }
 }
 
-fn scalar(raw: &str) -> Value {
-    if let Ok(i) = raw.parse::<i64>() {
-        return Value::Integer(i);
-    }
-    match raw {
-        "true" => Value::Boolean(true),
-        "false" => Value::Boolean(false),
-        _ => Value::String(raw.to_owned()),
-    }
-}
+/// Settings without a default (absent from the defaults table).
+const OPTIONAL_KEYS: [(&str, &str); 2] = [("database", "url"), ("telemetry", "otlp_endpoint")];
 
 #[cfg(test)]
 mod tests {
@@ -402,6 +438,38 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("PLINTH_DATABASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn a_mistyped_environment_variable_is_an_error_not_a_silent_default() {
+        let err = Settings::load(no_dir(), &env(&[("PLINTH_KAFKA_BROKER", "kafka:9092")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("PLINTH_KAFKA_BROKER is not a setting") && err.contains("brokers"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn environment_values_take_the_type_of_their_setting() {
+        let settings = Settings::load(
+            no_dir(),
+            &env(&[
+                ("PLINTH_KAFKA_TOPIC_PREFIX", "2024"),
+                ("PLINTH_TELEMETRY_SERVICE_NAME", "1"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(settings.kafka.topic_prefix, "2024");
+        assert_eq!(settings.telemetry.service_name, "1");
+        let err = Settings::load(no_dir(), &env(&[("PLINTH_KAFKA_PARTITIONS", "many")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("PLINTH_KAFKA_PARTITIONS must be a whole number"),
+            "{err}"
+        );
     }
 
     #[test]
