@@ -35,20 +35,12 @@ pub async fn migrate(
         .await?
         .get(0);
     if !exists {
-        tx.batch_execute(
-            "CREATE TABLE plinth_migrations (
-                component  text        NOT NULL,
-                version    integer     NOT NULL,
-                name       text        NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now(),
-                PRIMARY KEY (component, version)
-            )",
-        )
-        .await?;
+        tx.batch_execute(include_str!("../sql/create_migrations_table.sql"))
+            .await?;
     }
     let applied: Vec<i32> = tx
         .query(
-            "SELECT version FROM plinth_migrations WHERE component = $1",
+            include_str!("../sql/applied_versions.sql"),
             &[&migrations.component],
         )
         .await?
@@ -85,7 +77,7 @@ async fn apply(
     client.batch_execute(step.sql).await.map_err(wrap)?;
     client
         .execute(
-            "INSERT INTO plinth_migrations (component, version, name) VALUES ($1, $2, $3)",
+            include_str!("../sql/record_migration.sql"),
             &[&component, &step.version, &step.name],
         )
         .await

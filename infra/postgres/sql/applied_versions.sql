@@ -1,0 +1,1 @@
+SELECT version FROM plinth_migrations WHERE component = $1
