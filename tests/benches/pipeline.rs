@@ -91,15 +91,7 @@ async fn main() {
             let pool = pool.clone();
             async move {
                 let id = Uuid::now_v7();
-                let (payload, metadata) = seed::user_registered(id);
-                let client = pool.get().await.unwrap();
-                client
-                    .execute(
-                        seed::INSERT,
-                        &[&id.to_string(), &1_i64, &payload, &metadata],
-                    )
-                    .await
-                    .unwrap();
+                seed::insert(&pool.get().await.unwrap(), id, 1).await;
             }
         })
         .await;
@@ -172,15 +164,7 @@ async fn main() {
         for _ in 0..events {
             ticker.tick().await;
             let id = Uuid::now_v7();
-            let (payload, metadata) = seed::user_registered(id);
-            let client = world.pool.get().await.unwrap();
-            client
-                .execute(
-                    seed::INSERT,
-                    &[&id.to_string(), &1_i64, &payload, &metadata],
-                )
-                .await
-                .unwrap();
+            seed::insert(&world.pool.get().await.unwrap(), id, 1).await;
             committed
                 .lock()
                 .unwrap()

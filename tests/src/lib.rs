@@ -112,6 +112,23 @@ impl World {
         plinth_schemas::topic_name(&self.settings.kafka.topic_prefix, aggregate_type)
     }
 
+    /// GETs the user a registration answered with (`{id, consistency_token}`), carrying its token.
+    pub async fn read_registered(&self, registration: &serde_json::Value) -> reqwest::Response {
+        self.http
+            .get(format!(
+                "{}/v1/users/{}",
+                self.gateway_url,
+                registration["id"].as_str().unwrap()
+            ))
+            .header(
+                "Consistency-Token",
+                registration["consistency_token"].as_str().unwrap(),
+            )
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// POSTs a registration and returns the response.
     pub async fn register(&self, email: &str, display_name: &str) -> reqwest::Response {
         self.http
@@ -175,6 +192,20 @@ pub mod seed {
     /// The INSERT postgres-es issues; `$1` aggregate id, `$2` sequence, `$3` payload, `$4` metadata.
     pub const INSERT: &str = "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
         VALUES ('identity.user', $1, $2, 'UserRegistered', '1', $3::text::json, $4::text::json)";
+
+    /// Appends `UserRegistered` number `sequence` of user `id` through `client` (a connection
+    /// or an open transaction).
+    pub async fn insert(
+        client: &impl plinth_infra_postgres::GenericClient,
+        id: Uuid,
+        sequence: i64,
+    ) {
+        let (payload, metadata) = user_registered(id);
+        client
+            .execute(INSERT, &[&id.to_string(), &sequence, &payload, &metadata])
+            .await
+            .unwrap();
+    }
 
     /// A stored `UserRegistered` payload and metadata for `user_id` (as JSON text).
     pub fn user_registered(user_id: Uuid) -> (String, String) {

@@ -356,20 +356,7 @@ async fn a_read_whose_write_has_not_reached_the_view_answers_503_with_retry_afte
         .json()
         .await
         .unwrap();
-    let response = world
-        .http
-        .get(format!(
-            "{}/v1/users/{}",
-            world.gateway_url,
-            body["id"].as_str().unwrap()
-        ))
-        .header(
-            "Consistency-Token",
-            body["consistency_token"].as_str().unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let response = world.read_registered(&body).await;
     assert_eq!(response.headers()["retry-after"], "1");
     problem(response, 503).await;
 }

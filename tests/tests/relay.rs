@@ -87,18 +87,7 @@ async fn events_committed_out_of_order_are_all_published_once_in_the_relays_orde
     );
 
     // First prove the relay is publishing: a marker event reaches Kafka.
-    let (payload, metadata) = seed::user_registered(marker);
-    world
-        .pool
-        .get()
-        .await
-        .unwrap()
-        .execute(
-            seed::INSERT,
-            &[&marker.to_string(), &1_i64, &payload, &metadata],
-        )
-        .await
-        .unwrap();
+    seed::insert(&world.pool.get().await.unwrap(), marker, 1).await;
     assert_eq!(
         all_records(&world, 1).await.len(),
         1,
@@ -108,24 +97,9 @@ async fn events_committed_out_of_order_are_all_published_once_in_the_relays_orde
     // The oldest transaction writes first and commits last.
     let mut slow = world.pool.get().await.unwrap();
     let slow_tx = slow.transaction().await.unwrap();
-    let (payload, metadata) = seed::user_registered(early);
-    slow_tx
-        .execute(
-            seed::INSERT,
-            &[&early.to_string(), &1_i64, &payload, &metadata],
-        )
-        .await
-        .unwrap();
+    seed::insert(&slow_tx, early, 1).await;
     for id in [late, later] {
-        let client = world.pool.get().await.unwrap();
-        let (payload, metadata) = seed::user_registered(id);
-        client
-            .execute(
-                seed::INSERT,
-                &[&id.to_string(), &1_i64, &payload, &metadata],
-            )
-            .await
-            .unwrap();
+        seed::insert(&world.pool.get().await.unwrap(), id, 1).await;
     }
     let while_open = all_records(&world, 1).await;
     assert_eq!(
@@ -144,13 +118,7 @@ async fn events_committed_out_of_order_are_all_published_once_in_the_relays_orde
             for sequence in 1..=20_i64 {
                 let mut client = pool.get().await.unwrap();
                 let tx = client.transaction().await.unwrap();
-                let (payload, metadata) = seed::user_registered(id);
-                tx.execute(
-                    seed::INSERT,
-                    &[&id.to_string(), &sequence, &payload, &metadata],
-                )
-                .await
-                .unwrap();
+                seed::insert(&tx, id, sequence).await;
                 let hold = rand::thread_rng().gen_range(0..25);
                 tokio::time::sleep(Duration::from_millis(hold)).await;
                 tx.commit().await.unwrap();
@@ -350,21 +318,7 @@ async fn registrations_succeed_while_the_broker_is_down_and_reach_the_view_when_
         .json()
         .await
         .unwrap();
-    let read = |body: &Value| {
-        world
-            .http
-            .get(format!(
-                "{}/v1/users/{}",
-                world.gateway_url,
-                body["id"].as_str().unwrap()
-            ))
-            .header(
-                "Consistency-Token",
-                body["consistency_token"].as_str().unwrap(),
-            )
-            .send()
-    };
-    assert_eq!(read(&before).await.unwrap().status(), 200);
+    assert_eq!(world.read_registered(&before).await.status(), 200);
 
     broker.stop();
     let response = world.register("during@example.org", "During").await;
@@ -382,7 +336,7 @@ async fn registrations_succeed_while_the_broker_is_down_and_reach_the_view_when_
     eventually(
         "the user registered during the outage to reach the view",
         Duration::from_secs(90),
-        || async { (read(&during).await.ok()?.status() == 200).then_some(()) },
+        || async { (world.read_registered(&during).await.status() == 200).then_some(()) },
     )
     .await;
 }
