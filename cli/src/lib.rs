@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use plinth_domain_identity::PasswordPolicy;
 use plinth_gateway::{AppState, Application, PostgresProbe, ReadinessProbe};
 use plinth_infra_config::Settings;
 use plinth_infra_postgres::{Pool, connect_pool, migrate};
@@ -205,6 +206,10 @@ impl Stack {
             probes: Arc::new(probes),
             consistency_wait: Duration::from_millis(self.settings.gateway.consistency_wait_ms),
             request_timeout: Duration::from_millis(self.settings.gateway.request_timeout_ms),
+            password_policy: PasswordPolicy {
+                min_chars: self.settings.identity.password_min_length,
+                ..PasswordPolicy::default()
+            },
         })
     }
 

@@ -20,6 +20,7 @@ use axum::Router;
 use axum::extract::MatchedPath;
 use axum::routing::{get, post};
 use http::Request;
+use plinth_domain_identity::PasswordPolicy;
 use plinth_infra_postgres::Pool;
 use plinth_services_identity::IdentityApi;
 use tower_http::timeout::TimeoutLayer;
@@ -40,6 +41,8 @@ pub struct AppState {
     /// How long a read carrying a consistency token may wait for the view.
     pub consistency_wait: Duration,
     pub request_timeout: Duration,
+    /// Rules new passwords must meet.
+    pub password_policy: PasswordPolicy,
 }
 
 /// Every route of the gateway.
@@ -53,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)
+        .layer(axum::middleware::from_fn(problem::log_internal_errors))
         .layer(TimeoutLayer::with_status_code(
             http::StatusCode::SERVICE_UNAVAILABLE,
             timeout,

@@ -115,10 +115,6 @@ impl IntoResponse for ApiError {
                 .map(|e| format!("{}: {}", e.field, e.message))
                 .collect::<Vec<_>>()
                 .join("; "),
-            Self::Unavailable(internal) | Self::Internal(internal) => {
-                error!(status = status.as_u16(), error = %internal, "Request failed.");
-                self.to_string()
-            }
             other => other.to_string(),
         };
         let kind = format!("https://plinth.dev/problems/{slug}");
@@ -143,6 +139,33 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
+        if let Self::Unavailable(internal) | Self::Internal(internal) = self {
+            response.extensions_mut().insert(InternalError(internal));
+        }
         response
     }
+}
+
+/// The cause of a 5xx, kept for the log and never sent to the client.
+#[derive(Debug, Clone)]
+pub(crate) struct InternalError(pub(crate) String);
+
+/// Logs the internal cause attached to a failed response, with the request it belongs to.
+pub(crate) async fn log_internal_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(
+            || request.uri().path().to_owned(),
+            |p| p.as_str().to_owned(),
+        );
+    let response = next.run(request).await;
+    if let Some(InternalError(cause)) = response.extensions().get::<InternalError>() {
+        error!(%method, route, status = response.status().as_u16(), error = %cause, "Request failed.");
+    }
+    response
 }

@@ -11,7 +11,7 @@ use axum::body::Body;
 use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use plinth_domain_core::CommandMetadata;
-use plinth_domain_identity::UserId;
+use plinth_domain_identity::{PasswordPolicy, UserId};
 use plinth_gateway::{AppState, router};
 use plinth_infra_event_store::ConsistencyToken;
 use plinth_services_identity::{IdentityApi, IdentityError, Registered, Registration};
@@ -55,6 +55,7 @@ fn state(identity: Arc<StandIn>) -> AppState {
         probes: Arc::new(vec![]),
         consistency_wait: Duration::from_millis(10),
         request_timeout: Duration::from_secs(5),
+        password_policy: PasswordPolicy::default(),
     }
 }
 

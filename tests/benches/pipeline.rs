@@ -9,8 +9,8 @@ use futures::future::join_all;
 use plinth_domain_core::{Actor, CommandMetadata, TenantId};
 use plinth_domain_identity::services::{BoxFuture, HashingError, PasswordHasher, SystemClock};
 use plinth_domain_identity::{
-    DisplayName, Email, Password, PasswordHash, RegisterUser, User, UserCommand, UserId,
-    UserServices,
+    DisplayName, Email, Password, PasswordHash, PasswordPolicy, RegisterUser, User, UserCommand,
+    UserId, UserServices,
 };
 use plinth_infra_event_store::{CommandBus, sqlx_pool};
 use plinth_infra_kafka::rdkafka::config::ClientConfig;
@@ -56,7 +56,9 @@ fn registration(i: usize) -> Registration {
     Registration {
         email: Email::parse(&format!("u{i}-{}@example.org", Uuid::now_v7().simple())).unwrap(),
         display_name: DisplayName::parse("Bench").unwrap(),
-        password: Password::parse("correct horse battery").unwrap(),
+        password: PasswordPolicy::default()
+            .parse("correct horse battery", None)
+            .unwrap(),
     }
 }
 
@@ -126,9 +128,13 @@ async fn main() {
         let hashes = throughput(writers, move |_| {
             let h = h.clone();
             async move {
-                h.hash(&Password::parse("correct horse battery").unwrap())
-                    .await
-                    .unwrap();
+                h.hash(
+                    &PasswordPolicy::default()
+                        .parse("correct horse battery", None)
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
             }
         })
         .await;

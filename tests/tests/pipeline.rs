@@ -440,3 +440,30 @@ async fn the_documented_python_consumer_reads_a_registration() {
     assert_eq!(event["value"]["display_name"], "Docs Reader");
     assert_eq!(event["headers"]["event_type"], "UserRegistered");
 }
+
+#[tokio::test]
+async fn weak_passwords_are_refused_naming_the_rule_they_break() {
+    let world = World::start().await;
+    for (password, rule) in [
+        ("1qaz2wsx3edc", "too common"),
+        ("grace.hopper-1906!", "e-mail address's name part"),
+        ("eleven char", "at least 12 characters"),
+    ] {
+        let response = world
+            .http
+            .post(format!("{}/v1/auth/register", world.gateway_url))
+            .json(&serde_json::json!({ "email": "Grace.Hopper@example.org", "password": password, "display_name": "Grace" }))
+            .send()
+            .await
+            .unwrap();
+        let body = problem(response, 422).await;
+        assert_eq!(body["errors"][0]["field"], "password", "{body}");
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains(rule),
+            "{password}: {body}"
+        );
+    }
+}

@@ -99,7 +99,7 @@ mod tests {
 
     use super::*;
     use crate::services::{BoxFuture, Clock, PasswordHasher};
-    use crate::{Password, PasswordHash};
+    use crate::{Password, PasswordHash, PasswordPolicy};
 
     /// Hashes by prefixing, so tests can see which password went in.
     struct PrefixHasher;
@@ -146,7 +146,9 @@ mod tests {
             tenant_id: TenantId::default(),
             email: Email::parse("Ada@Example.org").unwrap(),
             display_name: DisplayName::parse("Ada").unwrap(),
-            password: Password::parse("correct horse battery").unwrap(),
+            password: PasswordPolicy::default()
+                .parse("correct horse battery", None)
+                .unwrap(),
         }
     }
 

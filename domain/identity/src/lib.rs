@@ -7,13 +7,13 @@
 mod aggregate;
 mod commands;
 mod events;
+mod password;
 pub mod services;
 mod values;
 
 pub use aggregate::{User, UserError};
 pub use commands::{RegisterUser, UserCommand};
 pub use events::{EMAIL_CLAIM_SCOPE, UserEvent, UserRegistered};
+pub use password::{Password, PasswordError, PasswordHash, PasswordPolicy};
 pub use services::UserServices;
-pub use values::{
-    DisplayName, DisplayNameError, Email, EmailError, Password, PasswordError, PasswordHash, UserId,
-};
+pub use values::{DisplayName, DisplayNameError, Email, EmailError, UserId};

@@ -141,62 +141,6 @@ impl From<DisplayName> for String {
     }
 }
 
-/// A password in clear, only ever held on its way to the hasher. It never prints itself and is
-/// never serialised.
-#[derive(Clone)]
-pub struct Password(String);
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PasswordError {
-    #[error("password must have at least {min} characters")]
-    TooShort { min: usize },
-    #[error("password must have at most {max} characters")]
-    TooLong { max: usize },
-}
-
-impl Password {
-    pub const MIN_CHARS: usize = 12;
-    pub const MAX_CHARS: usize = 128;
-
-    pub fn parse(value: &str) -> Result<Self, PasswordError> {
-        let chars = value.chars().count();
-        if chars < Self::MIN_CHARS {
-            return Err(PasswordError::TooShort {
-                min: Self::MIN_CHARS,
-            });
-        }
-        if chars > Self::MAX_CHARS {
-            return Err(PasswordError::TooLong {
-                max: Self::MAX_CHARS,
-            });
-        }
-        Ok(Self(value.to_owned()))
-    }
-
-    /// The clear text, for the hasher only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password(<redacted>)")
-    }
-}
-
-/// A password hash in PHC string format (`$argon2id$v=19$m=19456,t=2,p=1$…`).
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct PasswordHash(pub String);
-
-impl fmt::Debug for PasswordHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let scheme = self.0.split('$').nth(1).unwrap_or("?");
-        write!(f, "PasswordHash(${scheme}$…)")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,19 +180,5 @@ mod tests {
             DisplayName::parse("a\u{7}b"),
             Err(DisplayNameError::ControlCharacter)
         );
-    }
-
-    #[test]
-    fn passwords_are_bounded_and_never_printed() {
-        assert_eq!(
-            Password::parse("short").unwrap_err(),
-            PasswordError::TooShort { min: 12 }
-        );
-        assert_eq!(
-            Password::parse(&"x".repeat(129)).unwrap_err(),
-            PasswordError::TooLong { max: 128 }
-        );
-        let password = Password::parse("correct horse battery").unwrap();
-        assert!(!format!("{password:?}").contains("horse"));
     }
 }

@@ -2,7 +2,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
-use plinth_domain_identity::{DisplayName, Email, Password};
+use plinth_domain_identity::{DisplayName, Email};
 use plinth_services_identity::{IdentityError, Registration};
 use serde_json::json;
 
@@ -27,7 +27,7 @@ pub(crate) async fn register(
     let password = parse_field(
         "password",
         body.required_str("password", &mut errors),
-        Password::parse,
+        |p| state.password_policy.parse(p, email.as_ref()),
         &mut errors,
     );
     let display_name = parse_field(

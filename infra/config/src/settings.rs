@@ -86,6 +86,8 @@ pub struct ProjectorSettings {
 pub struct IdentitySettings {
     /// How many argon2id hashes may run at once (each takes 19 MiB and a core for ~50 ms).
     pub password_hash_concurrency: usize,
+    /// Shortest password accepted (characters); the maximum is 128.
+    pub password_min_length: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -164,6 +166,7 @@ impl Default for IdentitySettings {
     fn default() -> Self {
         Self {
             password_hash_concurrency: 2,
+            password_min_length: 12,
         }
     }
 }
@@ -234,6 +237,9 @@ impl Settings {
         }
         if self.relay.batch_size < 1 {
             problems.push("relay.batch_size must be at least 1".to_owned());
+        }
+        if !(8..=128).contains(&self.identity.password_min_length) {
+            problems.push("identity.password_min_length must be between 8 and 128".to_owned());
         }
         if self.identity.password_hash_concurrency < 1 {
             problems.push("identity.password_hash_concurrency must be at least 1".to_owned());

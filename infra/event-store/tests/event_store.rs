@@ -10,8 +10,8 @@ use futures::future::join_all;
 use plinth_domain_core::{Actor, CommandMetadata, TenantId};
 use plinth_domain_identity::services::{BoxFuture, HashingError, PasswordHasher, SystemClock};
 use plinth_domain_identity::{
-    DisplayName, Email, Password, PasswordHash, RegisterUser, User, UserCommand, UserError, UserId,
-    UserServices,
+    DisplayName, Email, Password, PasswordHash, PasswordPolicy, RegisterUser, User, UserCommand,
+    UserError, UserId, UserServices,
 };
 use plinth_infra_event_store::{CommandBus, CommandError, Cursor, read_committed_after, sqlx_pool};
 use plinth_infra_postgres::Pool;
@@ -81,7 +81,9 @@ fn register(email: &str, tenant: &str) -> (UserId, UserCommand) {
         tenant_id: TenantId::parse(tenant).unwrap(),
         email: Email::parse(email).unwrap(),
         display_name: DisplayName::parse("Someone").unwrap(),
-        password: Password::parse("a long enough password").unwrap(),
+        password: PasswordPolicy::default()
+            .parse("a long enough password", None)
+            .unwrap(),
     });
     (id, command)
 }

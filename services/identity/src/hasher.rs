@@ -63,12 +63,16 @@ impl PasswordHasher for Argon2Hasher {
 
 #[cfg(test)]
 mod tests {
+    use plinth_domain_identity::PasswordPolicy;
+
     use super::*;
 
     #[tokio::test]
     async fn hashes_are_argon2id_with_owasp_parameters_and_salted() {
         let hasher = Argon2Hasher::new(1);
-        let password = Password::parse("correct horse battery").unwrap();
+        let password = PasswordPolicy::default()
+            .parse("correct horse battery", None)
+            .unwrap();
         let a = hasher.hash(&password).await.unwrap();
         let b = hasher.hash(&password).await.unwrap();
         assert!(
