@@ -291,7 +291,8 @@ fn merge(into: &mut Table, from: Table) {
 }
 
 /// Maps `PLINTH_<SECTION>_<KEY>` onto `[section] key` (`PLINTH_SCHEMA_REGISTRY_URL` →
-/// `schema_registry.url`), read as the type the setting has. Variables that name no section
+/// `schema_registry.url`), read as the type the setting has; `PLINTH_<SECTION>_<KEY>_FILE` reads
+/// the value from a file. Variables that name no section
 /// belong to the scripts and are ignored; an unknown key in a known section is an error, so a
 /// typo is not silently replaced by a default.
 fn apply_env(table: &mut Table, env: &impl Env) -> Result<()> {
@@ -302,6 +303,20 @@ fn apply_env(table: &mut Table, env: &impl Env) -> Result<()> {
     let mut vars = env.vars_with_prefix(ENV_PREFIX);
     vars.sort();
     for (name, raw) in vars {
+        // `PLINTH_<SECTION>_<KEY>_FILE` names a file holding the value (Docker/Kubernetes secrets).
+        let (name, raw) = match name.strip_suffix("_FILE") {
+            Some(base) => match std::fs::read_to_string(&raw) {
+                Ok(text) => (
+                    base.to_owned(),
+                    text.trim_end_matches(['\n', '\r']).to_owned(),
+                ),
+                Err(e) => {
+                    problems.push(format!("{name}: cannot read {raw}: {e}"));
+                    continue;
+                }
+            },
+            None => (name, raw),
+        };
         let path = name[ENV_PREFIX.len()..].to_ascii_lowercase();
         let Some(section) = sections.iter().find(|s| path.starts_with(&format!("{s}_"))) else {
             continue;
@@ -474,6 +489,29 @@ mod tests {
             .to_string();
         assert!(
             err.contains("PLINTH_KAFKA_PARTITIONS must be a whole number"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_secret_can_come_from_a_file() {
+        let file = std::env::temp_dir().join(format!("plinth-secret-{}", std::process::id()));
+        std::fs::write(&file, "postgres://u:s3cret@h/db\n").unwrap();
+        let settings = Settings::load(
+            no_dir(),
+            &env(&[("PLINTH_DATABASE_URL_FILE", file.to_str().unwrap())]),
+        )
+        .unwrap();
+        std::fs::remove_file(&file).unwrap();
+        assert_eq!(settings.database_url().unwrap(), "postgres://u:s3cret@h/db");
+        let err = Settings::load(
+            no_dir(),
+            &env(&[("PLINTH_DATABASE_URL_FILE", "/nonexistent/secret")]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("PLINTH_DATABASE_URL_FILE: cannot read /nonexistent/secret"),
             "{err}"
         );
     }

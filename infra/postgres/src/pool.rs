@@ -1,17 +1,21 @@
 use std::str::FromStr;
+use std::sync::{Arc, LazyLock};
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
+use tokio_postgres_rustls::MakeRustlsConnect;
+use tracing::warn;
 
 use crate::{Error, Result};
 
 /// Builds a pool of at most `max_size` connections to `url` (a `postgres://` URL or key=value
-/// string). Connections are opened lazily; call `pool.get()` to check reachability.
+/// string). Connections are opened lazily; call `pool.get()` to check reachability. TLS follows
+/// the URL's `sslmode` (`disable`, `prefer` — the default — or `require`), verifying the server
+/// against the system's root certificates.
 pub fn connect_pool(url: &str, max_size: usize) -> Result<Pool> {
     let config = tokio_postgres::Config::from_str(url).map_err(Error::InvalidUrl)?;
     let manager = Manager::from_config(
         config,
-        NoTls,
+        tls(),
         ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         },
@@ -21,4 +25,28 @@ pub fn connect_pool(url: &str, max_size: usize) -> Result<Pool> {
         .runtime(Runtime::Tokio1)
         .build()
         .map_err(|e| Error::Pool(deadpool_postgres::CreatePoolError::Build(e)))
+}
+
+/// The TLS connector for every Postgres connection Plinth opens: rustls with the `ring`
+/// provider and the system's root certificates (loaded once).
+pub fn tls() -> MakeRustlsConnect {
+    static CONFIG: LazyLock<rustls::ClientConfig> = LazyLock::new(|| {
+        let mut roots = rustls::RootCertStore::empty();
+        let native = rustls_native_certs::load_native_certs();
+        if !native.errors.is_empty() {
+            warn!(
+                errors = native.errors.len(),
+                "Some system root certificates could not be loaded."
+            );
+        }
+        roots.add_parsable_certificates(native.certs);
+        rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("the ring provider supports rustls' default protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+    });
+    MakeRustlsConnect::new(CONFIG.clone())
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use tokio::sync::Notify;
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
@@ -53,7 +53,7 @@ async fn try_acquire(database_url: &str) -> Result<Option<Leadership>, tokio_pos
         .keepalives_idle(Duration::from_secs(5))
         .keepalives_interval(Duration::from_secs(2))
         .keepalives_retries(3);
-    let (client, mut connection) = config.connect(NoTls).await?;
+    let (client, mut connection) = config.connect(plinth_infra_postgres::tls()).await?;
     let wake = Arc::new(Notify::new());
     let lost = Arc::new(AtomicBool::new(false));
     let (driver_wake, driver_lost) = (wake.clone(), lost.clone());
