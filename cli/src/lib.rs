@@ -14,7 +14,7 @@ use plinth_infra_config::Settings;
 use plinth_infra_postgres::{Pool, connect_pool, migrate};
 use plinth_projections_runtime::Projector;
 use plinth_projections_users::UsersProjection;
-use plinth_services_identity::{Argon2Hasher, IdentityService};
+use plinth_services_identity::{Argon2Hasher, IdentityService, TokenService, TokenSettings};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -66,8 +66,9 @@ pub struct Stack {
 }
 
 /// Every migration, in dependency order.
-pub const ALL_MIGRATIONS: [plinth_infra_postgres::Migrations; 5] = [
+pub const ALL_MIGRATIONS: [plinth_infra_postgres::Migrations; 6] = [
     plinth_infra_event_store::MIGRATIONS,
+    plinth_services_identity::tokens::MIGRATIONS,
     plinth_infra_relay::MIGRATIONS,
     plinth_infra_schema_registry::MIGRATIONS,
     plinth_projections_runtime::MIGRATIONS,
@@ -170,7 +171,7 @@ impl Stack {
                 });
             }
             Component::Gateway => {
-                let app = Application::build(settings.gateway.listen, self.gateway_state()?)
+                let app = Application::build(settings.gateway.listen, self.gateway_state().await?)
                     .await
                     .with_context(|| {
                         format!("binding the gateway to {}", settings.gateway.listen)
@@ -186,7 +187,7 @@ impl Stack {
     }
 
     /// The gateway's state: identity in-process, read models on this pool, every probe.
-    pub fn gateway_state(&self) -> anyhow::Result<AppState> {
+    pub async fn gateway_state(&self) -> anyhow::Result<AppState> {
         let event_pool = plinth_infra_event_store::sqlx_pool(
             &self.database_url,
             self.settings.database.max_connections,
@@ -200,7 +201,11 @@ impl Stack {
             Arc::new(BrokerProbe(self.settings.kafka.clone())),
             Arc::new(RegistryProbe::new(&self.settings.schema_registry.url)?),
         ];
+        let tokens = TokenService::start(self.pool.clone(), self.token_settings())
+            .await
+            .context("loading signing keys")?;
         Ok(AppState {
+            tokens: Arc::new(tokens),
             identity: Arc::new(identity),
             read_pool: self.pool.clone(),
             probes: Arc::new(probes),
@@ -211,6 +216,23 @@ impl Stack {
                 ..PasswordPolicy::default()
             },
         })
+    }
+
+    /// Access-token settings from configuration.
+    pub fn token_settings(&self) -> TokenSettings {
+        let identity = &self.settings.identity;
+        TokenSettings {
+            issuer: identity.token_issuer.clone(),
+            audience: identity.token_audience.clone(),
+            access_ttl: Duration::from_secs(identity.access_token_ttl_secs),
+        }
+    }
+
+    /// Makes a new signing key active (`plinth keys rotate`); returns its key id.
+    pub async fn rotate_keys(&self) -> anyhow::Result<String> {
+        self.migrate().await?;
+        let tokens = TokenService::start(self.pool.clone(), self.token_settings()).await?;
+        Ok(tokens.rotate().await?)
     }
 
     fn print_addresses(&self, components: &[Component]) {

@@ -39,6 +39,17 @@ enum Command {
     SchemaRegistry,
     /// Apply every pending database migration and exit.
     Migrate,
+    /// Manage the access-token signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Make a new signing key active; the previous one verifies until its tokens expire.
+    Rotate,
 }
 
 #[tokio::main]
@@ -51,6 +62,16 @@ async fn main() -> anyhow::Result<()> {
     let stack = Stack::connect(settings).context("connecting to Postgres")?;
     match cli.command {
         Command::Migrate => stack.migrate().await.context("migrating the database"),
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => {
+            let kid = stack
+                .rotate_keys()
+                .await
+                .context("rotating the signing key")?;
+            println!("New signing key: {kid}");
+            Ok(())
+        }
         Command::Dev => {
             stack
                 .run(&plinth_cli::dev_components(&stack.settings), shutdown)

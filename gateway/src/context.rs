@@ -53,3 +53,59 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestMetadata {
         Ok(Self(metadata))
     }
 }
+
+/// The authenticated caller, from a verified `Authorization: Bearer` access token.
+pub(crate) struct Caller {
+    pub(crate) user_id: Uuid,
+    pub(crate) tenant: TenantId,
+    #[allow(dead_code, reason = "the session check of issue 3 reads it")]
+    pub(crate) session_id: Uuid,
+}
+
+impl FromRequestParts<crate::AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &crate::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .ok_or_else(|| ApiError::Unauthorized("no bearer token".into()))?;
+        let claims = state
+            .tokens
+            .verify(token.trim())
+            .await
+            .map_err(|e| match e {
+                plinth_services_identity::TokenError::Invalid(reason) => {
+                    ApiError::Unauthorized(reason)
+                }
+                other => ApiError::Unavailable(other.to_string()),
+            })?;
+        let user_id = Uuid::parse_str(&claims.sub)
+            .map_err(|_| ApiError::Unauthorized("sub is not a user id".into()))?;
+        let session_id = Uuid::parse_str(&claims.sid)
+            .map_err(|_| ApiError::Unauthorized("sid is not a session id".into()))?;
+        let tenant = TenantId::parse(&claims.tenant)
+            .map_err(|_| ApiError::Unauthorized("tenant claim is invalid".into()))?;
+        // A token is valid only in its own tenant, whatever the request names.
+        if let Some(value) = parts.headers.get(TENANT_HEADER)
+            && value.to_str().ok() != Some(tenant.as_str())
+        {
+            return Err(ApiError::Forbidden(
+                "the access token belongs to another tenant".into(),
+            ));
+        }
+        Ok(Self {
+            user_id,
+            tenant,
+            session_id,
+        })
+    }
+}

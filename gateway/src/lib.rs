@@ -22,7 +22,7 @@ use axum::routing::{get, post};
 use http::Request;
 use plinth_domain_identity::PasswordPolicy;
 use plinth_infra_postgres::Pool;
-use plinth_services_identity::IdentityApi;
+use plinth_services_identity::{IdentityApi, TokenService};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -43,6 +43,8 @@ pub struct AppState {
     pub request_timeout: Duration,
     /// Rules new passwords must meet.
     pub password_policy: PasswordPolicy,
+    /// Verifies access tokens and publishes the signing keys.
+    pub tokens: Arc<TokenService>,
 }
 
 /// Every route of the gateway.
@@ -50,7 +52,9 @@ pub fn router(state: AppState) -> Router {
     let timeout = state.request_timeout;
     Router::new()
         .route("/v1/auth/register", post(routes::auth::register))
+        .route("/v1/users/me", get(routes::users::me))
         .route("/v1/users/{id}", get(routes::users::get_user))
+        .route("/.well-known/jwks.json", get(routes::auth::jwks))
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .fallback(routes::not_found)

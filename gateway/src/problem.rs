@@ -17,6 +17,11 @@ pub enum ApiError {
     BadHeader(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// No acceptable access token; the reason is logged, not returned.
+    #[error("a valid access token is required")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -80,6 +85,8 @@ impl ApiError {
                 "unsupported-media-type",
                 "Unsupported media type",
             ),
+            Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             Self::MethodNotAllowed(_) => (
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -138,6 +145,13 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if let Self::Unauthorized(reason) = &self {
+            tracing::debug!(reason, "Access token refused.");
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Bearer realm="plinth", error="invalid_token""#),
+            );
         }
         if let Self::Unavailable(internal) | Self::Internal(internal) = self {
             response.extensions_mut().insert(InternalError(internal));

@@ -14,7 +14,9 @@ use plinth_domain_core::CommandMetadata;
 use plinth_domain_identity::{PasswordPolicy, UserId};
 use plinth_gateway::{AppState, router};
 use plinth_infra_event_store::ConsistencyToken;
-use plinth_services_identity::{IdentityApi, IdentityError, Registered, Registration};
+use plinth_services_identity::{
+    IdentityApi, IdentityError, Registered, Registration, TokenService, TokenSettings,
+};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -46,8 +48,27 @@ fn registered(user_id: UserId) -> Result<Registered, IdentityError> {
     Ok(Registered { user_id, token })
 }
 
-fn state(identity: Arc<StandIn>) -> AppState {
+/// Signing keys live in Postgres, so these tests get a fresh database for them.
+async fn tokens() -> Arc<TokenService> {
+    let db = plinth_infra_postgres::testing::TestDatabase::create().await;
+    let pool = plinth_infra_postgres::connect_pool(&db.url, 2).unwrap();
+    plinth_infra_postgres::migrate(
+        &mut pool.get().await.unwrap(),
+        &plinth_services_identity::tokens::MIGRATIONS,
+    )
+    .await
+    .unwrap();
+    let settings = TokenSettings {
+        issuer: "https://id.test".into(),
+        audience: "plinth".into(),
+        access_ttl: Duration::from_secs(900),
+    };
+    Arc::new(TokenService::start(pool, settings).await.unwrap())
+}
+
+async fn state(identity: Arc<StandIn>) -> AppState {
     AppState {
+        tokens: tokens().await,
         identity,
         // Never connected: these requests do not reach the read models.
         read_pool: plinth_infra_postgres::connect_pool("postgres://nobody@127.0.0.1:1/none", 1)
@@ -70,7 +91,10 @@ async fn send(
     identity: Arc<StandIn>,
     request: Request<Body>,
 ) -> (StatusCode, http::HeaderMap, Value) {
-    let response = router(state(identity)).oneshot(request).await.unwrap();
+    let response = router(state(identity).await)
+        .oneshot(request)
+        .await
+        .unwrap();
     let (parts, body) = response.into_parts();
     let bytes = body.collect().await.unwrap().to_bytes();
     (

@@ -66,8 +66,57 @@ fn metadata() -> CommandMetadata {
     CommandMetadata::new(TenantId::default(), Actor::Anonymous, Uuid::now_v7())
 }
 
+/// Verify cost per access token for the candidate algorithms, and token sizes.
+fn jwt_verify_costs() {
+    use ed25519_dalek::pkcs8::EncodePrivateKey as _;
+    use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+    use p256::elliptic_curve::sec1::ToEncodedPoint;
+
+    const ROUNDS: u32 = 2_000;
+    let now = chrono::Utc::now().timestamp();
+    let claims = serde_json::json!({
+        "sub": Uuid::now_v7().to_string(), "tenant": "default", "sid": Uuid::now_v7().to_string(),
+        "iat": now, "nbf": now, "exp": now + 900, "iss": "https://id.example", "aud": "plinth", "jti": Uuid::now_v7().to_string(),
+    });
+    let ed = ed25519_dalek::SigningKey::generate(&mut rand::rngs::OsRng);
+    let ed_der = ed.to_pkcs8_der().unwrap();
+    let ec = p256::SecretKey::random(&mut rand::rngs::OsRng);
+    let ec_der = ec.to_pkcs8_der().unwrap();
+    let ec_public = ec.public_key().to_encoded_point(false);
+    let cases = [
+        (
+            "EdDSA (Ed25519)",
+            Algorithm::EdDSA,
+            EncodingKey::from_ed_der(ed_der.as_bytes()),
+            DecodingKey::from_ed_der(ed.verifying_key().as_bytes()),
+        ),
+        (
+            "ES256 (P-256)",
+            Algorithm::ES256,
+            EncodingKey::from_ec_der(ec_der.as_bytes()),
+            DecodingKey::from_ec_der(ec_public.as_bytes()),
+        ),
+    ];
+    println!("\n## Access-token verification ({ROUNDS} verifications each)\n");
+    println!("| algorithm | µs per verify | token bytes |");
+    println!("|---|---|---|");
+    for (name, algorithm, encoding, decoding) in cases {
+        let token = jsonwebtoken::encode(&Header::new(algorithm), &claims, &encoding).unwrap();
+        let mut validation = Validation::new(algorithm);
+        validation.set_issuer(&["https://id.example"]);
+        validation.set_audience(&["plinth"]);
+        let started = Instant::now();
+        for _ in 0..ROUNDS {
+            jsonwebtoken::decode::<serde_json::Value>(&token, &decoding, &validation).unwrap();
+        }
+        let micros = started.elapsed().as_secs_f64() * 1e6 / f64::from(ROUNDS);
+        println!("| {name} | {micros:.1} | {} |", token.len());
+    }
+}
+
 #[tokio::main]
 async fn main() {
+    jwt_verify_costs();
     let world = World::start().await;
     let url = world.db.url.clone();
     println!("\n## Registration throughput ({SECONDS} s per cell, same database)\n");

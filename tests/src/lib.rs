@@ -28,6 +28,8 @@ pub struct World {
     pub settings: Settings,
     pub gateway_url: String,
     pub http: reqwest::Client,
+    /// The gateway's token service, to mint and check access tokens.
+    pub tokens: Arc<plinth_services_identity::TokenService>,
     shutdown: CancellationToken,
 }
 
@@ -74,12 +76,11 @@ impl World {
         });
 
         let stack = stack.with_settings(settings.clone());
-        let gateway = Application::build(
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-            stack.gateway_state().unwrap(),
-        )
-        .await
-        .unwrap();
+        let state = stack.gateway_state().await.unwrap();
+        let tokens = state.tokens.clone();
+        let gateway = Application::build(SocketAddr::from(([127, 0, 0, 1], 0)), state)
+            .await
+            .unwrap();
         let gateway_url = format!("http://127.0.0.1:{}", gateway.port());
         tokio::spawn(gateway.run_until_stopped(shutdown.clone()));
 
@@ -89,6 +90,7 @@ impl World {
             settings,
             gateway_url,
             http: reqwest::Client::builder().no_proxy().build().unwrap(),
+            tokens,
             shutdown,
         };
         world.start_projector(Arc::new(plinth_projections_users::UsersProjection));

@@ -74,3 +74,13 @@ pub(crate) async fn register(
     }
     Ok(response)
 }
+
+/// `GET /.well-known/jwks.json`: the public keys that verify access tokens.
+pub(crate) async fn jwks(State(state): State<AppState>) -> Response {
+    let mut response = Json(state.tokens.jwks()).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}

@@ -6,7 +6,7 @@ use plinth_projections_users::{NAME as USERS_VIEW, UserView};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::context::Tenant;
+use crate::context::{Caller, Tenant};
 use crate::problem::FieldError;
 use crate::{ApiError, AppState};
 
@@ -93,4 +93,22 @@ async fn wait_for_view(
     } else {
         Err(ApiError::NotYetConsistent)
     }
+}
+
+/// `GET /v1/users/me`: the caller's own profile.
+pub(crate) async fn me(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<UserBody>, ApiError> {
+    let client = state
+        .read_pool
+        .get()
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let user = plinth_projections_users::get_user(&client, caller.tenant.as_str(), caller.user_id)
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    user.map(|u| Json(u.into())).ok_or_else(|| {
+        ApiError::NotFound("the signed-in user is not in the directory (yet)".into())
+    })
 }

@@ -88,6 +88,12 @@ pub struct IdentitySettings {
     pub password_hash_concurrency: usize,
     /// Shortest password accepted (characters); the maximum is 128.
     pub password_min_length: usize,
+    /// `iss` of the access tokens this deployment signs.
+    pub token_issuer: String,
+    /// `aud` of the access tokens, required on every token the gateway accepts.
+    pub token_audience: String,
+    /// Access-token lifetime.
+    pub access_token_ttl_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -167,6 +173,9 @@ impl Default for IdentitySettings {
         Self {
             password_hash_concurrency: 2,
             password_min_length: 12,
+            token_issuer: "http://127.0.0.1:8080".into(),
+            token_audience: "plinth".into(),
+            access_token_ttl_secs: 900,
         }
     }
 }
@@ -240,6 +249,9 @@ impl Settings {
         }
         if !(8..=128).contains(&self.identity.password_min_length) {
             problems.push("identity.password_min_length must be between 8 and 128".to_owned());
+        }
+        if !(60..=86_400).contains(&self.identity.access_token_ttl_secs) {
+            problems.push("identity.access_token_ttl_secs must be between 60 and 86400".to_owned());
         }
         if self.identity.password_hash_concurrency < 1 {
             problems.push("identity.password_hash_concurrency must be at least 1".to_owned());

@@ -6,6 +6,8 @@
 
 mod hasher;
 mod service;
+pub mod tokens;
 
 pub use hasher::Argon2Hasher;
 pub use service::{IdentityApi, IdentityError, IdentityService, Registered, Registration};
+pub use tokens::{Claims, IssuedToken, TokenError, TokenService, TokenSettings};
