@@ -1,6 +1,7 @@
 //! Access tokens: EdDSA (Ed25519) JWTs signed by the identity service, published as a JWKS, with
-//! key rotation. EdDSA was chosen on measured verify cost (see docs/benchmarks.md: it verifies
-//! faster than ES256 here, and its tokens are far smaller than RS256's).
+//! key rotation. EdDSA was chosen on measured verify cost: 39 µs per verification against
+//! 290 µs for ES256 with the same token size (docs/benchmarks.md); RS256 tokens are about twice
+//! as large.
 //!
 //! Verification pins the algorithm (never read from the token header), requires a known `kid`,
 //! and checks signature, `exp`, `nbf`, `iss` and `aud`.
