@@ -6,6 +6,7 @@
 //! Unknown keys in files are errors; secrets are [`Secret`]s that never print.
 
 mod env;
+mod layers;
 mod secret;
 mod settings;
 
