@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use plinth_domain_identity::PasswordPolicy;
+use plinth_domain_identity::{LockoutPolicy, PasswordPolicy};
 use plinth_gateway::{AppState, Application, PostgresProbe, ReadinessProbe};
 use plinth_infra_config::Settings;
 use plinth_infra_postgres::{Pool, connect_pool, migrate};
@@ -195,6 +195,7 @@ impl Stack {
         let identity = IdentityService::new(
             event_pool,
             Argon2Hasher::new(self.settings.identity.password_hash_concurrency),
+            self.lockout_policy(),
         );
         let probes: Vec<Arc<dyn ReadinessProbe>> = vec![
             Arc::new(PostgresProbe(self.pool.clone())),
@@ -216,6 +217,14 @@ impl Stack {
                 ..PasswordPolicy::default()
             },
         })
+    }
+
+    /// The lockout rules from configuration.
+    pub fn lockout_policy(&self) -> LockoutPolicy {
+        LockoutPolicy {
+            max_failures: self.settings.identity.lockout_max_failures,
+            lock_for: chrono::Duration::minutes(i64::from(self.settings.identity.lockout_minutes)),
+        }
     }
 
     /// Access-token settings from configuration.

@@ -52,6 +52,7 @@ pub fn router(state: AppState) -> Router {
     let timeout = state.request_timeout;
     Router::new()
         .route("/v1/auth/register", post(routes::auth::register))
+        .route("/v1/auth/login", post(routes::auth::login))
         .route("/v1/users/me", get(routes::users::me))
         .route("/v1/users/{id}", get(routes::users::get_user))
         .route("/.well-known/jwks.json", get(routes::auth::jwks))

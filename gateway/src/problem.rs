@@ -22,6 +22,12 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
+    /// Login refused: the same answer for an unknown address and a wrong password.
+    #[error("invalid e-mail address or password")]
+    InvalidCredentials,
+    /// Too many failed logins; `retry_after` seconds until the lock ends.
+    #[error("the account is locked after too many failed logins")]
+    Locked { retry_after: i64 },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -87,6 +93,12 @@ impl ApiError {
             ),
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+            Self::InvalidCredentials => (
+                StatusCode::UNAUTHORIZED,
+                "invalid-credentials",
+                "Invalid credentials",
+            ),
+            Self::Locked { .. } => (StatusCode::LOCKED, "account-locked", "Account locked"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             Self::MethodNotAllowed(_) => (
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -145,6 +157,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if let Self::Locked { retry_after } = &self
+            && let Ok(value) = HeaderValue::from_str(&retry_after.max(&1).to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         if let Self::Unauthorized(reason) = &self {
             tracing::debug!(reason, "Access token refused.");

@@ -36,6 +36,15 @@ impl IdentityApi for StandIn {
         self.seen.lock().unwrap().push((registration, metadata));
         (self.outcome)(UserId::new())
     }
+
+    async fn login(
+        &self,
+        _: plinth_domain_identity::Email,
+        _: String,
+        _: CommandMetadata,
+    ) -> Result<UserId, IdentityError> {
+        Err(IdentityError::InvalidCredentials)
+    }
 }
 
 #[expect(clippy::unnecessary_wraps, reason = "it is a `StandIn::outcome`")]

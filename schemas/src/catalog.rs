@@ -44,12 +44,32 @@ impl EventSchema {
     }
 }
 
-static CATALOG: [EventSchema; 1] = [EventSchema::new(
-    "identity.user",
-    "UserRegistered",
-    crate::identity::USER_REGISTERED,
-    include_str!("../avro/identity/UserRegistered.avsc"),
-)];
+static CATALOG: [EventSchema; 4] = [
+    EventSchema::new(
+        "identity.user",
+        "UserRegistered",
+        crate::identity::USER_REGISTERED,
+        include_str!("../avro/identity/UserRegistered.avsc"),
+    ),
+    EventSchema::new(
+        "identity.user",
+        "LoginSucceeded",
+        crate::identity::LOGIN_SUCCEEDED,
+        include_str!("../avro/identity/LoginSucceeded.avsc"),
+    ),
+    EventSchema::new(
+        "identity.user",
+        "LoginFailed",
+        crate::identity::LOGIN_FAILED,
+        include_str!("../avro/identity/LoginFailed.avsc"),
+    ),
+    EventSchema::new(
+        "identity.user",
+        "AccountLocked",
+        crate::identity::ACCOUNT_LOCKED,
+        include_str!("../avro/identity/AccountLocked.avsc"),
+    ),
+];
 
 /// Every published event type.
 pub fn catalog() -> &'static [EventSchema] {

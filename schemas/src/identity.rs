@@ -5,10 +5,13 @@ use chrono::{DateTime, Utc};
 use plinth_domain_identity::UserEvent;
 use uuid::Uuid;
 
-use crate::{Error, Result, avro_error};
+use crate::{Error, PublishedEvent, Result, avro_error};
 
-/// Full name of the `UserRegistered` record.
+/// Full names of the identity topic's records.
 pub const USER_REGISTERED: &str = "plinth.identity.UserRegistered";
+pub const LOGIN_SUCCEEDED: &str = "plinth.identity.LoginSucceeded";
+pub const LOGIN_FAILED: &str = "plinth.identity.LoginFailed";
+pub const ACCOUNT_LOCKED: &str = "plinth.identity.AccountLocked";
 
 /// `plinth.identity.UserRegistered`, version 1, as consumers see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,66 +23,182 @@ pub struct UserRegisteredV1 {
     pub registered_at: DateTime<Utc>,
 }
 
+/// `plinth.identity.LoginSucceeded`, version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginV1 {
+    pub user_id: Uuid,
+    pub tenant_id: String,
+    pub at: DateTime<Utc>,
+}
+
+/// `plinth.identity.LoginFailed`, version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginFailedV1 {
+    pub user_id: Uuid,
+    pub tenant_id: String,
+    pub at: DateTime<Utc>,
+    pub consecutive_failures: i32,
+}
+
+/// `plinth.identity.AccountLocked`, version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountLockedV1 {
+    pub user_id: Uuid,
+    pub tenant_id: String,
+    pub at: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
+fn micros(at: DateTime<Utc>) -> Value {
+    Value::TimestampMicros(at.timestamp_micros())
+}
+
 pub(crate) fn encode_user_event(event_type: &str, payload: &serde_json::Value) -> Result<Value> {
     let event: UserEvent =
         serde_json::from_value(payload.clone()).map_err(|source| Error::Payload {
             event_type: event_type.to_owned(),
             source,
         })?;
-    match event {
-        UserEvent::UserRegistered(e) => Ok(Value::Record(vec![
-            ("user_id".into(), Value::Uuid(e.user_id.0)),
-            ("tenant_id".into(), Value::String(e.tenant_id.to_string())),
-            ("email".into(), Value::String(e.email.as_str().to_owned())),
+    let fields = match event {
+        UserEvent::UserRegistered(e) => vec![
+            ("user_id", Value::Uuid(e.user_id.0)),
+            ("tenant_id", Value::String(e.tenant_id.to_string())),
+            ("email", Value::String(e.email.as_str().to_owned())),
             (
-                "display_name".into(),
+                "display_name",
                 Value::String(e.display_name.as_str().to_owned()),
             ),
+            ("registered_at", micros(e.registered_at)),
+        ],
+        UserEvent::LoginSucceeded(e) => vec![
+            ("user_id", Value::Uuid(e.user_id.0)),
+            ("tenant_id", Value::String(e.tenant_id.to_string())),
+            ("at", micros(e.at)),
+        ],
+        UserEvent::LoginFailed(e) => vec![
+            ("user_id", Value::Uuid(e.user_id.0)),
+            ("tenant_id", Value::String(e.tenant_id.to_string())),
+            ("at", micros(e.at)),
             (
-                "registered_at".into(),
-                Value::TimestampMicros(e.registered_at.timestamp_micros()),
+                "consecutive_failures",
+                Value::Int(e.consecutive_failures.try_into().unwrap_or(i32::MAX)),
             ),
-        ])),
-    }
+        ],
+        UserEvent::AccountLocked(e) => vec![
+            ("user_id", Value::Uuid(e.user_id.0)),
+            ("tenant_id", Value::String(e.tenant_id.to_string())),
+            ("at", micros(e.at)),
+            ("until", micros(e.until)),
+        ],
+    };
+    Ok(Value::Record(
+        fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+    ))
 }
 
-pub(crate) fn decode_user_registered(value: Value) -> Result<UserRegisteredV1> {
-    let bad = |what: &str| {
+/// The fields of a decoded record, read by name.
+struct Fields {
+    record: &'static str,
+    fields: Vec<(String, Value)>,
+}
+
+impl Fields {
+    fn new(record: &'static str, value: Value) -> Result<Self> {
+        match value {
+            Value::Record(fields) => Ok(Self { record, fields }),
+            _ => Err(Self::bad(record, "not a record")),
+        }
+    }
+
+    fn bad(record: &str, what: &str) -> Error {
         avro_error(
-            USER_REGISTERED,
+            record,
             apache_avro::Error::from(apache_avro::error::Details::DeserializeValue(
                 what.to_owned(),
             )),
         )
-    };
-    let Value::Record(fields) = value else {
-        return Err(bad("not a record"));
-    };
-    let mut user_id = None;
-    let mut tenant_id = None;
-    let mut email = None;
-    let mut display_name = None;
-    let mut registered_at = None;
-    for (name, value) in fields {
-        match (name.as_str(), value) {
-            ("user_id", Value::Uuid(v)) => user_id = Some(v),
-            ("user_id", Value::String(v)) => user_id = Uuid::parse_str(&v).ok(),
-            ("tenant_id", Value::String(v)) => tenant_id = Some(v),
-            ("email", Value::String(v)) => email = Some(v),
-            ("display_name", Value::String(v)) => display_name = Some(v),
-            ("registered_at", Value::TimestampMicros(v) | Value::Long(v)) => {
-                registered_at = DateTime::from_timestamp_micros(v);
-            }
-            _ => {}
+    }
+
+    fn get(&self, name: &str) -> Result<&Value> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+            .ok_or_else(|| Self::bad(self.record, name))
+    }
+
+    fn uuid(&self, name: &str) -> Result<Uuid> {
+        match self.get(name)? {
+            Value::Uuid(v) => Ok(*v),
+            Value::String(v) => Uuid::parse_str(v).map_err(|_| Self::bad(self.record, name)),
+            _ => Err(Self::bad(self.record, name)),
         }
     }
-    Ok(UserRegisteredV1 {
-        user_id: user_id.ok_or_else(|| bad("user_id"))?,
-        tenant_id: tenant_id.ok_or_else(|| bad("tenant_id"))?,
-        email: email.ok_or_else(|| bad("email"))?,
-        display_name: display_name.ok_or_else(|| bad("display_name"))?,
-        registered_at: registered_at.ok_or_else(|| bad("registered_at"))?,
-    })
+
+    fn string(&self, name: &str) -> Result<String> {
+        match self.get(name)? {
+            Value::String(v) => Ok(v.clone()),
+            _ => Err(Self::bad(self.record, name)),
+        }
+    }
+
+    fn int(&self, name: &str) -> Result<i32> {
+        match self.get(name)? {
+            Value::Int(v) => Ok(*v),
+            _ => Err(Self::bad(self.record, name)),
+        }
+    }
+
+    fn time(&self, name: &str) -> Result<DateTime<Utc>> {
+        match self.get(name)? {
+            Value::TimestampMicros(v) | Value::Long(v) => {
+                DateTime::from_timestamp_micros(*v).ok_or_else(|| Self::bad(self.record, name))
+            }
+            _ => Err(Self::bad(self.record, name)),
+        }
+    }
+}
+
+pub(crate) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEvent> {
+    match record_full_name {
+        USER_REGISTERED => {
+            let f = Fields::new(USER_REGISTERED, value)?;
+            Ok(PublishedEvent::UserRegistered(UserRegisteredV1 {
+                user_id: f.uuid("user_id")?,
+                tenant_id: f.string("tenant_id")?,
+                email: f.string("email")?,
+                display_name: f.string("display_name")?,
+                registered_at: f.time("registered_at")?,
+            }))
+        }
+        LOGIN_SUCCEEDED => {
+            let f = Fields::new(LOGIN_SUCCEEDED, value)?;
+            Ok(PublishedEvent::LoginSucceeded(LoginV1 {
+                user_id: f.uuid("user_id")?,
+                tenant_id: f.string("tenant_id")?,
+                at: f.time("at")?,
+            }))
+        }
+        LOGIN_FAILED => {
+            let f = Fields::new(LOGIN_FAILED, value)?;
+            Ok(PublishedEvent::LoginFailed(LoginFailedV1 {
+                user_id: f.uuid("user_id")?,
+                tenant_id: f.string("tenant_id")?,
+                at: f.time("at")?,
+                consecutive_failures: f.int("consecutive_failures")?,
+            }))
+        }
+        ACCOUNT_LOCKED => {
+            let f = Fields::new(ACCOUNT_LOCKED, value)?;
+            Ok(PublishedEvent::AccountLocked(AccountLockedV1 {
+                user_id: f.uuid("user_id")?,
+                tenant_id: f.string("tenant_id")?,
+                at: f.time("at")?,
+                until: f.time("until")?,
+            }))
+        }
+        other => Err(Error::UnknownRecord(other.to_owned())),
+    }
 }
 
 #[cfg(test)]
@@ -91,7 +210,7 @@ mod tests {
     use plinth_domain_identity::{DisplayName, Email, PasswordHash, UserId, UserRegistered};
 
     use super::*;
-    use crate::{PublishedEvent, decode, encode};
+    use crate::{decode, encode};
 
     fn registered() -> UserEvent {
         UserEvent::UserRegistered(UserRegistered {
@@ -120,7 +239,9 @@ mod tests {
             .unwrap()
             .read_value(&mut bytes.as_slice())
             .unwrap();
-        let PublishedEvent::UserRegistered(e) = decode(USER_REGISTERED, back).unwrap();
+        let PublishedEvent::UserRegistered(e) = decode(USER_REGISTERED, back).unwrap() else {
+            panic!("not a registration");
+        };
         assert_eq!(e.user_id, Uuid::from_u128(42));
         assert_eq!(e.email, "ada@example.org");
         assert_eq!(e.tenant_id, "default");

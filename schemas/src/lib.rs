@@ -71,6 +71,9 @@ pub struct AvroEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PublishedEvent {
     UserRegistered(identity::UserRegisteredV1),
+    LoginSucceeded(identity::LoginV1),
+    LoginFailed(identity::LoginFailedV1),
+    AccountLocked(identity::AccountLockedV1),
 }
 
 /// Maps a stored domain event (as the event store keeps it: aggregate type, event type and JSON
@@ -85,8 +88,8 @@ pub fn encode(
             aggregate_type: aggregate_type.to_owned(),
             event_type: event_type.to_owned(),
         })?;
-    let value = match schema.record_name {
-        identity::USER_REGISTERED => identity::encode_user_event(event_type, payload)?,
+    let value = match schema.aggregate_type {
+        "identity.user" => identity::encode_user_event(event_type, payload)?,
         other => return Err(Error::UnknownRecord(other.to_owned())),
     };
     let value = value
@@ -97,12 +100,7 @@ pub fn encode(
 
 /// Maps an Avro value read from Kafka (record full name from the writer's schema) to a typed event.
 pub fn decode(record_full_name: &str, value: Value) -> Result<PublishedEvent> {
-    match record_full_name {
-        identity::USER_REGISTERED => {
-            identity::decode_user_registered(value).map(PublishedEvent::UserRegistered)
-        }
-        other => Err(Error::UnknownRecord(other.to_owned())),
-    }
+    identity::decode(record_full_name, value)
 }
 
 pub(crate) fn avro_error(record: &str, error: apache_avro::Error) -> Error {

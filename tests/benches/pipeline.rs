@@ -127,12 +127,14 @@ async fn main() {
     let service = Arc::new(IdentityService::new(
         sqlx_pool(&url, 20).unwrap(),
         Argon2Hasher::new(2),
+        plinth_domain_identity::LockoutPolicy::default(),
     ));
     let bus = Arc::new(CommandBus::<User>::new(
         sqlx_pool(&url, 20).unwrap(),
         UserServices {
             hasher: Arc::new(NoHash),
             clock: Arc::new(SystemClock),
+            lockout: plinth_domain_identity::LockoutPolicy::default(),
         },
     ));
     let hasher = Argon2Hasher::new(2);

@@ -302,3 +302,106 @@ async fn rotated_keys_are_published_and_old_tokens_keep_working_until_they_expir
         );
     }
 }
+
+async fn login(world: &World, email: &str, password: &str) -> reqwest::Response {
+    world
+        .http
+        .post(format!("{}/v1/auth/login", world.gateway_url))
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn count_events(world: &World, event_type: &str) -> i64 {
+    world
+        .pool
+        .get()
+        .await
+        .unwrap()
+        .query_one(
+            "SELECT COUNT(*) FROM events WHERE event_type = $1",
+            &[&event_type],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn logging_in_returns_a_bearer_token_for_the_users_own_profile() {
+    let world = World::start().await;
+    let _relay = world.spawn_relay();
+    let user = registered_user(&world).await;
+    let response = login(&world, "ADA@example.org", "correct horse battery").await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 900);
+    let profile: Value = me(&world, body["access_token"].as_str().unwrap(), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(profile["id"], user.to_string());
+    assert_eq!(count_events(&world, "LoginSucceeded").await, 1);
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_address_get_the_same_answer() {
+    let world = World::start().await;
+    let _relay = world.spawn_relay();
+    registered_user(&world).await;
+    let mut answers = Vec::new();
+    for (email, password) in [
+        ("ada@example.org", "not the password"),
+        ("nobody@example.org", "correct horse battery"),
+        ("not-an-address", "x"),
+    ] {
+        let response = login(&world, email, password).await;
+        assert_eq!(response.status(), 401, "{email}");
+        let body: Value = response.json().await.unwrap();
+        answers.push(body["detail"].as_str().unwrap().to_owned());
+    }
+    assert!(
+        answers
+            .iter()
+            .all(|a| a == "invalid e-mail address or password"),
+        "{answers:?}"
+    );
+    assert_eq!(
+        count_events(&world, "LoginFailed").await,
+        1,
+        "only the existing user's attempt is recorded"
+    );
+}
+
+#[tokio::test]
+async fn twenty_concurrent_wrong_passwords_lock_the_account_after_exactly_five() {
+    let world = World::start().await;
+    let _relay = world.spawn_relay();
+    registered_user(&world).await;
+    let attempts = futures::future::join_all(
+        (0..20).map(|_| login(&world, "ada@example.org", "wrong password!")),
+    )
+    .await;
+    let mut statuses: Vec<u16> = attempts.iter().map(|r| r.status().as_u16()).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [vec![401; 5], vec![423; 15]].concat());
+    assert_eq!(count_events(&world, "LoginFailed").await, 5);
+    assert_eq!(count_events(&world, "AccountLocked").await, 1);
+
+    let locked = login(&world, "ada@example.org", "correct horse battery").await;
+    assert_eq!(
+        locked.status(),
+        423,
+        "even the right password waits for the lock to end"
+    );
+    let retry_after: i64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    assert_eq!(count_events(&world, "LoginSucceeded").await, 0);
+}

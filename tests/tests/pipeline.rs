@@ -108,7 +108,10 @@ async fn a_registered_user_reads_back_with_its_token_and_is_published_as_conflue
         .unwrap();
     assert_eq!(decoded.record_name, "plinth.identity.UserRegistered");
     let PublishedEvent::UserRegistered(event) =
-        plinth_schemas::decode(&decoded.record_name, decoded.value).unwrap();
+        plinth_schemas::decode(&decoded.record_name, decoded.value).unwrap()
+    else {
+        panic!("not a registration");
+    };
     assert_eq!(event.user_id.to_string(), id);
     assert_eq!(event.email, "grace@example.org");
     assert!(

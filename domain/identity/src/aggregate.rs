@@ -3,8 +3,13 @@ use cqrs_es::event_sink::EventSink;
 use plinth_domain_core::TenantId;
 use serde::{Deserialize, Serialize};
 
+use chrono::{DateTime, Utc};
+
 use crate::services::{HashingError, UserServices};
-use crate::{DisplayName, Email, RegisterUser, UserCommand, UserEvent, UserId, UserRegistered};
+use crate::{
+    AccountLocked, DisplayName, Email, LoginFailed, LoginSucceeded, PasswordHash, RecordLogin,
+    RegisterUser, UserCommand, UserEvent, UserId, UserRegistered,
+};
 
 /// A user account. `None` fields mean "not registered yet".
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -18,6 +23,10 @@ struct Registered {
     tenant_id: TenantId,
     email: Email,
     display_name: DisplayName,
+    password_hash: PasswordHash,
+    /// Failed logins in a row since the last success or lock.
+    failures: u32,
+    locked_until: Option<DateTime<Utc>>,
 }
 
 /// Why a user command was refused.
@@ -25,6 +34,10 @@ struct Registered {
 pub enum UserError {
     #[error("this user is already registered")]
     AlreadyRegistered,
+    #[error("no such user")]
+    NotRegistered,
+    #[error("the account is locked until {until}")]
+    Locked { until: DateTime<Utc> },
     #[error(transparent)]
     Hashing(#[from] HashingError),
 }
@@ -44,6 +57,7 @@ impl Aggregate for User {
     ) -> Result<(), Self::Error> {
         match command {
             UserCommand::Register(cmd) => self.register(cmd, services, sink).await,
+            UserCommand::RecordLogin(cmd) => self.record_login(cmd, services, sink).await,
         }
     }
 
@@ -55,7 +69,27 @@ impl Aggregate for User {
                     tenant_id: e.tenant_id,
                     email: e.email,
                     display_name: e.display_name,
+                    password_hash: e.password_hash,
+                    failures: 0,
+                    locked_until: None,
                 });
+            }
+            UserEvent::LoginSucceeded(_) => {
+                if let Some(user) = &mut self.registered {
+                    user.failures = 0;
+                    user.locked_until = None;
+                }
+            }
+            UserEvent::LoginFailed(e) => {
+                if let Some(user) = &mut self.registered {
+                    user.failures = e.consecutive_failures;
+                }
+            }
+            UserEvent::AccountLocked(e) => {
+                if let Some(user) = &mut self.registered {
+                    user.failures = 0;
+                    user.locked_until = Some(e.until);
+                }
             }
         }
     }
@@ -84,9 +118,64 @@ impl User {
         Ok(())
     }
 
+    /// Counts a login attempt: a success clears the failures, the `max_failures`-th failure in
+    /// a row locks the account for `lock_for`. While locked, attempts are refused unrecorded.
+    async fn record_login(
+        &mut self,
+        cmd: RecordLogin,
+        services: &UserServices,
+        sink: &EventSink<Self>,
+    ) -> Result<(), UserError> {
+        let user = self.registered.as_ref().ok_or(UserError::NotRegistered)?;
+        let now = services.clock.now();
+        if let Some(until) = user.locked_until.filter(|until| *until > now) {
+            return Err(UserError::Locked { until });
+        }
+        let (user_id, tenant_id) = (user.user_id, user.tenant_id.clone());
+        if cmd.succeeded {
+            sink.write(
+                UserEvent::LoginSucceeded(LoginSucceeded {
+                    user_id,
+                    tenant_id,
+                    at: now,
+                }),
+                self,
+            )
+            .await;
+            return Ok(());
+        }
+        let consecutive_failures = user.failures + 1;
+        let failed = LoginFailed {
+            user_id,
+            tenant_id: tenant_id.clone(),
+            at: now,
+            consecutive_failures,
+        };
+        sink.write(UserEvent::LoginFailed(failed), self).await;
+        if consecutive_failures >= services.lockout.max_failures {
+            let until = now + services.lockout.lock_for;
+            sink.write(
+                UserEvent::AccountLocked(AccountLocked {
+                    user_id,
+                    tenant_id,
+                    at: now,
+                    until,
+                }),
+                self,
+            )
+            .await;
+        }
+        Ok(())
+    }
+
     /// The e-mail address, once registered.
     pub fn email(&self) -> Option<&Email> {
         self.registered.as_ref().map(|r| &r.email)
+    }
+
+    /// The stored password hash, once registered.
+    pub fn password_hash(&self) -> Option<&PasswordHash> {
+        self.registered.as_ref().map(|r| &r.password_hash)
     }
 }
 
@@ -137,6 +226,7 @@ mod tests {
         UserServices {
             hasher,
             clock: Arc::new(FixedClock(noon())),
+            lockout: crate::LockoutPolicy::default(),
         }
     }
 
@@ -188,6 +278,106 @@ mod tests {
             .when_async(UserCommand::Register(register_ada()))
             .await
             .then_expect_error_message("password hashing failed: out of memory");
+    }
+
+    fn failed(n: u32) -> UserEvent {
+        UserEvent::LoginFailed(crate::LoginFailed {
+            user_id: UserId(uuid::Uuid::from_u128(7)),
+            tenant_id: TenantId::default(),
+            at: noon(),
+            consecutive_failures: n,
+        })
+    }
+
+    fn locked(until: DateTime<Utc>) -> UserEvent {
+        UserEvent::AccountLocked(crate::AccountLocked {
+            user_id: UserId(uuid::Uuid::from_u128(7)),
+            tenant_id: TenantId::default(),
+            at: noon(),
+            until,
+        })
+    }
+
+    fn login(succeeded: bool) -> UserCommand {
+        UserCommand::RecordLogin(crate::RecordLogin { succeeded })
+    }
+
+    #[tokio::test]
+    async fn a_wrong_password_counts_one_more_failure() {
+        TestFramework::<User>::with(services(Arc::new(PrefixHasher)))
+            .given(vec![ada_registered(), failed(1)])
+            .when_async(login(false))
+            .await
+            .then_expect_events(vec![failed(2)]);
+    }
+
+    #[tokio::test]
+    async fn the_fifth_failure_in_a_row_locks_the_account_for_fifteen_minutes() {
+        TestFramework::<User>::with(services(Arc::new(PrefixHasher)))
+            .given(vec![
+                ada_registered(),
+                failed(1),
+                failed(2),
+                failed(3),
+                failed(4),
+            ])
+            .when_async(login(false))
+            .await
+            .then_expect_events(vec![
+                failed(5),
+                locked(noon() + chrono::Duration::minutes(15)),
+            ]);
+    }
+
+    #[tokio::test]
+    async fn a_locked_account_refuses_even_the_right_password_and_records_nothing() {
+        let until = noon() + chrono::Duration::minutes(10);
+        TestFramework::<User>::with(services(Arc::new(PrefixHasher)))
+            .given(vec![ada_registered(), locked(until)])
+            .when_async(login(true))
+            .await
+            .then_expect_error(UserError::Locked { until });
+    }
+
+    #[tokio::test]
+    async fn after_the_lock_expires_counting_starts_again() {
+        TestFramework::<User>::with(services(Arc::new(PrefixHasher)))
+            .given(vec![
+                ada_registered(),
+                failed(4),
+                locked(noon() - chrono::Duration::seconds(1)),
+            ])
+            .when_async(login(false))
+            .await
+            .then_expect_events(vec![failed(1)]);
+    }
+
+    #[tokio::test]
+    async fn a_success_clears_the_failures() {
+        let success = UserEvent::LoginSucceeded(crate::LoginSucceeded {
+            user_id: UserId(uuid::Uuid::from_u128(7)),
+            tenant_id: TenantId::default(),
+            at: noon(),
+        });
+        TestFramework::<User>::with(services(Arc::new(PrefixHasher)))
+            .given(vec![ada_registered(), failed(4), success.clone()])
+            .when_async(login(false))
+            .await
+            .then_expect_events(vec![failed(1)]);
+        TestFramework::<User>::with(services(Arc::new(PrefixHasher)))
+            .given(vec![ada_registered(), failed(3)])
+            .when_async(login(true))
+            .await
+            .then_expect_events(vec![success]);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_user_cannot_log_in() {
+        TestFramework::<User>::with(services(Arc::new(PrefixHasher)))
+            .given_no_previous_events()
+            .when_async(login(true))
+            .await
+            .then_expect_error(UserError::NotRegistered);
     }
 
     #[test]

@@ -6,6 +6,14 @@ use crate::{DisplayName, Email, Password, UserId};
 #[derive(Debug, Clone)]
 pub enum UserCommand {
     Register(RegisterUser),
+    RecordLogin(RecordLogin),
+}
+
+/// Record a login attempt whose password was checked against the stored hash. Failures count
+/// toward the lockout; an attempt on a locked account is refused and changes nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordLogin {
+    pub succeeded: bool,
 }
 
 /// Create an account with an e-mail address and a password.

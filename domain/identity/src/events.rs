@@ -12,6 +12,9 @@ pub const EMAIL_CLAIM_SCOPE: &str = "identity.user.email";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum UserEvent {
     UserRegistered(UserRegistered),
+    LoginSucceeded(LoginSucceeded),
+    LoginFailed(LoginFailed),
+    AccountLocked(AccountLocked),
 }
 
 /// An account was created. The password is stored only as its argon2id hash.
@@ -25,11 +28,42 @@ pub struct UserRegistered {
     pub registered_at: DateTime<Utc>,
 }
 
+/// The right password was given; consecutive failures start again from zero.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginSucceeded {
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
+    pub at: DateTime<Utc>,
+}
+
+/// A wrong password was given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginFailed {
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
+    pub at: DateTime<Utc>,
+    /// Failures in a row, this one included.
+    pub consecutive_failures: u32,
+}
+
+/// Too many failures in a row: logins are refused until `until`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountLocked {
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
+    pub at: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
 impl DomainEvent for UserEvent {
     fn event_type(&self) -> String {
         match self {
-            Self::UserRegistered(_) => "UserRegistered".to_owned(),
+            Self::UserRegistered(_) => "UserRegistered",
+            Self::LoginSucceeded(_) => "LoginSucceeded",
+            Self::LoginFailed(_) => "LoginFailed",
+            Self::AccountLocked(_) => "AccountLocked",
         }
+        .to_owned()
     }
 
     fn event_version(&self) -> String {
@@ -42,8 +76,15 @@ impl UniqueClaims for UserEvent {
         match self {
             Self::UserRegistered(e) => vec![UniqueClaim {
                 scope: EMAIL_CLAIM_SCOPE.to_owned(),
-                key: format!("{}/{}", e.tenant_id, e.email.as_str()),
+                key: email_claim_key(&e.tenant_id, &e.email),
             }],
+            Self::LoginSucceeded(_) | Self::LoginFailed(_) | Self::AccountLocked(_) => Vec::new(),
         }
     }
+}
+
+/// The key of an e-mail's uniqueness claim: the tenant and the normalised address. The identity
+/// service finds a user by e-mail through it.
+pub fn email_claim_key(tenant: &TenantId, email: &Email) -> String {
+    format!("{tenant}/{}", email.as_str())
 }

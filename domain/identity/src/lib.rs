@@ -12,8 +12,11 @@ pub mod services;
 mod values;
 
 pub use aggregate::{User, UserError};
-pub use commands::{RegisterUser, UserCommand};
-pub use events::{EMAIL_CLAIM_SCOPE, UserEvent, UserRegistered};
+pub use commands::{RecordLogin, RegisterUser, UserCommand};
+pub use events::{
+    AccountLocked, EMAIL_CLAIM_SCOPE, LoginFailed, LoginSucceeded, UserEvent, UserRegistered,
+    email_claim_key,
+};
 pub use password::{Password, PasswordError, PasswordHash, PasswordPolicy};
-pub use services::UserServices;
+pub use services::{LockoutPolicy, UserServices};
 pub use values::{DisplayName, DisplayNameError, Email, EmailError, UserId};

@@ -40,11 +40,30 @@ impl Clock for SystemClock {
     }
 }
 
+/// When repeated failed logins lock an account, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockoutPolicy {
+    /// Consecutive failures that lock the account.
+    pub max_failures: u32,
+    /// How long the lock lasts.
+    pub lock_for: chrono::Duration,
+}
+
+impl Default for LockoutPolicy {
+    fn default() -> Self {
+        Self {
+            max_failures: 5,
+            lock_for: chrono::Duration::minutes(15),
+        }
+    }
+}
+
 /// Everything the `User` aggregate's command handler may call.
 #[derive(Clone)]
 pub struct UserServices {
     pub hasher: Arc<dyn PasswordHasher>,
     pub clock: Arc<dyn Clock>,
+    pub lockout: LockoutPolicy,
 }
 
 impl std::fmt::Debug for UserServices {

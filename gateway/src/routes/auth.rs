@@ -50,14 +50,7 @@ pub(crate) async fn register(
             metadata,
         )
         .await
-        .map_err(|e| match e {
-            IdentityError::EmailTaken => ApiError::Conflict(e.to_string()),
-            IdentityError::Conflict | IdentityError::AlreadyExists => {
-                ApiError::Conflict(e.to_string())
-            }
-            IdentityError::Unavailable(internal) => ApiError::Unavailable(internal),
-            IdentityError::Internal(internal) => ApiError::Internal(internal),
-        })?;
+        .map_err(identity_error)?;
     let token = registered.token.to_string();
     let location = format!("/v1/users/{}", registered.user_id);
     let mut response = (
@@ -73,6 +66,52 @@ pub(crate) async fn register(
         headers.insert(CONSISTENCY_TOKEN_HEADER, v);
     }
     Ok(response)
+}
+
+/// Maps an identity service error to its HTTP problem.
+fn identity_error(e: IdentityError) -> ApiError {
+    match e {
+        IdentityError::EmailTaken | IdentityError::Conflict | IdentityError::AlreadyExists => {
+            ApiError::Conflict(e.to_string())
+        }
+        IdentityError::InvalidCredentials => ApiError::InvalidCredentials,
+        IdentityError::Locked { until } => ApiError::Locked {
+            retry_after: (until - chrono::Utc::now()).num_seconds(),
+        },
+        IdentityError::Unavailable(internal) => ApiError::Unavailable(internal),
+        IdentityError::Internal(internal) => ApiError::Internal(internal),
+    }
+}
+
+/// `POST /v1/auth/login {email, password}` → `{access_token, token_type, expires_in}`.
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    RequestMetadata(metadata): RequestMetadata,
+    body: JsonObject,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let mut errors = Vec::new();
+    let email = body.required_str("email", &mut errors);
+    let password = body.required_str("password", &mut errors);
+    let (Some(email), Some(password)) = (email, password) else {
+        return Err(ApiError::Validation(errors));
+    };
+    // A malformed address cannot belong to anyone: the same answer as a wrong password.
+    let email = Email::parse(email).map_err(|_| ApiError::InvalidCredentials)?;
+    let tenant = metadata.tenant_id.clone();
+    let user_id = state
+        .identity
+        .login(email, password.to_owned(), metadata)
+        .await
+        .map_err(identity_error)?;
+    let issued = state
+        .tokens
+        .issue(user_id.0, tenant.as_str(), uuid::Uuid::now_v7())
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Json(json!({
+        "access_token": issued.token,
+        "token_type": "Bearer",
+        "expires_in": issued.expires_in,
+    })))
 }
 
 /// `GET /.well-known/jwks.json`: the public keys that verify access tokens.

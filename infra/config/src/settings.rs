@@ -95,6 +95,10 @@ pub struct IdentitySettings {
     pub token_audience: String,
     /// Access-token lifetime.
     pub access_token_ttl_secs: u64,
+    /// Failed logins in a row that lock an account.
+    pub lockout_max_failures: u32,
+    /// How long a lockout lasts.
+    pub lockout_minutes: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -177,6 +181,8 @@ impl Default for IdentitySettings {
             token_issuer: "http://127.0.0.1:8080".into(),
             token_audience: "plinth".into(),
             access_token_ttl_secs: 900,
+            lockout_max_failures: 5,
+            lockout_minutes: 15,
         }
     }
 }
@@ -251,6 +257,12 @@ impl Settings {
         }
         if !(60..=86_400).contains(&self.identity.access_token_ttl_secs) {
             problems.push("identity.access_token_ttl_secs must be between 60 and 86400".to_owned());
+        }
+        if self.identity.lockout_max_failures < 1 || self.identity.lockout_minutes < 1 {
+            problems.push(
+                "identity.lockout_max_failures and identity.lockout_minutes must be at least 1"
+                    .to_owned(),
+            );
         }
         if self.identity.password_hash_concurrency < 1 {
             problems.push("identity.password_hash_concurrency must be at least 1".to_owned());

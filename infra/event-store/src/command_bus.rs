@@ -64,6 +64,24 @@ where
         }
     }
 
+    /// Retries a command that lost an optimistic-lock race up to `attempts` times in all (for
+    /// commands many callers send to one aggregate at once, such as login attempts).
+    #[must_use]
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The aggregate's current state.
+    pub async fn load(&self, aggregate_id: &str) -> Result<A, CommandError<A::Error>> {
+        let context = self
+            .store
+            .load_aggregate(aggregate_id)
+            .await
+            .map_err(store_error)?;
+        Ok(context.aggregate)
+    }
+
     /// Loads `aggregate_id`, runs `command`, and commits the resulting events with `metadata`
     /// (and the events' unique claims) in one transaction.
     #[tracing::instrument(skip(self, command, metadata), fields(aggregate_type = A::TYPE, tenant = %metadata.tenant_id))]

@@ -33,6 +33,20 @@ pub const MIGRATIONS: Migrations = Migrations {
 /// The channel the events table notifies on every commit.
 pub const NOTIFY_CHANNEL: &str = "plinth_events";
 
+/// The aggregate holding a unique claim (the user with an e-mail address, say), if any. Claims
+/// are written with the events, so this is as current as the event store itself.
+pub async fn claim_holder(
+    pool: &sqlx::PgPool,
+    scope: &str,
+    key: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(include_str!("../sql/claim_holder.sql"))
+        .bind(scope)
+        .bind(key)
+        .fetch_optional(pool)
+        .await
+}
+
 /// A `sqlx` pool for `postgres-es` (which is written against sqlx). Connections open lazily.
 pub fn sqlx_pool(url: &str, max_connections: u32) -> Result<sqlx::PgPool, sqlx::Error> {
     sqlx::postgres::PgPoolOptions::new()

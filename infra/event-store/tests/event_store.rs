@@ -70,6 +70,7 @@ fn bus(db: &TestDatabase) -> Arc<CommandBus<User>> {
     let services = UserServices {
         hasher: Arc::new(CheapHasher),
         clock: Arc::new(SystemClock),
+        lockout: plinth_domain_identity::LockoutPolicy::default(),
     };
     Arc::new(CommandBus::new(sqlx_pool(&db.url, 20).unwrap(), services))
 }

@@ -81,12 +81,15 @@ impl Relay {
     /// Runs until `shutdown` is cancelled: waits to become leader, then publishes. Losing the
     /// leader connection sends it back to waiting.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), Error> {
-        let topics: Vec<String> = plinth_schemas::catalog()
+        // One topic per aggregate type, however many event types it carries.
+        let mut topics: Vec<String> = plinth_schemas::catalog()
             .iter()
             .map(|s| {
                 plinth_schemas::topic_name(&self.settings.kafka.topic_prefix, s.aggregate_type)
             })
             .collect();
+        topics.sort();
+        topics.dedup();
         // tansu does not create topics on first use: they must exist before anything is produced.
         while let Err(e) = plinth_infra_kafka::ensure_topics(&self.settings.kafka, &topics).await {
             warn!(error = %e, "Cannot create topics yet; the broker may be down. Retrying.");

@@ -48,6 +48,9 @@ impl Projection for UsersProjection {
                     Box::new(envelope.sequence),
                 ],
             }],
+            PublishedEvent::LoginSucceeded(_)
+            | PublishedEvent::LoginFailed(_)
+            | PublishedEvent::AccountLocked(_) => Vec::new(),
         }
     }
 }

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use argon2::password_hash::SaltString;
 use argon2::password_hash::rand_core::OsRng;
-use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, Version};
+use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
 use plinth_domain_identity::services::{BoxFuture, HashingError, PasswordHasher};
 use plinth_domain_identity::{Password, PasswordHash};
 use tokio::sync::Semaphore;
@@ -39,6 +39,44 @@ impl Argon2Hasher {
             .hash_password(password.as_bytes(), &salt)
             .map_err(|e| HashingError(e.to_string()))?;
         Ok(PasswordHash(hash.to_string()))
+    }
+}
+
+impl Argon2Hasher {
+    /// Whether `password` matches `hash`, computed on the blocking pool like hashing. A hash that
+    /// cannot be parsed matches nothing.
+    pub async fn verify(&self, password: &str, hash: &PasswordHash) -> Result<bool, HashingError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| HashingError(e.to_string()))?;
+        let (clear, phc) = (password.to_owned(), hash.0.clone());
+        tokio::task::spawn_blocking(move || {
+            let Ok(parsed) = argon2::password_hash::PasswordHash::new(&phc) else {
+                return false;
+            };
+            Argon2::default()
+                .verify_password(clear.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .await
+        .map_err(|e| HashingError(e.to_string()))
+    }
+
+    /// Spends the time of one verification and answers `false`: logins for unknown addresses
+    /// take as long as wrong passwords, so timing does not reveal which addresses exist.
+    pub async fn verify_nothing(&self, password: &str) -> Result<bool, HashingError> {
+        static DECOY: std::sync::LazyLock<Option<PasswordHash>> = std::sync::LazyLock::new(|| {
+            Argon2Hasher::hash_blocking("decoy password for timing").ok()
+        });
+        let decoy = tokio::task::spawn_blocking(|| DECOY.clone())
+            .await
+            .map_err(|e| HashingError(e.to_string()))?;
+        if let Some(decoy) = decoy {
+            let _ = self.verify(password, &decoy).await?;
+        }
+        Ok(false)
     }
 }
 
@@ -82,5 +120,19 @@ mod tests {
         );
         assert_ne!(a, b, "each hash has its own salt");
         assert!(!a.0.contains("horse"));
+        assert!(hasher.verify("correct horse battery", &a).await.unwrap());
+        assert!(!hasher.verify("correct horse batterY", &a).await.unwrap());
+        assert!(
+            !hasher
+                .verify("correct horse battery", &PasswordHash("garbage".into()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify_nothing("correct horse battery")
+                .await
+                .unwrap()
+        );
     }
 }
