@@ -53,7 +53,10 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/v1/auth/register", post(routes::auth::register))
         .route("/v1/auth/login", post(routes::auth::login))
-        .route("/v1/users/me", get(routes::users::me))
+        .route(
+            "/v1/users/me",
+            get(routes::users::me).patch(routes::users::update_me),
+        )
         .route("/v1/users/{id}", get(routes::users::get_user))
         .route("/.well-known/jwks.json", get(routes::auth::jwks))
         .route("/healthz", get(routes::health::healthz))

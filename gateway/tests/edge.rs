@@ -37,6 +37,15 @@ impl IdentityApi for StandIn {
         (self.outcome)(UserId::new())
     }
 
+    async fn change_display_name(
+        &self,
+        _: UserId,
+        _: plinth_domain_identity::DisplayName,
+        _: CommandMetadata,
+    ) -> Result<ConsistencyToken, IdentityError> {
+        Err(IdentityError::NotFound)
+    }
+
     async fn login(
         &self,
         _: plinth_domain_identity::Email,

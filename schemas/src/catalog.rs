@@ -44,7 +44,7 @@ impl EventSchema {
     }
 }
 
-static CATALOG: [EventSchema; 4] = [
+static CATALOG: [EventSchema; 5] = [
     EventSchema::new(
         "identity.user",
         "UserRegistered",
@@ -68,6 +68,12 @@ static CATALOG: [EventSchema; 4] = [
         "AccountLocked",
         crate::identity::ACCOUNT_LOCKED,
         include_str!("../avro/identity/AccountLocked.avsc"),
+    ),
+    EventSchema::new(
+        "identity.user",
+        "DisplayNameChanged",
+        crate::identity::DISPLAY_NAME_CHANGED,
+        include_str!("../avro/identity/DisplayNameChanged.avsc"),
     ),
 ];
 

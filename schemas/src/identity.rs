@@ -12,6 +12,7 @@ pub const USER_REGISTERED: &str = "plinth.identity.UserRegistered";
 pub const LOGIN_SUCCEEDED: &str = "plinth.identity.LoginSucceeded";
 pub const LOGIN_FAILED: &str = "plinth.identity.LoginFailed";
 pub const ACCOUNT_LOCKED: &str = "plinth.identity.AccountLocked";
+pub const DISPLAY_NAME_CHANGED: &str = "plinth.identity.DisplayNameChanged";
 
 /// `plinth.identity.UserRegistered`, version 1, as consumers see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +50,15 @@ pub struct AccountLockedV1 {
     pub until: DateTime<Utc>,
 }
 
+/// `plinth.identity.DisplayNameChanged`, version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayNameChangedV1 {
+    pub user_id: Uuid,
+    pub tenant_id: String,
+    pub display_name: String,
+    pub at: DateTime<Utc>,
+}
+
 fn micros(at: DateTime<Utc>) -> Value {
     Value::TimestampMicros(at.timestamp_micros())
 }
@@ -83,6 +93,15 @@ pub(crate) fn encode_user_event(event_type: &str, payload: &serde_json::Value) -
                 "consecutive_failures",
                 Value::Int(e.consecutive_failures.try_into().unwrap_or(i32::MAX)),
             ),
+        ],
+        UserEvent::DisplayNameChanged(e) => vec![
+            ("user_id", Value::Uuid(e.user_id.0)),
+            ("tenant_id", Value::String(e.tenant_id.to_string())),
+            (
+                "display_name",
+                Value::String(e.display_name.as_str().to_owned()),
+            ),
+            ("at", micros(e.at)),
         ],
         UserEvent::AccountLocked(e) => vec![
             ("user_id", Value::Uuid(e.user_id.0)),
@@ -195,6 +214,15 @@ pub(crate) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEv
                 tenant_id: f.string("tenant_id")?,
                 at: f.time("at")?,
                 until: f.time("until")?,
+            }))
+        }
+        DISPLAY_NAME_CHANGED => {
+            let f = Fields::new(DISPLAY_NAME_CHANGED, value)?;
+            Ok(PublishedEvent::DisplayNameChanged(DisplayNameChangedV1 {
+                user_id: f.uuid("user_id")?,
+                tenant_id: f.string("tenant_id")?,
+                display_name: f.string("display_name")?,
+                at: f.time("at")?,
             }))
         }
         other => Err(Error::UnknownRecord(other.to_owned())),

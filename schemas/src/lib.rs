@@ -74,6 +74,7 @@ pub enum PublishedEvent {
     LoginSucceeded(identity::LoginV1),
     LoginFailed(identity::LoginFailedV1),
     AccountLocked(identity::AccountLockedV1),
+    DisplayNameChanged(identity::DisplayNameChangedV1),
 }
 
 /// Maps a stored domain event (as the event store keeps it: aggregate type, event type and JSON

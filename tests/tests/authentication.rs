@@ -405,3 +405,60 @@ async fn twenty_concurrent_wrong_passwords_lock_the_account_after_exactly_five()
     assert!((1..=900).contains(&retry_after), "{retry_after}");
     assert_eq!(count_events(&world, "LoginSucceeded").await, 0);
 }
+
+#[tokio::test]
+async fn a_signed_in_user_renames_themself_and_reads_the_change_back() {
+    let world = World::start().await;
+    let _relay = world.spawn_relay();
+    registered_user(&world).await;
+    let login: Value = login(&world, "ada@example.org", "correct horse battery")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap().to_owned();
+    let patch = |body: Value| {
+        world
+            .http
+            .patch(format!("{}/v1/users/me", world.gateway_url))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+
+    let renamed = patch(json!({ "display_name": "  Countess of Lovelace " }))
+        .await
+        .unwrap();
+    assert_eq!(renamed.status(), 200);
+    let renamed: Value = renamed.json().await.unwrap();
+    assert_eq!(renamed["display_name"], "Countess of Lovelace");
+    let profile: Value = world
+        .http
+        .get(format!("{}/v1/users/me", world.gateway_url))
+        .bearer_auth(&token)
+        .header(
+            "Consistency-Token",
+            renamed["consistency_token"].as_str().unwrap(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        profile["display_name"], "Countess of Lovelace",
+        "read-your-writes through Kafka"
+    );
+
+    let invalid = patch(json!({ "display_name": " " })).await.unwrap();
+    assert_eq!(invalid.status(), 422);
+    let anonymous = world
+        .http
+        .patch(format!("{}/v1/users/me", world.gateway_url))
+        .json(&json!({ "display_name": "X" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+}

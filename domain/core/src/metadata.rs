@@ -104,6 +104,13 @@ impl CommandMetadata {
         }
     }
 
+    /// The same context with another actor (the signed-in user, once authenticated).
+    #[must_use]
+    pub fn with_actor(mut self, actor: Actor) -> Self {
+        self.actor = actor;
+        self
+    }
+
     #[must_use]
     pub fn with_traceparent(mut self, traceparent: Option<String>) -> Self {
         self.traceparent = traceparent;

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 
 use crate::services::{HashingError, UserServices};
 use crate::{
-    AccountLocked, DisplayName, Email, LoginFailed, LoginSucceeded, PasswordHash, RecordLogin,
-    RegisterUser, UserCommand, UserEvent, UserId, UserRegistered,
+    AccountLocked, DisplayName, DisplayNameChanged, Email, LoginFailed, LoginSucceeded,
+    PasswordHash, RecordLogin, RegisterUser, UserCommand, UserEvent, UserId, UserRegistered,
 };
 
 /// A user account. `None` fields mean "not registered yet".
@@ -58,6 +58,20 @@ impl Aggregate for User {
         match command {
             UserCommand::Register(cmd) => self.register(cmd, services, sink).await,
             UserCommand::RecordLogin(cmd) => self.record_login(cmd, services, sink).await,
+            UserCommand::ChangeDisplayName(cmd) => {
+                let user = self.registered.as_ref().ok_or(UserError::NotRegistered)?;
+                if user.display_name == cmd.display_name {
+                    return Ok(());
+                }
+                let event = DisplayNameChanged {
+                    user_id: user.user_id,
+                    tenant_id: user.tenant_id.clone(),
+                    display_name: cmd.display_name,
+                    at: services.clock.now(),
+                };
+                sink.write(UserEvent::DisplayNameChanged(event), self).await;
+                Ok(())
+            }
         }
     }
 
@@ -89,6 +103,11 @@ impl Aggregate for User {
                 if let Some(user) = &mut self.registered {
                     user.failures = 0;
                     user.locked_until = Some(e.until);
+                }
+            }
+            UserEvent::DisplayNameChanged(e) => {
+                if let Some(user) = &mut self.registered {
+                    user.display_name = e.display_name;
                 }
             }
         }
@@ -369,6 +388,30 @@ mod tests {
             .when_async(login(true))
             .await
             .then_expect_events(vec![success]);
+    }
+
+    #[tokio::test]
+    async fn a_new_display_name_is_recorded_and_the_same_one_changes_nothing() {
+        let rename = |name: &str| {
+            UserCommand::ChangeDisplayName(crate::ChangeDisplayName {
+                display_name: DisplayName::parse(name).unwrap(),
+            })
+        };
+        TestFramework::<User>::with(services(Arc::new(PrefixHasher)))
+            .given(vec![ada_registered()])
+            .when_async(rename("Countess of Lovelace"))
+            .await
+            .then_expect_events(vec![UserEvent::DisplayNameChanged(DisplayNameChanged {
+                user_id: UserId(uuid::Uuid::from_u128(7)),
+                tenant_id: TenantId::default(),
+                display_name: DisplayName::parse("Countess of Lovelace").unwrap(),
+                at: noon(),
+            })]);
+        TestFramework::<User>::with(services(Arc::new(PrefixHasher)))
+            .given(vec![ada_registered()])
+            .when_async(rename("Ada"))
+            .await
+            .then_expect_events(vec![]);
     }
 
     #[tokio::test]

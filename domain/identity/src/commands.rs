@@ -7,6 +7,13 @@ use crate::{DisplayName, Email, Password, UserId};
 pub enum UserCommand {
     Register(RegisterUser),
     RecordLogin(RecordLogin),
+    ChangeDisplayName(ChangeDisplayName),
+}
+
+/// Change the name shown for the user. The same name again changes nothing.
+#[derive(Debug, Clone)]
+pub struct ChangeDisplayName {
+    pub display_name: DisplayName,
 }
 
 /// Record a login attempt whose password was checked against the stored hash. Failures count

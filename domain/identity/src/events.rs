@@ -15,6 +15,7 @@ pub enum UserEvent {
     LoginSucceeded(LoginSucceeded),
     LoginFailed(LoginFailed),
     AccountLocked(AccountLocked),
+    DisplayNameChanged(DisplayNameChanged),
 }
 
 /// An account was created. The password is stored only as its argon2id hash.
@@ -55,6 +56,15 @@ pub struct AccountLocked {
     pub until: DateTime<Utc>,
 }
 
+/// The user's display name changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisplayNameChanged {
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
+    pub display_name: DisplayName,
+    pub at: DateTime<Utc>,
+}
+
 impl DomainEvent for UserEvent {
     fn event_type(&self) -> String {
         match self {
@@ -62,6 +72,7 @@ impl DomainEvent for UserEvent {
             Self::LoginSucceeded(_) => "LoginSucceeded",
             Self::LoginFailed(_) => "LoginFailed",
             Self::AccountLocked(_) => "AccountLocked",
+            Self::DisplayNameChanged(_) => "DisplayNameChanged",
         }
         .to_owned()
     }
@@ -78,7 +89,10 @@ impl UniqueClaims for UserEvent {
                 scope: EMAIL_CLAIM_SCOPE.to_owned(),
                 key: email_claim_key(&e.tenant_id, &e.email),
             }],
-            Self::LoginSucceeded(_) | Self::LoginFailed(_) | Self::AccountLocked(_) => Vec::new(),
+            Self::LoginSucceeded(_)
+            | Self::LoginFailed(_)
+            | Self::AccountLocked(_)
+            | Self::DisplayNameChanged(_) => Vec::new(),
         }
     }
 }

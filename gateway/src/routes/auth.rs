@@ -69,12 +69,13 @@ pub(crate) async fn register(
 }
 
 /// Maps an identity service error to its HTTP problem.
-fn identity_error(e: IdentityError) -> ApiError {
+pub(crate) fn identity_error(e: IdentityError) -> ApiError {
     match e {
         IdentityError::EmailTaken | IdentityError::Conflict | IdentityError::AlreadyExists => {
             ApiError::Conflict(e.to_string())
         }
         IdentityError::InvalidCredentials => ApiError::InvalidCredentials,
+        IdentityError::NotFound => ApiError::NotFound(e.to_string()),
         IdentityError::Locked { until } => ApiError::Locked {
             retry_after: (until - chrono::Utc::now()).num_seconds(),
         },

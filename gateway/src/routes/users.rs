@@ -95,11 +95,15 @@ async fn wait_for_view(
     }
 }
 
-/// `GET /v1/users/me`: the caller's own profile.
+/// `GET /v1/users/me`: the caller's own profile; honours `Consistency-Token`.
 pub(crate) async fn me(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
 ) -> Result<Json<UserBody>, ApiError> {
+    if let Some(token) = consistency_token(&headers)? {
+        wait_for_view(&state, USERS_VIEW, &token).await?;
+    }
     let client = state
         .read_pool
         .get()
@@ -111,4 +115,47 @@ pub(crate) async fn me(
     user.map(|u| Json(u.into())).ok_or_else(|| {
         ApiError::NotFound("the signed-in user is not in the directory (yet)".into())
     })
+}
+
+/// `PATCH /v1/users/me {display_name}` → 200 `{id, display_name, consistency_token}`.
+pub(crate) async fn update_me(
+    State(state): State<AppState>,
+    caller: Caller,
+    crate::context::RequestMetadata(metadata): crate::context::RequestMetadata,
+    body: crate::json::JsonObject,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let mut errors = Vec::new();
+    let display_name = crate::json::parse_field(
+        "display_name",
+        body.required_str("display_name", &mut errors),
+        plinth_domain_identity::DisplayName::parse,
+        &mut errors,
+    );
+    let Some(display_name) = display_name else {
+        return Err(ApiError::Validation(errors));
+    };
+    let metadata = metadata.with_actor(plinth_domain_core::Actor::User(caller.user_id));
+    let token = state
+        .identity
+        .change_display_name(
+            plinth_domain_identity::UserId(caller.user_id),
+            display_name.clone(),
+            metadata,
+        )
+        .await
+        .map_err(crate::routes::auth::identity_error)?;
+    let token = token.to_string();
+    let mut response = Json(serde_json::json!({
+        "id": caller.user_id,
+        "display_name": display_name.as_str(),
+        "consistency_token": token,
+    }))
+    .into_response();
+    if let Ok(value) = http::HeaderValue::from_str(&token) {
+        response
+            .headers_mut()
+            .insert(CONSISTENCY_TOKEN_HEADER, value);
+    }
+    Ok(response)
 }

@@ -48,6 +48,14 @@ impl Projection for UsersProjection {
                     Box::new(envelope.sequence),
                 ],
             }],
+            PublishedEvent::DisplayNameChanged(e) => vec![Statement {
+                sql: include_str!("../sql/rename_user.sql"),
+                params: vec![
+                    Box::new(e.user_id),
+                    Box::new(e.display_name.clone()),
+                    Box::new(envelope.sequence),
+                ],
+            }],
             PublishedEvent::LoginSucceeded(_)
             | PublishedEvent::LoginFailed(_)
             | PublishedEvent::AccountLocked(_) => Vec::new(),

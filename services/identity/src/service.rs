@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use plinth_domain_core::{CommandMetadata, TenantId};
 use plinth_domain_identity::services::{LockoutPolicy, SystemClock, UserServices};
 use plinth_domain_identity::{
-    DisplayName, EMAIL_CLAIM_SCOPE, Email, Password, RecordLogin, RegisterUser, User, UserCommand,
-    UserError, UserId, email_claim_key,
+    ChangeDisplayName, DisplayName, EMAIL_CLAIM_SCOPE, Email, Password, RecordLogin, RegisterUser,
+    User, UserCommand, UserError, UserId, email_claim_key,
 };
 use plinth_infra_event_store::{CommandBus, CommandError, ConsistencyToken};
 use tracing::info;
@@ -38,6 +38,8 @@ pub enum IdentityError {
     AlreadyExists,
     #[error("invalid e-mail address or password")]
     InvalidCredentials,
+    #[error("no such user")]
+    NotFound,
     #[error("the account is locked after too many failed logins; try again after {until}")]
     Locked {
         until: chrono::DateTime<chrono::Utc>,
@@ -65,6 +67,14 @@ pub trait IdentityApi: Send + Sync {
         password: String,
         metadata: CommandMetadata,
     ) -> Result<UserId, IdentityError>;
+
+    /// Changes the display name of `user`; the token names the write for read-your-writes.
+    async fn change_display_name(
+        &self,
+        user: UserId,
+        display_name: DisplayName,
+        metadata: CommandMetadata,
+    ) -> Result<ConsistencyToken, IdentityError>;
 }
 
 /// The in-process identity service.
@@ -186,5 +196,24 @@ impl IdentityApi for IdentityService {
             .parse()
             .map(UserId)
             .map_err(|_| IdentityError::Internal("user id is not a UUID".into()))
+    }
+
+    #[tracing::instrument(skip_all, fields(user_id = %user, tenant = %metadata.tenant_id))]
+    async fn change_display_name(
+        &self,
+        user: UserId,
+        display_name: DisplayName,
+        metadata: CommandMetadata,
+    ) -> Result<ConsistencyToken, IdentityError> {
+        let command = UserCommand::ChangeDisplayName(ChangeDisplayName { display_name });
+        let committed = self
+            .users
+            .execute(&user.to_string(), command, &metadata)
+            .await
+            .map_err(|e| match e {
+                CommandError::Rejected(UserError::NotRegistered) => IdentityError::NotFound,
+                other => command_error(other),
+            })?;
+        Ok(committed.token)
     }
 }
