@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/v1/auth/register", post(routes::auth::register))
         .route("/v1/auth/login", post(routes::auth::login))
+        .route("/v1/auth/password", post(routes::auth::change_password))
         .route(
             "/v1/users/me",
             get(routes::users::me).patch(routes::users::update_me),

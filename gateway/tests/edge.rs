@@ -46,6 +46,17 @@ impl IdentityApi for StandIn {
         Err(IdentityError::NotFound)
     }
 
+    async fn change_password(
+        &self,
+        _: UserId,
+        _: String,
+        _: String,
+        _: PasswordPolicy,
+        _: CommandMetadata,
+    ) -> Result<(), IdentityError> {
+        Err(IdentityError::NotFound)
+    }
+
     async fn login(
         &self,
         _: plinth_domain_identity::Email,

@@ -44,7 +44,7 @@ impl EventSchema {
     }
 }
 
-static CATALOG: [EventSchema; 5] = [
+static CATALOG: [EventSchema; 6] = [
     EventSchema::new(
         "identity.user",
         "UserRegistered",
@@ -74,6 +74,12 @@ static CATALOG: [EventSchema; 5] = [
         "DisplayNameChanged",
         crate::identity::DISPLAY_NAME_CHANGED,
         include_str!("../avro/identity/DisplayNameChanged.avsc"),
+    ),
+    EventSchema::new(
+        "identity.user",
+        "PasswordChanged",
+        crate::identity::PASSWORD_CHANGED,
+        include_str!("../avro/identity/PasswordChanged.avsc"),
     ),
 ];
 

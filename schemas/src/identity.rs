@@ -13,6 +13,7 @@ pub const LOGIN_SUCCEEDED: &str = "plinth.identity.LoginSucceeded";
 pub const LOGIN_FAILED: &str = "plinth.identity.LoginFailed";
 pub const ACCOUNT_LOCKED: &str = "plinth.identity.AccountLocked";
 pub const DISPLAY_NAME_CHANGED: &str = "plinth.identity.DisplayNameChanged";
+pub const PASSWORD_CHANGED: &str = "plinth.identity.PasswordChanged";
 
 /// `plinth.identity.UserRegistered`, version 1, as consumers see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +25,8 @@ pub struct UserRegisteredV1 {
     pub registered_at: DateTime<Utc>,
 }
 
-/// `plinth.identity.LoginSucceeded`, version 1.
+/// `plinth.identity.LoginSucceeded` and `plinth.identity.PasswordChanged`, version 1: who, in
+/// which tenant, when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoginV1 {
     pub user_id: Uuid,
@@ -79,6 +81,11 @@ pub(crate) fn encode_user_event(event_type: &str, payload: &serde_json::Value) -
                 Value::String(e.display_name.as_str().to_owned()),
             ),
             ("registered_at", micros(e.registered_at)),
+        ],
+        UserEvent::PasswordChanged(e) => vec![
+            ("user_id", Value::Uuid(e.user_id.0)),
+            ("tenant_id", Value::String(e.tenant_id.to_string())),
+            ("at", micros(e.at)),
         ],
         UserEvent::LoginSucceeded(e) => vec![
             ("user_id", Value::Uuid(e.user_id.0)),
@@ -214,6 +221,14 @@ pub(crate) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEv
                 tenant_id: f.string("tenant_id")?,
                 at: f.time("at")?,
                 until: f.time("until")?,
+            }))
+        }
+        PASSWORD_CHANGED => {
+            let f = Fields::new(PASSWORD_CHANGED, value)?;
+            Ok(PublishedEvent::PasswordChanged(LoginV1 {
+                user_id: f.uuid("user_id")?,
+                tenant_id: f.string("tenant_id")?,
+                at: f.time("at")?,
             }))
         }
         DISPLAY_NAME_CHANGED => {

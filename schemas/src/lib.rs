@@ -75,6 +75,7 @@ pub enum PublishedEvent {
     LoginFailed(identity::LoginFailedV1),
     AccountLocked(identity::AccountLockedV1),
     DisplayNameChanged(identity::DisplayNameChangedV1),
+    PasswordChanged(identity::LoginV1),
 }
 
 /// Maps a stored domain event (as the event store keeps it: aggregate type, event type and JSON

@@ -462,3 +462,87 @@ async fn a_signed_in_user_renames_themself_and_reads_the_change_back() {
         .unwrap();
     assert_eq!(anonymous.status(), 401);
 }
+
+#[tokio::test]
+async fn changing_the_password_needs_the_current_one_and_replaces_it() {
+    let world = World::start().await;
+    let _relay = world.spawn_relay();
+    registered_user(&world).await;
+    let login_body: Value = login(&world, "ada@example.org", "correct horse battery")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = login_body["access_token"].as_str().unwrap().to_owned();
+    let change = |current: &str, new: &str| {
+        world
+            .http
+            .post(format!("{}/v1/auth/password", world.gateway_url))
+            .bearer_auth(&token)
+            .json(&json!({ "current_password": current, "new_password": new }))
+            .send()
+    };
+
+    assert_eq!(
+        change("not my password", "a brand new passphrase")
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let weak = change("correct horse battery", "1qaz2wsx3edc")
+        .await
+        .unwrap();
+    assert_eq!(weak.status(), 422);
+    let weak: Value = weak.json().await.unwrap();
+    assert_eq!(weak["errors"][0]["field"], "new_password");
+    assert_eq!(
+        change("correct horse battery", "a brand new passphrase")
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+
+    assert_eq!(
+        login(&world, "ada@example.org", "correct horse battery")
+            .await
+            .status(),
+        401,
+        "the old password is gone"
+    );
+    assert_eq!(
+        login(&world, "ada@example.org", "a brand new passphrase")
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(count_events(&world, "PasswordChanged").await, 1);
+
+    let topic = world.topic("identity.user");
+    let stored: i64 = world
+        .pool
+        .get()
+        .await
+        .unwrap()
+        .query_one("SELECT COUNT(*) FROM events", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let records = plinth_tests::read_topic(
+        &world.settings.kafka.brokers,
+        &topic,
+        world.settings.kafka.partitions,
+        stored as usize,
+        Duration::from_secs(30),
+    )
+    .await;
+    let changed = records
+        .iter()
+        .find(|r| r.headers["event_type"] == "PasswordChanged")
+        .expect("published");
+    assert!(
+        !String::from_utf8_lossy(&changed.value).contains("argon2"),
+        "the new hash is not published"
+    );
+}

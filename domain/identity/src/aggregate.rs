@@ -8,7 +8,8 @@ use chrono::{DateTime, Utc};
 use crate::services::{HashingError, UserServices};
 use crate::{
     AccountLocked, DisplayName, DisplayNameChanged, Email, LoginFailed, LoginSucceeded,
-    PasswordHash, RecordLogin, RegisterUser, UserCommand, UserEvent, UserId, UserRegistered,
+    PasswordChanged, PasswordHash, RecordLogin, RegisterUser, UserCommand, UserEvent, UserId,
+    UserRegistered,
 };
 
 /// A user account. `None` fields mean "not registered yet".
@@ -58,6 +59,19 @@ impl Aggregate for User {
         match command {
             UserCommand::Register(cmd) => self.register(cmd, services, sink).await,
             UserCommand::RecordLogin(cmd) => self.record_login(cmd, services, sink).await,
+            UserCommand::ChangePassword(cmd) => {
+                let user = self.registered.as_ref().ok_or(UserError::NotRegistered)?;
+                let (user_id, tenant_id) = (user.user_id, user.tenant_id.clone());
+                let password_hash = services.hasher.hash(&cmd.new_password).await?;
+                let event = PasswordChanged {
+                    user_id,
+                    tenant_id,
+                    password_hash,
+                    at: services.clock.now(),
+                };
+                sink.write(UserEvent::PasswordChanged(event), self).await;
+                Ok(())
+            }
             UserCommand::ChangeDisplayName(cmd) => {
                 let user = self.registered.as_ref().ok_or(UserError::NotRegistered)?;
                 if user.display_name == cmd.display_name {
@@ -108,6 +122,11 @@ impl Aggregate for User {
             UserEvent::DisplayNameChanged(e) => {
                 if let Some(user) = &mut self.registered {
                     user.display_name = e.display_name;
+                }
+            }
+            UserEvent::PasswordChanged(e) => {
+                if let Some(user) = &mut self.registered {
+                    user.password_hash = e.password_hash;
                 }
             }
         }
@@ -412,6 +431,25 @@ mod tests {
             .when_async(rename("Ada"))
             .await
             .then_expect_events(vec![]);
+    }
+
+    #[tokio::test]
+    async fn a_new_password_is_stored_only_as_its_hash() {
+        let change = UserCommand::ChangePassword(crate::ChangePassword {
+            new_password: PasswordPolicy::default()
+                .parse("a brand new passphrase", None)
+                .unwrap(),
+        });
+        TestFramework::<User>::with(services(Arc::new(PrefixHasher)))
+            .given(vec![ada_registered()])
+            .when_async(change)
+            .await
+            .then_expect_events(vec![UserEvent::PasswordChanged(PasswordChanged {
+                user_id: UserId(uuid::Uuid::from_u128(7)),
+                tenant_id: TenantId::default(),
+                password_hash: PasswordHash("$fake$22".into()),
+                at: noon(),
+            })]);
     }
 
     #[tokio::test]

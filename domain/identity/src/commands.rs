@@ -8,6 +8,13 @@ pub enum UserCommand {
     Register(RegisterUser),
     RecordLogin(RecordLogin),
     ChangeDisplayName(ChangeDisplayName),
+    ChangePassword(ChangePassword),
+}
+
+/// Replace the password. The caller has checked the current one and the policy.
+#[derive(Debug, Clone)]
+pub struct ChangePassword {
+    pub new_password: Password,
 }
 
 /// Change the name shown for the user. The same name again changes nothing.

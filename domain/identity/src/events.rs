@@ -16,6 +16,7 @@ pub enum UserEvent {
     LoginFailed(LoginFailed),
     AccountLocked(AccountLocked),
     DisplayNameChanged(DisplayNameChanged),
+    PasswordChanged(PasswordChanged),
 }
 
 /// An account was created. The password is stored only as its argon2id hash.
@@ -65,6 +66,15 @@ pub struct DisplayNameChanged {
     pub at: DateTime<Utc>,
 }
 
+/// The password was replaced; only its hash is stored, and the hash is never published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChanged {
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
+    pub password_hash: PasswordHash,
+    pub at: DateTime<Utc>,
+}
+
 impl DomainEvent for UserEvent {
     fn event_type(&self) -> String {
         match self {
@@ -73,6 +83,7 @@ impl DomainEvent for UserEvent {
             Self::LoginFailed(_) => "LoginFailed",
             Self::AccountLocked(_) => "AccountLocked",
             Self::DisplayNameChanged(_) => "DisplayNameChanged",
+            Self::PasswordChanged(_) => "PasswordChanged",
         }
         .to_owned()
     }
@@ -92,7 +103,8 @@ impl UniqueClaims for UserEvent {
             Self::LoginSucceeded(_)
             | Self::LoginFailed(_)
             | Self::AccountLocked(_)
-            | Self::DisplayNameChanged(_) => Vec::new(),
+            | Self::DisplayNameChanged(_)
+            | Self::PasswordChanged(_) => Vec::new(),
         }
     }
 }

@@ -12,10 +12,10 @@ pub mod services;
 mod values;
 
 pub use aggregate::{User, UserError};
-pub use commands::{ChangeDisplayName, RecordLogin, RegisterUser, UserCommand};
+pub use commands::{ChangeDisplayName, ChangePassword, RecordLogin, RegisterUser, UserCommand};
 pub use events::{
-    AccountLocked, DisplayNameChanged, EMAIL_CLAIM_SCOPE, LoginFailed, LoginSucceeded, UserEvent,
-    UserRegistered, email_claim_key,
+    AccountLocked, DisplayNameChanged, EMAIL_CLAIM_SCOPE, LoginFailed, LoginSucceeded,
+    PasswordChanged, UserEvent, UserRegistered, email_claim_key,
 };
 pub use password::{Password, PasswordError, PasswordHash, PasswordPolicy};
 pub use services::{LockoutPolicy, UserServices};

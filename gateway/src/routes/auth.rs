@@ -76,6 +76,12 @@ pub(crate) fn identity_error(e: IdentityError) -> ApiError {
         }
         IdentityError::InvalidCredentials => ApiError::InvalidCredentials,
         IdentityError::NotFound => ApiError::NotFound(e.to_string()),
+        IdentityError::WeakPassword(reason) => {
+            ApiError::Validation(vec![crate::problem::FieldError::new(
+                "new_password",
+                reason.to_string(),
+            )])
+        }
         IdentityError::Locked { until } => ApiError::Locked {
             retry_after: (until - chrono::Utc::now()).num_seconds(),
         },
@@ -123,4 +129,33 @@ pub(crate) async fn jwks(State(state): State<AppState>) -> Response {
         HeaderValue::from_static("public, max-age=300"),
     );
     response
+}
+
+/// `POST /v1/auth/password {current_password, new_password}` → 204. A wrong current password is
+/// a 401; a new one that breaks the policy a 422 naming the rule.
+pub(crate) async fn change_password(
+    State(state): State<AppState>,
+    caller: crate::context::Caller,
+    RequestMetadata(metadata): RequestMetadata,
+    body: JsonObject,
+) -> Result<StatusCode, ApiError> {
+    let mut errors = Vec::new();
+    let current = body.required_str("current_password", &mut errors);
+    let new = body.required_str("new_password", &mut errors);
+    let (Some(current), Some(new)) = (current, new) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let metadata = metadata.with_actor(plinth_domain_core::Actor::User(caller.user_id));
+    state
+        .identity
+        .change_password(
+            plinth_domain_identity::UserId(caller.user_id),
+            current.to_owned(),
+            new.to_owned(),
+            state.password_policy,
+            metadata,
+        )
+        .await
+        .map_err(identity_error)?;
+    Ok(StatusCode::NO_CONTENT)
 }

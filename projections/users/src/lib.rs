@@ -56,7 +56,8 @@ impl Projection for UsersProjection {
                     Box::new(envelope.sequence),
                 ],
             }],
-            PublishedEvent::LoginSucceeded(_)
+            PublishedEvent::PasswordChanged(_)
+            | PublishedEvent::LoginSucceeded(_)
             | PublishedEvent::LoginFailed(_)
             | PublishedEvent::AccountLocked(_) => Vec::new(),
         }

@@ -4,8 +4,9 @@ use async_trait::async_trait;
 use plinth_domain_core::{CommandMetadata, TenantId};
 use plinth_domain_identity::services::{LockoutPolicy, SystemClock, UserServices};
 use plinth_domain_identity::{
-    ChangeDisplayName, DisplayName, EMAIL_CLAIM_SCOPE, Email, Password, RecordLogin, RegisterUser,
-    User, UserCommand, UserError, UserId, email_claim_key,
+    ChangeDisplayName, ChangePassword, DisplayName, EMAIL_CLAIM_SCOPE, Email, Password,
+    PasswordError, PasswordPolicy, RecordLogin, RegisterUser, User, UserCommand, UserError, UserId,
+    email_claim_key,
 };
 use plinth_infra_event_store::{CommandBus, CommandError, ConsistencyToken};
 use tracing::info;
@@ -40,6 +41,8 @@ pub enum IdentityError {
     InvalidCredentials,
     #[error("no such user")]
     NotFound,
+    #[error("{0}")]
+    WeakPassword(#[from] PasswordError),
     #[error("the account is locked after too many failed logins; try again after {until}")]
     Locked {
         until: chrono::DateTime<chrono::Utc>,
@@ -75,6 +78,16 @@ pub trait IdentityApi: Send + Sync {
         display_name: DisplayName,
         metadata: CommandMetadata,
     ) -> Result<ConsistencyToken, IdentityError>;
+
+    /// Replaces `user`'s password after checking the current one; the new one must meet `policy`.
+    async fn change_password(
+        &self,
+        user: UserId,
+        current: String,
+        new: String,
+        policy: PasswordPolicy,
+        metadata: CommandMetadata,
+    ) -> Result<(), IdentityError>;
 }
 
 /// The in-process identity service.
@@ -215,5 +228,41 @@ impl IdentityApi for IdentityService {
                 other => command_error(other),
             })?;
         Ok(committed.token)
+    }
+
+    #[tracing::instrument(skip_all, fields(user_id = %user, tenant = %metadata.tenant_id))]
+    async fn change_password(
+        &self,
+        user: UserId,
+        current: String,
+        new: String,
+        policy: PasswordPolicy,
+        metadata: CommandMetadata,
+    ) -> Result<(), IdentityError> {
+        let aggregate_id = user.to_string();
+        let state = self
+            .users
+            .load(&aggregate_id)
+            .await
+            .map_err(command_error)?;
+        let (Some(hash), Some(email)) = (state.password_hash(), state.email()) else {
+            return Err(IdentityError::NotFound);
+        };
+        if !self
+            .hasher
+            .verify(&current, hash)
+            .await
+            .map_err(|e| IdentityError::Internal(e.to_string()))?
+        {
+            return Err(IdentityError::InvalidCredentials);
+        }
+        let new_password = policy.parse(&new, Some(email))?;
+        let command = UserCommand::ChangePassword(ChangePassword { new_password });
+        self.users
+            .execute(&aggregate_id, command, &metadata)
+            .await
+            .map_err(command_error)?;
+        info!("Password changed.");
+        Ok(())
     }
 }
