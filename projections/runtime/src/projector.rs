@@ -61,7 +61,10 @@ impl Projector {
             }
         }
         let group = format!("{}{}", self.settings.projector.group_prefix, name);
-        let consumer = plinth_infra_kafka::consumer(&self.settings.kafka, &group)?;
+        let consumer = OwnedConsumer(Some(plinth_infra_kafka::consumer(
+            &self.settings.kafka,
+            &group,
+        )?));
         let topic_refs: Vec<&str> = topics.iter().map(String::as_str).collect();
         consumer
             .subscribe(&topic_refs)
@@ -210,19 +213,49 @@ impl Projector {
     }
 }
 
-/// librdkafka's destroy can block when a group member leaves (rust-rdkafka issue 509); never let
-/// it hang shutdown. A plain thread, not the blocking pool: a runtime waits for its blocking
-/// tasks when it shuts down, but a process does not wait for a stray thread.
-async fn close(consumer: StreamConsumer) {
-    let (done, closed) = tokio::sync::oneshot::channel();
-    std::thread::spawn(move || {
-        consumer.unsubscribe();
-        drop(consumer);
-        let _ = done.send(());
-    });
-    if tokio::time::timeout(Duration::from_secs(5), closed)
-        .await
-        .is_err()
+/// Owns the group consumer so that librdkafka's destroy never runs on a runtime thread: it can
+/// block forever when a group member leaves while the broker is unreachable (rust-rdkafka issue
+/// 509), and a runtime that drops this task at shutdown would block with it.
+struct OwnedConsumer(Option<StreamConsumer>);
+
+impl std::ops::Deref for OwnedConsumer {
+    type Target = StreamConsumer;
+
+    fn deref(&self) -> &StreamConsumer {
+        self.0
+            .as_ref()
+            .expect("the consumer is present until the owner is dropped")
+    }
+}
+
+impl OwnedConsumer {
+    /// Hands the consumer to a plain thread to unsubscribe and destroy; returns when that
+    /// finished or after `bound`, whichever comes first.
+    fn destroy_detached(&mut self) -> Option<tokio::sync::oneshot::Receiver<()>> {
+        let consumer = self.0.take()?;
+        let (done, finished) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            consumer.unsubscribe();
+            drop(consumer);
+            let _ = done.send(());
+        });
+        Some(finished)
+    }
+}
+
+impl Drop for OwnedConsumer {
+    fn drop(&mut self) {
+        let _ = self.destroy_detached();
+    }
+}
+
+/// Leaves the group on a plain thread, waiting at most 5 s for it (a process does not wait for
+/// a stray thread at exit).
+async fn close(mut consumer: OwnedConsumer) {
+    if let Some(finished) = consumer.destroy_detached()
+        && tokio::time::timeout(Duration::from_secs(5), finished)
+            .await
+            .is_err()
     {
         warn!("Kafka consumer did not close within 5 s; leaving it behind.");
     }
