@@ -131,6 +131,18 @@ impl World {
             .unwrap()
     }
 
+    /// GETs a gateway path and parses the JSON body, whatever the status.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        self.http
+            .get(format!("{}{path}", self.gateway_url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// POSTs a registration and returns the response.
     pub async fn register(&self, email: &str, display_name: &str) -> reqwest::Response {
         self.http

@@ -125,15 +125,7 @@ async fn forged_expired_and_misdirected_tokens_are_all_refused() {
         URL_SAFE_NO_PAD.encode(json!({"alg": "none", "typ": "JWT", "kid": kid}).to_string());
     assert_refused(&world, &format!("{none_header}.{payload}."), "alg none").await;
 
-    let jwks: Value = world
-        .http
-        .get(format!("{}/.well-known/jwks.json", world.gateway_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value = world.get_json("/.well-known/jwks.json").await;
     let x = jwks["keys"][0]["x"].as_str().unwrap().to_owned();
     let public = URL_SAFE_NO_PAD.decode(&x).unwrap();
     for secret in [public.as_slice(), x.as_bytes()] {
@@ -244,15 +236,7 @@ async fn a_token_is_valid_only_in_its_own_tenant() {
 async fn rotated_keys_are_published_and_old_tokens_keep_working_until_they_expire() {
     let world = World::start().await;
     let jwks = || async {
-        let body: Value = world
-            .http
-            .get(format!("{}/.well-known/jwks.json", world.gateway_url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body: Value = world.get_json("/.well-known/jwks.json").await;
         body["keys"]
             .as_array()
             .unwrap()
@@ -311,6 +295,17 @@ async fn login(world: &World, email: &str, password: &str) -> reqwest::Response 
         .send()
         .await
         .unwrap()
+}
+
+/// Registers Ada, waits for the directory, logs in, and returns the access token.
+async fn signed_in(world: &World) -> String {
+    registered_user(world).await;
+    let body: Value = login(world, "ada@example.org", "correct horse battery")
+        .await
+        .json()
+        .await
+        .unwrap();
+    body["access_token"].as_str().unwrap().to_owned()
 }
 
 async fn count_events(world: &World, event_type: &str) -> i64 {
@@ -410,13 +405,7 @@ async fn twenty_concurrent_wrong_passwords_lock_the_account_after_exactly_five()
 async fn a_signed_in_user_renames_themself_and_reads_the_change_back() {
     let world = World::start().await;
     let _relay = world.spawn_relay();
-    registered_user(&world).await;
-    let login: Value = login(&world, "ada@example.org", "correct horse battery")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let token = login["access_token"].as_str().unwrap().to_owned();
+    let token = signed_in(&world).await;
     let patch = |body: Value| {
         world
             .http
@@ -467,13 +456,7 @@ async fn a_signed_in_user_renames_themself_and_reads_the_change_back() {
 async fn changing_the_password_needs_the_current_one_and_replaces_it() {
     let world = World::start().await;
     let _relay = world.spawn_relay();
-    registered_user(&world).await;
-    let login_body: Value = login(&world, "ada@example.org", "correct horse battery")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let token = login_body["access_token"].as_str().unwrap().to_owned();
+    let token = signed_in(&world).await;
     let change = |current: &str, new: &str| {
         world
             .http

@@ -374,15 +374,7 @@ async fn health_is_always_ok_and_readiness_names_what_is_down() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
-    let ready: Value = world
-        .http
-        .get(format!("{}/readyz", world.gateway_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ready: Value = world.get_json("/readyz").await;
     assert_eq!(ready["status"], "ready", "{ready}");
     assert_eq!(ready["checks"]["broker"], "ok");
 

@@ -45,19 +45,30 @@ pub(crate) async fn get_user(
 ) -> Result<Json<UserBody>, ApiError> {
     let id = Uuid::parse_str(&id)
         .map_err(|_| ApiError::Validation(vec![FieldError::new("id", "must be a UUID")]))?;
-    if let Some(token) = consistency_token(&headers)? {
-        wait_for_view(&state, USERS_VIEW, &token).await?;
+    read_user(&state, &headers, tenant.as_str(), id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no user {id}")))
+}
+
+/// Reads a user from the view, first waiting for the write a `Consistency-Token` names.
+async fn read_user(
+    state: &AppState,
+    headers: &HeaderMap,
+    tenant: &str,
+    id: Uuid,
+) -> Result<Option<Json<UserBody>>, ApiError> {
+    if let Some(token) = consistency_token(headers)? {
+        wait_for_view(state, USERS_VIEW, &token).await?;
     }
     let client = state
         .read_pool
         .get()
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    let user = plinth_projections_users::get_user(&client, tenant.as_str(), id)
+    let user = plinth_projections_users::get_user(&client, tenant, id)
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    user.map(|u| Json(u.into()))
-        .ok_or_else(|| ApiError::NotFound(format!("no user {id}")))
+    Ok(user.map(|u| Json(u.into())))
 }
 
 fn consistency_token(headers: &HeaderMap) -> Result<Option<ConsistencyToken>, ApiError> {
@@ -101,20 +112,11 @@ pub(crate) async fn me(
     caller: Caller,
     headers: HeaderMap,
 ) -> Result<Json<UserBody>, ApiError> {
-    if let Some(token) = consistency_token(&headers)? {
-        wait_for_view(&state, USERS_VIEW, &token).await?;
-    }
-    let client = state
-        .read_pool
-        .get()
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    let user = plinth_projections_users::get_user(&client, caller.tenant.as_str(), caller.user_id)
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    user.map(|u| Json(u.into())).ok_or_else(|| {
-        ApiError::NotFound("the signed-in user is not in the directory (yet)".into())
-    })
+    read_user(&state, &headers, caller.tenant.as_str(), caller.user_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::NotFound("the signed-in user is not in the directory (yet)".into())
+        })
 }
 
 /// `PATCH /v1/users/me {display_name}` → 200 `{id, display_name, consistency_token}`.
