@@ -8,13 +8,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use plinth_domain_identity::{LockoutPolicy, PasswordPolicy};
+use plinth_domain_core::{Actor, CommandMetadata, TenantId};
+use plinth_domain_identity::{DisplayName, Email, LockoutPolicy, PasswordPolicy, UserId};
 use plinth_gateway::{AppState, Application, PostgresProbe, ReadinessProbe};
 use plinth_infra_config::Settings;
 use plinth_infra_postgres::{Pool, connect_pool, migrate};
-use plinth_projections_runtime::Projector;
+use plinth_projections_runtime::{Projection, Projector};
+use plinth_projections_sessions::SessionsProjection;
 use plinth_projections_users::UsersProjection;
-use plinth_services_identity::{Argon2Hasher, IdentityService, TokenService, TokenSettings};
+use plinth_services_identity::{
+    Argon2Hasher, IdentityService, Lifetimes, Registration, TokenService, TokenSettings,
+};
+use plinth_services_notifications::{Sender, SenderSettings};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
@@ -32,16 +37,19 @@ pub enum Component {
     Projector,
     /// The HTTP gateway, with the identity service in-process.
     Gateway,
+    /// The notification worker: queues mails from identity events and sends them.
+    Notifier,
 }
 
 impl Component {
     /// Everything, as `plinth dev` runs it.
-    pub fn all() -> [Self; 4] {
+    pub fn all() -> [Self; 5] {
         [
             Self::SchemaRegistry,
             Self::Relay,
             Self::Projector,
             Self::Gateway,
+            Self::Notifier,
         ]
     }
 }
@@ -66,13 +74,15 @@ pub struct Stack {
 }
 
 /// Every migration, in dependency order.
-pub const ALL_MIGRATIONS: [plinth_infra_postgres::Migrations; 6] = [
+pub const ALL_MIGRATIONS: [plinth_infra_postgres::Migrations; 8] = [
     plinth_infra_event_store::MIGRATIONS,
     plinth_services_identity::tokens::MIGRATIONS,
     plinth_infra_relay::MIGRATIONS,
     plinth_infra_schema_registry::MIGRATIONS,
     plinth_projections_runtime::MIGRATIONS,
     plinth_projections_users::MIGRATIONS,
+    plinth_projections_sessions::MIGRATIONS,
+    plinth_services_notifications::MIGRATIONS,
 ];
 
 impl Stack {
@@ -161,13 +171,38 @@ impl Stack {
                 tasks.spawn(async move { relay.run(shutdown).await.context("running the relay") });
             }
             Component::Projector => {
-                let projector =
-                    Projector::new(self.pool.clone(), settings, Arc::new(UsersProjection))?;
+                let projections: [Arc<dyn Projection>; 2] =
+                    [Arc::new(UsersProjection), Arc::new(SessionsProjection)];
+                for projection in projections {
+                    let name = projection.name();
+                    let projector =
+                        Projector::new(self.pool.clone(), settings.clone(), projection)?;
+                    let shutdown = shutdown.clone();
+                    tasks.spawn(async move {
+                        projector
+                            .run(shutdown)
+                            .await
+                            .with_context(|| format!("running the {name} projector"))
+                    });
+                }
+            }
+            Component::Notifier => {
+                let outbox = Projector::new(
+                    self.pool.clone(),
+                    settings.clone(),
+                    Arc::new(plinth_services_notifications::OutboxProjection),
+                )?;
+                let sender = self.notification_sender()?;
+                let stop = shutdown.clone();
                 tasks.spawn(async move {
-                    projector
-                        .run(shutdown)
+                    outbox
+                        .run(stop)
                         .await
-                        .context("running the users projector")
+                        .context("running the notification outbox projector")
+                });
+                tasks.spawn(async move {
+                    sender.run(shutdown).await;
+                    Ok(())
                 });
             }
             Component::Gateway => {
@@ -186,17 +221,82 @@ impl Stack {
         Ok(())
     }
 
-    /// The gateway's state: identity in-process, read models on this pool, every probe.
-    pub async fn gateway_state(&self) -> anyhow::Result<AppState> {
+    /// The identity service, on its own event-store pool.
+    pub fn identity_service(&self) -> anyhow::Result<IdentityService> {
         let event_pool = plinth_infra_event_store::sqlx_pool(
             &self.database_url,
             self.settings.database.max_connections,
         )?;
-        let identity = IdentityService::new(
+        let identity = &self.settings.identity;
+        Ok(IdentityService::new(
             event_pool,
-            Argon2Hasher::new(self.settings.identity.password_hash_concurrency),
+            Argon2Hasher::new(identity.password_hash_concurrency),
             self.lockout_policy(),
+            Lifetimes {
+                session: Duration::from_secs(identity.session_ttl_secs),
+                email_verification: Duration::from_secs(identity.email_verification_ttl_secs),
+                password_reset: Duration::from_secs(identity.password_reset_ttl_secs),
+            },
+        ))
+    }
+
+    /// The notification sender, with the configured mail transport.
+    pub fn notification_sender(&self) -> anyhow::Result<Sender> {
+        let mail = &self.settings.mail;
+        let notifier = plinth_infra_mail::notifier_from_url(mail.url.expose(), &mail.from)
+            .context("configuring mail (mail.url, mail.from)")?;
+        Ok(Sender::new(
+            self.pool.clone(),
+            Arc::new(self.identity_service()?),
+            notifier,
+            SenderSettings::default(),
+        ))
+    }
+
+    /// Makes the holder of `email` the tenant's first administrator, registering them with
+    /// `password` when the address has no account (`plinth admin bootstrap`). Exactly once
+    /// per tenant. Returns the user's id and whether the account was created now.
+    pub async fn bootstrap_administrator(
+        &self,
+        tenant: TenantId,
+        email: &str,
+        display_name: &str,
+        password: &str,
+    ) -> anyhow::Result<(UserId, bool)> {
+        self.migrate().await?;
+        let email = Email::parse(email).context("--email")?;
+        let display_name = DisplayName::parse(display_name).context("--display-name")?;
+        let password = self
+            .password_policy()
+            .parse(password, Some(&email))
+            .context("the administrator's password")?;
+        let metadata = CommandMetadata::new(
+            tenant,
+            Actor::Service("plinth admin bootstrap".into()),
+            uuid::Uuid::now_v7(),
         );
+        let registration = Registration {
+            email,
+            display_name,
+            password,
+        };
+        self.identity_service()?
+            .bootstrap_administrator(registration, metadata)
+            .await
+            .context("bootstrapping the administrator")
+    }
+
+    /// The password rules from configuration.
+    pub fn password_policy(&self) -> PasswordPolicy {
+        PasswordPolicy {
+            min_chars: self.settings.identity.password_min_length,
+            ..PasswordPolicy::default()
+        }
+    }
+
+    /// The gateway's state: identity in-process, read models on this pool, every probe.
+    pub async fn gateway_state(&self) -> anyhow::Result<AppState> {
+        let identity = self.identity_service()?;
         let probes: Vec<Arc<dyn ReadinessProbe>> = vec![
             Arc::new(PostgresProbe(self.pool.clone())),
             Arc::new(BrokerProbe(self.settings.kafka.clone())),
@@ -212,10 +312,10 @@ impl Stack {
             probes: Arc::new(probes),
             consistency_wait: Duration::from_millis(self.settings.gateway.consistency_wait_ms),
             request_timeout: Duration::from_millis(self.settings.gateway.request_timeout_ms),
-            password_policy: PasswordPolicy {
-                min_chars: self.settings.identity.password_min_length,
-                ..PasswordPolicy::default()
-            },
+            password_policy: self.password_policy(),
+            base_domain: Some(self.settings.gateway.base_domain.trim_start_matches('.'))
+                .filter(|d| !d.is_empty())
+                .map(str::to_ascii_lowercase),
         })
     }
 
@@ -257,7 +357,8 @@ impl Stack {
                 Component::Relay => {
                     info!(brokers = %s.kafka.brokers, topic_prefix = %s.kafka.topic_prefix, "Relay started.");
                 }
-                Component::Projector => info!(brokers = %s.kafka.brokers, "Projector started."),
+                Component::Projector => info!(brokers = %s.kafka.brokers, "Projectors started."),
+                Component::Notifier => info!(from = %s.mail.from, "Notification worker started."),
             }
         }
     }
@@ -287,4 +388,13 @@ pub fn shutdown_on_signal() -> CancellationToken {
         trigger.cancel();
     });
     token
+}
+
+/// A random password for a bootstrap administrator: 24 characters of base64url (144 bits).
+pub fn random_password() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0_u8; 18];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }

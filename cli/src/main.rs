@@ -44,6 +44,32 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Administration.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Make the first administrator of a tenant, exactly once: the holder of `--email`, or a
+    /// new account with that address when there is none.
+    Bootstrap {
+        /// The administrator's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// The display name of a new account.
+        #[arg(long, default_value = "Administrator")]
+        display_name: String,
+        /// The tenant (default: the default tenant).
+        #[arg(long, default_value = "default")]
+        tenant: String,
+        /// A file holding the new account's password. Without it (and without
+        /// PLINTH_BOOTSTRAP_PASSWORD) a random password is generated and printed once.
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -70,6 +96,42 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .context("rotating the signing key")?;
             println!("New signing key: {kid}");
+            Ok(())
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Bootstrap {
+                    email,
+                    display_name,
+                    tenant,
+                    password_file,
+                },
+        } => {
+            let tenant = plinth_domain_core::TenantId::parse(&tenant).context("--tenant")?;
+            let (password, generated) = match password_file {
+                Some(path) => (
+                    std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading {}", path.display()))?
+                        .trim_end_matches(['\r', '\n'])
+                        .to_owned(),
+                    false,
+                ),
+                None => match std::env::var("PLINTH_BOOTSTRAP_PASSWORD") {
+                    Ok(password) => (password, false),
+                    Err(_) => (plinth_cli::random_password(), true),
+                },
+            };
+            let (user, created) = stack
+                .bootstrap_administrator(tenant, &email, &display_name, &password)
+                .await?;
+            if created {
+                println!("Administrator {email} registered with id {user}.");
+                if generated {
+                    println!("Password (shown only now; change it after signing in): {password}");
+                }
+            } else {
+                println!("Existing user {email} ({user}) is now the administrator.");
+            }
             Ok(())
         }
         Command::Dev => {

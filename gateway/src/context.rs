@@ -1,46 +1,89 @@
-//! Per-request context resolved at the edge: the tenant and the command metadata.
+//! Per-request context resolved at the edge: the tenant, the command metadata, and the
+//! authenticated caller.
+//!
+//! The tenant comes from `X-Tenant-Id`, else from the host's subdomain under the configured
+//! base domain, else from the access token; a token is only ever valid in its own tenant.
+//! Without any of them (single-tenant deployments) it is the default tenant.
 
 use axum::extract::FromRequestParts;
 use http::request::Parts;
 use plinth_domain_core::{Actor, CommandMetadata, TenantId};
 use uuid::Uuid;
 
+use crate::AppState;
 use crate::problem::ApiError;
 
-/// Header naming the tenant; single-tenant deployments omit it.
+/// Header naming the tenant.
 pub(crate) const TENANT_HEADER: &str = "x-tenant-id";
 /// Header carrying a client's request id, reused as the correlation id.
 pub(crate) const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// The tenant the request acts in.
-pub(crate) struct Tenant(pub(crate) TenantId);
-
-impl<S: Send + Sync> FromRequestParts<S> for Tenant {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        match parts.headers.get(TENANT_HEADER) {
-            None => Ok(Self(TenantId::default())),
-            Some(value) => {
-                let text = value
-                    .to_str()
-                    .map_err(|_| ApiError::BadHeader("X-Tenant-Id must be ASCII".into()))?;
-                TenantId::parse(text)
-                    .map(Self)
-                    .map_err(|e| ApiError::BadHeader(format!("X-Tenant-Id: {e}")))
-            }
+/// The tenant the request names (header or subdomain), if it names one.
+fn named_tenant(parts: &Parts, state: &AppState) -> Result<Option<TenantId>, ApiError> {
+    if let Some(value) = parts.headers.get(TENANT_HEADER) {
+        let text = value
+            .to_str()
+            .map_err(|_| ApiError::BadHeader("X-Tenant-Id must be ASCII".into()))?;
+        return TenantId::parse(text)
+            .map(Some)
+            .map_err(|e| ApiError::BadHeader(format!("X-Tenant-Id: {e}")));
+    }
+    let Some(base) = state.base_domain.as_deref() else {
+        return Ok(None);
+    };
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| parts.uri.host())
+        .unwrap_or_default();
+    let host = host.rsplit_once(':').map_or(host, |(name, port)| {
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            name
+        } else {
+            host
         }
+    });
+    let host = host.to_ascii_lowercase();
+    match host
+        .strip_suffix(base)
+        .and_then(|rest| rest.strip_suffix('.'))
+    {
+        Some(label) if !label.is_empty() && !label.contains('.') => TenantId::parse(label)
+            .map(Some)
+            .map_err(|e| ApiError::BadHeader(format!("tenant subdomain {label:?}: {e}"))),
+        Some(_) => Err(ApiError::BadHeader(format!(
+            "{host} is not <tenant>.{base}"
+        ))),
+        None => Ok(None),
     }
 }
 
-/// Metadata for the command this request issues: tenant, actor, correlation (the request id),
-/// and the current trace.
-pub(crate) struct RequestMetadata(pub(crate) CommandMetadata);
+/// The tenant the request acts in: named by the request, or the default tenant.
+pub(crate) struct Tenant(pub(crate) TenantId);
 
-impl<S: Send + Sync> FromRequestParts<S> for RequestMetadata {
+impl FromRequestParts<AppState> for Tenant {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(named_tenant(parts, state)?.unwrap_or_default()))
+    }
+}
+
+/// Metadata for the command this request issues: tenant, actor (anonymous; a [`Caller`]
+/// refines it), correlation (the request id), and the current trace.
+pub(crate) struct RequestMetadata(pub(crate) CommandMetadata);
+
+impl FromRequestParts<AppState> for RequestMetadata {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Tenant(tenant) = Tenant::from_request_parts(parts, state).await?;
         let request_id = parts
             .headers
@@ -54,20 +97,31 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestMetadata {
     }
 }
 
-/// The authenticated caller, from a verified `Authorization: Bearer` access token.
+/// The authenticated caller: a verified `Authorization: Bearer` access token whose session
+/// has not ended and whose account is enabled, as far as the views know.
 pub(crate) struct Caller {
     pub(crate) user_id: Uuid,
     pub(crate) tenant: TenantId,
-    #[allow(dead_code, reason = "the session check of issue 3 reads it")]
     pub(crate) session_id: Uuid,
+    /// The tenant's bootstrap administrator (until authorization lands).
+    pub(crate) administrator: bool,
 }
 
-impl FromRequestParts<crate::AppState> for Caller {
+impl Caller {
+    /// The request's metadata acting as this caller in their tenant.
+    pub(crate) fn acting(&self, metadata: CommandMetadata) -> CommandMetadata {
+        let mut metadata = metadata.with_actor(Actor::User(self.user_id));
+        metadata.tenant_id = self.tenant.clone();
+        metadata
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &crate::AppState,
+        state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
@@ -95,17 +149,20 @@ impl FromRequestParts<crate::AppState> for Caller {
         let tenant = TenantId::parse(&claims.tenant)
             .map_err(|_| ApiError::Unauthorized("tenant claim is invalid".into()))?;
         // A token is valid only in its own tenant, whatever the request names.
-        if let Some(value) = parts.headers.get(TENANT_HEADER)
-            && value.to_str().ok() != Some(tenant.as_str())
+        if let Some(named) = named_tenant(parts, state)?
+            && named != tenant
         {
             return Err(ApiError::Forbidden(
                 "the access token belongs to another tenant".into(),
             ));
         }
+        let administrator =
+            crate::session_check::check(state, &tenant, user_id, session_id, claims.iat).await?;
         Ok(Self {
             user_id,
             tenant,
             session_id,
+            administrator,
         })
     }
 }

@@ -12,6 +12,7 @@ mod json;
 mod problem;
 mod readiness;
 mod routes;
+mod session_check;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub password_policy: PasswordPolicy,
     /// Verifies access tokens and publishes the signing keys.
     pub tokens: Arc<TokenService>,
+    /// With `example.com`, `acme.example.com` names tenant `acme`; `None`: no subdomains.
+    pub base_domain: Option<String>,
 }
 
 /// Every route of the gateway.
@@ -53,7 +56,26 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/v1/auth/register", post(routes::auth::register))
         .route("/v1/auth/login", post(routes::auth::login))
+        .route("/v1/auth/refresh", post(routes::auth::refresh))
+        .route("/v1/auth/logout", post(routes::auth::logout))
+        .route("/v1/auth/sessions", get(routes::sessions::list))
+        .route(
+            "/v1/auth/sessions/{id}",
+            axum::routing::delete(routes::sessions::revoke),
+        )
+        .route("/v1/auth/verify-email", post(routes::auth::verify_email))
+        .route(
+            "/v1/auth/password-reset",
+            post(routes::auth::request_password_reset),
+        )
+        .route(
+            "/v1/auth/password-reset/complete",
+            post(routes::auth::complete_password_reset),
+        )
         .route("/v1/auth/password", post(routes::auth::change_password))
+        .route("/v1/users", get(routes::admin::list_users))
+        .route("/v1/users/{id}/disable", post(routes::admin::disable))
+        .route("/v1/users/{id}/enable", post(routes::admin::enable))
         .route(
             "/v1/users/me",
             get(routes::users::me).patch(routes::users::update_me),

@@ -22,6 +22,12 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
+    /// A verification, reset or refresh token that is unknown, expired, used or revoked.
+    #[error("the token is invalid, expired or already used")]
+    InvalidToken,
+    /// The right password for a disabled account.
+    #[error("the account is disabled; contact an administrator")]
+    AccountDisabled,
     /// Login refused: the same answer for an unknown address and a wrong password.
     #[error("invalid e-mail address or password")]
     InvalidCredentials,
@@ -93,6 +99,12 @@ impl ApiError {
             ),
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+            Self::InvalidToken => (StatusCode::BAD_REQUEST, "invalid-token", "Invalid token"),
+            Self::AccountDisabled => (
+                StatusCode::FORBIDDEN,
+                "account-disabled",
+                "Account disabled",
+            ),
             Self::InvalidCredentials => (
                 StatusCode::UNAUTHORIZED,
                 "invalid-credentials",

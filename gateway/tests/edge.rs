@@ -11,11 +11,12 @@ use axum::body::Body;
 use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use plinth_domain_core::CommandMetadata;
+use plinth_domain_identity::session::RevocationReason;
 use plinth_domain_identity::{PasswordPolicy, UserId};
 use plinth_gateway::{AppState, router};
 use plinth_infra_event_store::ConsistencyToken;
 use plinth_services_identity::{
-    IdentityApi, IdentityError, Registered, Registration, TokenService, TokenSettings,
+    IdentityApi, IdentityError, Registered, Registration, SignedIn, TokenService, TokenSettings,
 };
 use serde_json::Value;
 use tower::ServiceExt;
@@ -62,8 +63,57 @@ impl IdentityApi for StandIn {
         _: plinth_domain_identity::Email,
         _: String,
         _: CommandMetadata,
-    ) -> Result<UserId, IdentityError> {
+    ) -> Result<SignedIn, IdentityError> {
         Err(IdentityError::InvalidCredentials)
+    }
+
+    async fn refresh(&self, _: &str, _: CommandMetadata) -> Result<SignedIn, IdentityError> {
+        Err(IdentityError::InvalidToken)
+    }
+
+    async fn revoke_session(
+        &self,
+        _: UserId,
+        _: uuid::Uuid,
+        _: RevocationReason,
+        _: CommandMetadata,
+    ) -> Result<ConsistencyToken, IdentityError> {
+        Err(IdentityError::NotFound)
+    }
+
+    async fn verify_email(
+        &self,
+        _: &str,
+        _: CommandMetadata,
+    ) -> Result<ConsistencyToken, IdentityError> {
+        Err(IdentityError::InvalidToken)
+    }
+
+    async fn request_password_reset(
+        &self,
+        _: plinth_domain_identity::Email,
+        _: CommandMetadata,
+    ) -> Result<(), IdentityError> {
+        Ok(())
+    }
+
+    async fn reset_password(
+        &self,
+        _: &str,
+        _: String,
+        _: PasswordPolicy,
+        _: CommandMetadata,
+    ) -> Result<(), IdentityError> {
+        Err(IdentityError::InvalidToken)
+    }
+
+    async fn set_disabled(
+        &self,
+        _: UserId,
+        _: bool,
+        _: CommandMetadata,
+    ) -> Result<ConsistencyToken, IdentityError> {
+        Err(IdentityError::NotFound)
     }
 }
 
@@ -106,6 +156,7 @@ async fn state(identity: Arc<StandIn>) -> AppState {
         consistency_wait: Duration::from_millis(10),
         request_timeout: Duration::from_secs(5),
         password_policy: PasswordPolicy::default(),
+        base_domain: Some("plinth.test".into()),
     }
 }
 
@@ -222,4 +273,66 @@ async fn unknown_routes_are_404_problems() {
     assert_eq!(headers["content-type"], "application/problem+json");
     assert_eq!(body["status"], 404);
     assert_eq!(body["detail"], "no route for /nowhere");
+}
+
+fn register_at(host: &str) -> Request<Body> {
+    Request::post("/v1/auth/register")
+        .header("content-type", "application/json")
+        .header("host", host)
+        .body(Body::from(
+            r#"{"email":"a@example.org","password":"correct horse battery","display_name":"A"}"#,
+        ))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_tenant_comes_from_the_subdomain_of_the_base_domain() {
+    let identity = stand_in(registered);
+    let (status, _, _) = send(identity.clone(), register_at("globex.plinth.test:8080")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _, _) = send(identity.clone(), register_at("plinth.test")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let tenants: Vec<String> = identity
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, m)| m.tenant_id.to_string())
+        .collect();
+    assert_eq!(tenants, ["globex", "default"]);
+    let (status, _, body) = send(identity.clone(), register_at("a.b.plinth.test")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("<tenant>.plinth.test")
+    );
+}
+
+#[tokio::test]
+async fn token_and_reset_errors_are_problems_that_reveal_nothing() {
+    let identity = stand_in(registered);
+    let post = |path: &str, body: &str| {
+        Request::post(path)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+    let (status, _, body) = send(
+        identity.clone(),
+        post("/v1/auth/verify-email", r#"{"token":"nope"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["type"], "https://plinth.dev/problems/invalid-token");
+    let (status, _, body) = send(
+        identity.clone(),
+        post("/v1/auth/password-reset", r#"{"email":"who@example.org"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    let (status, _, body) = send(identity, post("/v1/auth/refresh", "{}")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["errors"][0]["field"], "refresh_token");
 }

@@ -27,6 +27,7 @@ requirements=(
   "cachetools==8.0.2"
   "authlib==1.9.10"
   "certifi==2026.10.19.post1"
+  "aiosmtpd==1.4.6"
 )
 wanted=$(printf '%s\n' "${requirements[@]}")
 
@@ -42,7 +43,7 @@ else
   say "Python: installing ${requirements[*]}"
   "$python" -m pip install --quiet --disable-pip-version-check "${requirements[@]}" >&2 \
     || die "pip install failed (see above)"
-  "$python" -c 'import confluent_kafka.schema_registry.avro, fastavro' >&2 \
+  "$python" -c 'import confluent_kafka.schema_registry.avro, fastavro, aiosmtpd' >&2 \
     || die "the installed packages do not import; see above"
   printf '%s\n' "$wanted" > "$marker"
 fi

@@ -44,43 +44,36 @@ impl EventSchema {
     }
 }
 
-static CATALOG: [EventSchema; 6] = [
-    EventSchema::new(
-        "identity.user",
-        "UserRegistered",
-        crate::identity::USER_REGISTERED,
-        include_str!("../avro/identity/UserRegistered.avsc"),
-    ),
-    EventSchema::new(
-        "identity.user",
-        "LoginSucceeded",
-        crate::identity::LOGIN_SUCCEEDED,
-        include_str!("../avro/identity/LoginSucceeded.avsc"),
-    ),
-    EventSchema::new(
-        "identity.user",
-        "LoginFailed",
-        crate::identity::LOGIN_FAILED,
-        include_str!("../avro/identity/LoginFailed.avsc"),
-    ),
-    EventSchema::new(
-        "identity.user",
-        "AccountLocked",
-        crate::identity::ACCOUNT_LOCKED,
-        include_str!("../avro/identity/AccountLocked.avsc"),
-    ),
-    EventSchema::new(
-        "identity.user",
-        "DisplayNameChanged",
-        crate::identity::DISPLAY_NAME_CHANGED,
-        include_str!("../avro/identity/DisplayNameChanged.avsc"),
-    ),
-    EventSchema::new(
-        "identity.user",
-        "PasswordChanged",
-        crate::identity::PASSWORD_CHANGED,
-        include_str!("../avro/identity/PasswordChanged.avsc"),
-    ),
+/// One catalog entry: the record `plinth.identity.<event>` from `avro/identity/<event>.avsc`.
+macro_rules! identity {
+    ($aggregate:literal, $event:literal) => {
+        EventSchema::new(
+            $aggregate,
+            $event,
+            concat!("plinth.identity.", $event),
+            include_str!(concat!("../avro/identity/", $event, ".avsc")),
+        )
+    };
+}
+
+static CATALOG: [EventSchema; 17] = [
+    identity!("identity.user", "UserRegistered"),
+    identity!("identity.user", "LoginSucceeded"),
+    identity!("identity.user", "LoginFailed"),
+    identity!("identity.user", "AccountLocked"),
+    identity!("identity.user", "DisplayNameChanged"),
+    identity!("identity.user", "PasswordChanged"),
+    identity!("identity.user", "EmailVerificationIssued"),
+    identity!("identity.user", "EmailVerified"),
+    identity!("identity.user", "PasswordResetRequested"),
+    identity!("identity.user", "PasswordResetIssued"),
+    identity!("identity.user", "PasswordReset"),
+    identity!("identity.user", "UserDisabled"),
+    identity!("identity.user", "UserEnabled"),
+    identity!("identity.user", "AdministratorBootstrapped"),
+    identity!("identity.session", "SessionStarted"),
+    identity!("identity.session", "SessionRefreshed"),
+    identity!("identity.session", "SessionRevoked"),
 ];
 
 /// Every published event type.

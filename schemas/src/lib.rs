@@ -13,6 +13,7 @@
 
 mod catalog;
 mod compatibility;
+mod fields;
 pub mod identity;
 
 pub use catalog::{EventSchema, catalog, schema_for_event, schema_for_record};
@@ -71,11 +72,22 @@ pub struct AvroEvent {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PublishedEvent {
     UserRegistered(identity::UserRegisteredV1),
-    LoginSucceeded(identity::LoginV1),
+    LoginSucceeded(identity::UserFactV1),
     LoginFailed(identity::LoginFailedV1),
     AccountLocked(identity::AccountLockedV1),
     DisplayNameChanged(identity::DisplayNameChangedV1),
-    PasswordChanged(identity::LoginV1),
+    PasswordChanged(identity::UserFactV1),
+    EmailVerificationIssued(identity::TokenIssuedV1),
+    EmailVerified(identity::EmailVerifiedV1),
+    PasswordResetRequested(identity::UserFactV1),
+    PasswordResetIssued(identity::TokenIssuedV1),
+    PasswordReset(identity::UserFactV1),
+    UserDisabled(identity::UserFactV1),
+    UserEnabled(identity::UserFactV1),
+    AdministratorBootstrapped(identity::UserFactV1),
+    SessionStarted(identity::SessionStartedV1),
+    SessionRefreshed(identity::SessionRefreshedV1),
+    SessionRevoked(identity::SessionRevokedV1),
 }
 
 /// Maps a stored domain event (as the event store keeps it: aggregate type, event type and JSON
@@ -92,6 +104,7 @@ pub fn encode(
         })?;
     let value = match schema.aggregate_type {
         "identity.user" => identity::encode_user_event(event_type, payload)?,
+        "identity.session" => identity::encode_session_event(event_type, payload)?,
         other => return Err(Error::UnknownRecord(other.to_owned())),
     };
     let value = value

@@ -128,6 +128,7 @@ async fn main() {
         sqlx_pool(&url, 20).unwrap(),
         Argon2Hasher::new(2),
         plinth_domain_identity::LockoutPolicy::default(),
+        plinth_services_identity::Lifetimes::default(),
     ));
     let bus = Arc::new(CommandBus::<User>::new(
         sqlx_pool(&url, 20).unwrap(),
@@ -160,6 +161,7 @@ async fn main() {
                     email: r.email,
                     display_name: r.display_name,
                     password: r.password,
+                    administrator: false,
                 });
                 b.execute(&id.to_string(), command, &metadata())
                     .await

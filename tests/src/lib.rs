@@ -21,6 +21,9 @@ use tokio_util::sync::CancellationToken;
 pub use kafka::{KafkaRecord, read_topic};
 pub use process::{Broker, RelayProcess};
 
+/// The password [`World::register`] gives every account.
+pub const PASSWORD: &str = "correct horse battery";
+
 /// One isolated Plinth for one test.
 pub struct World {
     pub db: TestDatabase,
@@ -30,6 +33,10 @@ pub struct World {
     pub http: reqwest::Client,
     /// The gateway's token service, to mint and check access tokens.
     pub tokens: Arc<plinth_services_identity::TokenService>,
+    /// The development mailbox the notification worker writes to (see
+    /// [`World::start_notifications`]).
+    pub mailbox: std::path::PathBuf,
+    stack: plinth_cli::Stack,
     shutdown: CancellationToken,
 }
 
@@ -58,6 +65,9 @@ impl World {
         settings.projector.group_prefix = format!("test-{tag:08x}.projector.");
         // Generous: a relay process starting and a consumer group joining take seconds on 2 cores.
         settings.gateway.consistency_wait_ms = 20_000;
+        let mailbox = std::env::temp_dir().join(format!("plinth-mail-{tag:08x}"));
+        settings.mail.url =
+            plinth_infra_config::Secret::new(format!("mailbox:{}", mailbox.display()));
         configure(&mut settings);
         let stack = plinth_cli::Stack::connect(settings.clone()).expect("stack");
         stack.migrate().await.expect("migrations");
@@ -91,10 +101,131 @@ impl World {
             gateway_url,
             http: reqwest::Client::builder().no_proxy().build().unwrap(),
             tokens,
+            mailbox,
+            stack,
             shutdown,
         };
         world.start_projector(Arc::new(plinth_projections_users::UsersProjection));
+        world.start_projector(Arc::new(plinth_projections_sessions::SessionsProjection));
         world
+    }
+
+    /// Runs the notification worker (outbox projector and sender) in-process, mailing into
+    /// [`World::mailbox`].
+    pub fn start_notifications(&self) {
+        self.start_projector(Arc::new(plinth_services_notifications::OutboxProjection));
+        let sender = self.stack.notification_sender().unwrap();
+        tokio::spawn(sender.run(self.shutdown.clone()));
+    }
+
+    /// Waits for a mail to `to` whose subject contains `subject`, and returns the token in it
+    /// (the line after the one announcing it), as a user would copy it from their inbox.
+    pub async fn mailed_token(&self, to: &str, subject: &str) -> String {
+        let dir = self.mailbox.clone();
+        eventually(
+            &format!("a mail to {to} about {subject:?}"),
+            Duration::from_secs(60),
+            || {
+                let dir = dir.clone();
+                async move {
+                    let mails = plinth_infra_mail::read_mailbox(&dir).ok()?;
+                    let mail = mails
+                        .iter()
+                        .rev()
+                        .find(|m| m.to == to && m.subject.contains(subject))?;
+                    let mut lines = mail.text.lines();
+                    lines.find(|l| l.trim_end().ends_with("token:"))?;
+                    lines
+                        .map(str::trim)
+                        .find(|l| !l.is_empty())
+                        .map(str::to_owned)
+                }
+            },
+        )
+        .await
+    }
+
+    /// Makes `email` the default tenant's bootstrap administrator (registering them with
+    /// [`PASSWORD`]), logs in, and waits until the directory shows them as administrator;
+    /// returns their `Authorization` header value.
+    pub async fn bootstrap_admin(&self, email: &str) -> String {
+        self.stack
+            .bootstrap_administrator(
+                plinth_domain_core::TenantId::default(),
+                email,
+                "Admin",
+                PASSWORD,
+            )
+            .await
+            .unwrap();
+        let bearer = format!(
+            "Bearer {}",
+            self.login(email).await["access_token"].as_str().unwrap()
+        );
+        eventually(
+            "the administrator in the directory",
+            Duration::from_secs(60),
+            || async {
+                let me: serde_json::Value = self
+                    .http
+                    .get(format!("{}/v1/users/me", self.gateway_url))
+                    .header("Authorization", &bearer)
+                    .send()
+                    .await
+                    .ok()?
+                    .json()
+                    .await
+                    .ok()?;
+                (me["administrator"] == true).then_some(())
+            },
+        )
+        .await;
+        bearer
+    }
+
+    /// Bootstraps an administrator through the CLI's code path, as `plinth admin bootstrap`.
+    pub async fn try_bootstrap_admin(
+        &self,
+        email: &str,
+    ) -> anyhow::Result<(plinth_domain_identity::UserId, bool)> {
+        self.stack
+            .bootstrap_administrator(
+                plinth_domain_core::TenantId::default(),
+                email,
+                "Admin",
+                PASSWORD,
+            )
+            .await
+    }
+
+    /// How many mails in the mailbox went to `to`.
+    pub fn mails_to(&self, to: &str) -> usize {
+        plinth_infra_mail::read_mailbox(&self.mailbox)
+            .map_or(0, |mails| mails.iter().filter(|m| m.to == to).count())
+    }
+
+    /// An access token for `user_id` of the default tenant, signed by the gateway's key (as if
+    /// the user had logged in; the session is one the views have not seen).
+    pub fn bearer(&self, user_id: &str) -> String {
+        let user = uuid::Uuid::parse_str(user_id).unwrap();
+        let issued = self
+            .tokens
+            .issue(user, "default", uuid::Uuid::now_v7())
+            .unwrap();
+        format!("Bearer {}", issued.token)
+    }
+
+    /// Logs in with the password [`World::register`] uses; returns the token response.
+    pub async fn login(&self, email: &str) -> serde_json::Value {
+        let response = self
+            .http
+            .post(format!("{}/v1/auth/login", self.gateway_url))
+            .json(&serde_json::json!({ "email": email, "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "login of {email}");
+        response.json().await.unwrap()
     }
 
     /// Runs another projection in-process until the world ends.
@@ -114,8 +245,10 @@ impl World {
         plinth_schemas::topic_name(&self.settings.kafka.topic_prefix, aggregate_type)
     }
 
-    /// GETs the user a registration answered with (`{id, consistency_token}`), carrying its token.
+    /// GETs the user a registration answered with (`{id, consistency_token}`) as that user,
+    /// carrying its consistency token.
     pub async fn read_registered(&self, registration: &serde_json::Value) -> reqwest::Response {
+        let id = registration["id"].as_str().unwrap();
         self.http
             .get(format!(
                 "{}/v1/users/{}",
@@ -126,6 +259,7 @@ impl World {
                 "Consistency-Token",
                 registration["consistency_token"].as_str().unwrap(),
             )
+            .header("Authorization", self.bearer(id))
             .send()
             .await
             .unwrap()
@@ -147,7 +281,7 @@ impl World {
     pub async fn register(&self, email: &str, display_name: &str) -> reqwest::Response {
         self.http
             .post(format!("{}/v1/auth/register", self.gateway_url))
-            .json(&serde_json::json!({ "email": email, "password": "correct horse battery", "display_name": display_name }))
+            .json(&serde_json::json!({ "email": email, "password": PASSWORD, "display_name": display_name }))
             .send()
             .await
             .unwrap()
@@ -157,6 +291,7 @@ impl World {
 impl Drop for World {
     fn drop(&mut self) {
         self.shutdown.cancel();
+        let _ = std::fs::remove_dir_all(&self.mailbox);
     }
 }
 

@@ -33,6 +33,7 @@ async fn a_registered_user_reads_back_with_its_token_and_is_published_as_conflue
         .http
         .get(format!("{}{location}", world.gateway_url))
         .header("Consistency-Token", &token)
+        .header("Authorization", world.bearer(&id))
         .send()
         .await
         .unwrap();
@@ -169,7 +170,7 @@ async fn the_same_email_registers_once_per_tenant() {
 }
 
 #[tokio::test]
-async fn a_user_of_another_tenant_is_not_found() {
+async fn a_token_is_refused_in_another_tenant() {
     let world = World::start().await;
     let _relay = world.spawn_relay();
     let body: Value = world
@@ -178,16 +179,14 @@ async fn a_user_of_another_tenant_is_not_found() {
         .json()
         .await
         .unwrap();
-    let url = format!(
-        "{}/v1/users/{}",
-        world.gateway_url,
-        body["id"].as_str().unwrap()
-    );
+    let id = body["id"].as_str().unwrap();
+    let url = format!("{}/v1/users/{id}", world.gateway_url);
     let token = body["consistency_token"].as_str().unwrap();
     let own = world
         .http
         .get(&url)
         .header("Consistency-Token", token)
+        .header("Authorization", world.bearer(id))
         .send()
         .await
         .unwrap();
@@ -196,10 +195,15 @@ async fn a_user_of_another_tenant_is_not_found() {
         .http
         .get(&url)
         .header("X-Tenant-Id", "globex")
+        .header("Authorization", world.bearer(id))
         .send()
         .await
         .unwrap();
-    assert_eq!(other.status(), 404);
+    let body = problem(other, 403).await;
+    assert!(body["detail"].as_str().unwrap().contains("another tenant"));
+    let anonymous = world.http.get(&url).send().await.unwrap();
+    assert!(anonymous.headers().contains_key("www-authenticate"));
+    problem(anonymous, 401).await;
 }
 
 async fn problem(response: reqwest::Response, status: u16) -> Value {
@@ -311,10 +315,13 @@ async fn bad_requests_get_problem_details_that_say_what_is_wrong() {
     assert!(unknown["detail"].as_str().unwrap().contains("/v2/nothing"));
     problem(world.http.delete(&url).send().await.unwrap(), 405).await;
 
+    let someone_id = uuid::Uuid::now_v7();
+    let someone = world.bearer(&someone_id.to_string());
     let not_a_uuid = problem(
         world
             .http
             .get(format!("{}/v1/users/42", world.gateway_url))
+            .header("Authorization", &someone)
             .send()
             .await
             .unwrap(),
@@ -324,24 +331,18 @@ async fn bad_requests_get_problem_details_that_say_what_is_wrong() {
     assert_eq!(not_a_uuid["errors"][0]["field"], "id");
     let bad_token = world
         .http
-        .get(format!(
-            "{}/v1/users/{}",
-            world.gateway_url,
-            uuid::Uuid::now_v7()
-        ))
+        .get(format!("{}/v1/users/{someone_id}", world.gateway_url))
         .header("Consistency-Token", "garbage")
+        .header("Authorization", &someone)
         .send()
         .await
         .unwrap();
     problem(bad_token, 400).await;
     let bad_tenant = world
         .http
-        .get(format!(
-            "{}/v1/users/{}",
-            world.gateway_url,
-            uuid::Uuid::now_v7()
-        ))
+        .get(format!("{}/v1/users/{someone_id}", world.gateway_url))
         .header("X-Tenant-Id", "Not A Tenant")
+        .header("Authorization", &someone)
         .send()
         .await
         .unwrap();

@@ -1,6 +1,6 @@
 use plinth_domain_core::TenantId;
 
-use crate::{DisplayName, Email, Password, UserId};
+use crate::{DisplayName, Email, OneTimeToken, Password, TokenHash, UserId};
 
 /// What can be asked of a user.
 #[derive(Debug, Clone)]
@@ -9,6 +9,34 @@ pub enum UserCommand {
     RecordLogin(RecordLogin),
     ChangeDisplayName(ChangeDisplayName),
     ChangePassword(ChangePassword),
+    IssueEmailVerification(IssueToken),
+    VerifyEmail(RedeemToken),
+    RequestPasswordReset,
+    IssuePasswordReset(IssueToken),
+    ResetPassword(ResetPassword),
+    Disable,
+    Enable,
+    BootstrapAdministrator,
+}
+
+/// Record a freshly generated single-use token (verification or reset); the caller sends the
+/// token itself by mail. A newer token replaces the previous one.
+#[derive(Debug, Clone)]
+pub struct IssueToken {
+    pub token: OneTimeToken,
+}
+
+/// Use a single-use token, presented as its hash.
+#[derive(Debug, Clone)]
+pub struct RedeemToken {
+    pub hash: TokenHash,
+}
+
+/// Replace the password with a reset token. The caller has checked the policy.
+#[derive(Debug, Clone)]
+pub struct ResetPassword {
+    pub hash: TokenHash,
+    pub new_password: Password,
 }
 
 /// Replace the password. The caller has checked the current one and the policy.
@@ -38,4 +66,6 @@ pub struct RegisterUser {
     pub email: Email,
     pub display_name: DisplayName,
     pub password: Password,
+    /// Also make the user the tenant's bootstrap administrator, in the same commit.
+    pub administrator: bool,
 }

@@ -3,7 +3,7 @@ use cqrs_es::DomainEvent;
 use plinth_domain_core::{TenantId, UniqueClaim, UniqueClaims};
 use serde::{Deserialize, Serialize};
 
-use crate::{DisplayName, Email, PasswordHash, UserId};
+use crate::{DisplayName, Email, OneTimeToken, PasswordHash, UserId};
 
 /// The scope of the claim that makes an e-mail address unique within a tenant.
 pub const EMAIL_CLAIM_SCOPE: &str = "identity.user.email";
@@ -17,7 +17,18 @@ pub enum UserEvent {
     AccountLocked(AccountLocked),
     DisplayNameChanged(DisplayNameChanged),
     PasswordChanged(PasswordChanged),
+    EmailVerificationIssued(EmailVerificationIssued),
+    EmailVerified(EmailVerified),
+    PasswordResetRequested(PasswordResetRequested),
+    PasswordResetIssued(PasswordResetIssued),
+    PasswordReset(PasswordReset),
+    UserDisabled(UserDisabled),
+    UserEnabled(UserEnabled),
+    AdministratorBootstrapped(AdministratorBootstrapped),
 }
+
+/// The scope of the claim that lets only one bootstrap administrator exist per tenant.
+pub const BOOTSTRAP_ADMIN_CLAIM_SCOPE: &str = "identity.bootstrap-admin";
 
 /// An account was created. The password is stored only as its argon2id hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +86,76 @@ pub struct PasswordChanged {
     pub at: DateTime<Utc>,
 }
 
+/// A verification token was sent for the address; only its hash is kept. A newer token replaces
+/// an older one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailVerificationIssued {
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
+    pub token: OneTimeToken,
+    pub at: DateTime<Utc>,
+}
+
+/// The user proved they receive mail at the address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailVerified {
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
+    pub email: Email,
+    pub at: DateTime<Utc>,
+}
+
+/// Someone asked for a password-reset e-mail for this account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordResetRequested {
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
+    pub at: DateTime<Utc>,
+}
+
+/// A password-reset token was sent; only its hash is kept. A newer token replaces an older one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordResetIssued {
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
+    pub token: OneTimeToken,
+    pub at: DateTime<Utc>,
+}
+
+/// The password was replaced through a reset token. Sessions started before `at` end, the
+/// lockout is cleared, and the address counts as verified (the token came by mail).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordReset {
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
+    pub password_hash: PasswordHash,
+    pub at: DateTime<Utc>,
+}
+
+/// An administrator disabled the account: no logins, and its sessions stop working.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDisabled {
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
+    pub at: DateTime<Utc>,
+}
+
+/// An administrator enabled the account again; sessions from before the disable stay ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserEnabled {
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
+    pub at: DateTime<Utc>,
+}
+
+/// The user became the tenant's bootstrap administrator (at most one per tenant, ever).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdministratorBootstrapped {
+    pub user_id: UserId,
+    pub tenant_id: TenantId,
+    pub at: DateTime<Utc>,
+}
+
 impl DomainEvent for UserEvent {
     fn event_type(&self) -> String {
         match self {
@@ -84,6 +165,14 @@ impl DomainEvent for UserEvent {
             Self::AccountLocked(_) => "AccountLocked",
             Self::DisplayNameChanged(_) => "DisplayNameChanged",
             Self::PasswordChanged(_) => "PasswordChanged",
+            Self::EmailVerificationIssued(_) => "EmailVerificationIssued",
+            Self::EmailVerified(_) => "EmailVerified",
+            Self::PasswordResetRequested(_) => "PasswordResetRequested",
+            Self::PasswordResetIssued(_) => "PasswordResetIssued",
+            Self::PasswordReset(_) => "PasswordReset",
+            Self::UserDisabled(_) => "UserDisabled",
+            Self::UserEnabled(_) => "UserEnabled",
+            Self::AdministratorBootstrapped(_) => "AdministratorBootstrapped",
         }
         .to_owned()
     }
@@ -100,11 +189,22 @@ impl UniqueClaims for UserEvent {
                 scope: EMAIL_CLAIM_SCOPE.to_owned(),
                 key: email_claim_key(&e.tenant_id, &e.email),
             }],
+            Self::AdministratorBootstrapped(e) => vec![UniqueClaim {
+                scope: BOOTSTRAP_ADMIN_CLAIM_SCOPE.to_owned(),
+                key: e.tenant_id.to_string(),
+            }],
             Self::LoginSucceeded(_)
             | Self::LoginFailed(_)
             | Self::AccountLocked(_)
             | Self::DisplayNameChanged(_)
-            | Self::PasswordChanged(_) => Vec::new(),
+            | Self::PasswordChanged(_)
+            | Self::EmailVerificationIssued(_)
+            | Self::EmailVerified(_)
+            | Self::PasswordResetRequested(_)
+            | Self::PasswordResetIssued(_)
+            | Self::PasswordReset(_)
+            | Self::UserDisabled(_)
+            | Self::UserEnabled(_) => Vec::new(),
         }
     }
 }

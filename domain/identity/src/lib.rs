@@ -2,21 +2,33 @@
 //! [`UserEvent`]s, and the value types parsed at the edge ([`Email`], [`DisplayName`],
 //! [`Password`]). External effects (hashing, the clock) sit behind the ports in [`services`].
 //!
-//! Start with `aggregate.rs`: its tests read as the specification of a user's life.
+//! The [`Session`] aggregate is one login's refresh-token family.
+//!
+//! Start with `user/mod.rs`: its tests (`user/tests.rs`) read as the specification of a user's
+//! life.
 
-mod aggregate;
 mod commands;
 mod events;
 mod password;
 pub mod services;
+pub mod session;
+mod user;
 mod values;
 
-pub use aggregate::{User, UserError};
-pub use commands::{ChangeDisplayName, ChangePassword, RecordLogin, RegisterUser, UserCommand};
+pub use commands::{
+    ChangeDisplayName, ChangePassword, IssueToken, RecordLogin, RedeemToken, RegisterUser,
+    ResetPassword, UserCommand,
+};
 pub use events::{
-    AccountLocked, DisplayNameChanged, EMAIL_CLAIM_SCOPE, LoginFailed, LoginSucceeded,
-    PasswordChanged, UserEvent, UserRegistered, email_claim_key,
+    AccountLocked, AdministratorBootstrapped, BOOTSTRAP_ADMIN_CLAIM_SCOPE, DisplayNameChanged,
+    EMAIL_CLAIM_SCOPE, EmailVerificationIssued, EmailVerified, LoginFailed, LoginSucceeded,
+    PasswordChanged, PasswordReset, PasswordResetIssued, PasswordResetRequested, UserDisabled,
+    UserEnabled, UserEvent, UserRegistered, email_claim_key,
 };
 pub use password::{Password, PasswordError, PasswordHash, PasswordPolicy};
 pub use services::{LockoutPolicy, UserServices};
-pub use values::{DisplayName, DisplayNameError, Email, EmailError, UserId};
+pub use session::{Session, SessionError};
+pub use user::{User, UserError};
+pub use values::{
+    DisplayName, DisplayNameError, Email, EmailError, OneTimeToken, TokenHash, UserId,
+};

@@ -182,3 +182,22 @@ mod tests {
         );
     }
 }
+
+/// The SHA-256 (hex) of a random token handed to a user. Tokens have 256 bits of entropy, so a
+/// fast hash is enough; only the hash is ever stored.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TokenHash(pub String);
+
+/// A single-use token as the aggregate keeps it: its hash and when it stops working.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OneTimeToken {
+    pub hash: TokenHash,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl OneTimeToken {
+    /// Whether `presented` is this token and it has not expired at `now`.
+    pub fn accepts(&self, presented: &TokenHash, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.hash == *presented && now < self.expires_at
+    }
+}

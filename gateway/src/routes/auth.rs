@@ -2,11 +2,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
+use plinth_domain_identity::session::RevocationReason;
 use plinth_domain_identity::{DisplayName, Email};
-use plinth_services_identity::{IdentityError, Registration};
+use plinth_services_identity::{IdentityError, Registration, SignedIn};
 use serde_json::json;
 
-use crate::context::RequestMetadata;
+use crate::context::{Caller, RequestMetadata};
 use crate::json::{JsonObject, parse_field};
 use crate::routes::users::CONSISTENCY_TOKEN_HEADER;
 use crate::{ApiError, AppState};
@@ -71,10 +72,13 @@ pub(crate) async fn register(
 /// Maps an identity service error to its HTTP problem.
 pub(crate) fn identity_error(e: IdentityError) -> ApiError {
     match e {
-        IdentityError::EmailTaken | IdentityError::Conflict | IdentityError::AlreadyExists => {
-            ApiError::Conflict(e.to_string())
-        }
+        IdentityError::EmailTaken
+        | IdentityError::Conflict
+        | IdentityError::AlreadyExists
+        | IdentityError::AdministratorExists => ApiError::Conflict(e.to_string()),
         IdentityError::InvalidCredentials => ApiError::InvalidCredentials,
+        IdentityError::Disabled => ApiError::AccountDisabled,
+        IdentityError::InvalidToken => ApiError::InvalidToken,
         IdentityError::NotFound => ApiError::NotFound(e.to_string()),
         IdentityError::WeakPassword(reason) => {
             ApiError::Validation(vec![crate::problem::FieldError::new(
@@ -90,12 +94,39 @@ pub(crate) fn identity_error(e: IdentityError) -> ApiError {
     }
 }
 
-/// `POST /v1/auth/login {email, password}` → `{access_token, token_type, expires_in}`.
+/// The token response of login and refresh (the shape OAuth 2.0 clients know).
+fn token_response(
+    state: &AppState,
+    signed_in: &SignedIn,
+    tenant: &str,
+) -> Result<Response, ApiError> {
+    let issued = state
+        .tokens
+        .issue(signed_in.user_id.0, tenant, signed_in.session_id)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut response = Json(json!({
+        "access_token": issued.token,
+        "token_type": "Bearer",
+        "expires_in": issued.expires_in,
+        "refresh_token": signed_in.refresh_token,
+        "refresh_expires_in": signed_in.refresh_expires_in,
+        "session_id": signed_in.session_id,
+    }))
+    .into_response();
+    // Tokens must not be cached (RFC 6749 §5.1).
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// `POST /v1/auth/login {email, password}` → `{access_token, refresh_token, token_type,
+/// expires_in, …}`.
 pub(crate) async fn login(
     State(state): State<AppState>,
     RequestMetadata(metadata): RequestMetadata,
     body: JsonObject,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let mut errors = Vec::new();
     let email = body.required_str("email", &mut errors);
     let password = body.required_str("password", &mut errors);
@@ -105,20 +136,118 @@ pub(crate) async fn login(
     // A malformed address cannot belong to anyone: the same answer as a wrong password.
     let email = Email::parse(email).map_err(|_| ApiError::InvalidCredentials)?;
     let tenant = metadata.tenant_id.clone();
-    let user_id = state
+    let signed_in = state
         .identity
         .login(email, password.to_owned(), metadata)
         .await
         .map_err(identity_error)?;
-    let issued = state
-        .tokens
-        .issue(user_id.0, tenant.as_str(), uuid::Uuid::now_v7())
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(Json(json!({
-        "access_token": issued.token,
-        "token_type": "Bearer",
-        "expires_in": issued.expires_in,
-    })))
+    token_response(&state, &signed_in, tenant.as_str())
+}
+
+/// `POST /v1/auth/refresh {refresh_token}` → a new token pair; the old refresh token is spent.
+/// Presenting a spent one ends the whole session.
+pub(crate) async fn refresh(
+    State(state): State<AppState>,
+    RequestMetadata(metadata): RequestMetadata,
+    body: JsonObject,
+) -> Result<Response, ApiError> {
+    let mut errors = Vec::new();
+    let Some(token) = body.required_str("refresh_token", &mut errors) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let tenant = metadata.tenant_id.clone();
+    let signed_in = state
+        .identity
+        .refresh(token, metadata)
+        .await
+        .map_err(identity_error)?;
+    token_response(&state, &signed_in, tenant.as_str())
+}
+
+/// `POST /v1/auth/logout` → 204: ends the caller's session. Answers once the session view
+/// knows, so the access token stops working at once.
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    caller: Caller,
+    RequestMetadata(metadata): RequestMetadata,
+) -> Result<StatusCode, ApiError> {
+    crate::routes::sessions::end_session(
+        &state,
+        &caller,
+        caller.session_id,
+        RevocationReason::Logout,
+        metadata,
+    )
+    .await
+}
+
+/// `POST /v1/auth/verify-email {token}` → 204 once the address is verified.
+pub(crate) async fn verify_email(
+    State(state): State<AppState>,
+    RequestMetadata(metadata): RequestMetadata,
+    body: JsonObject,
+) -> Result<StatusCode, ApiError> {
+    let mut errors = Vec::new();
+    let Some(token) = body.required_str("token", &mut errors) else {
+        return Err(ApiError::Validation(errors));
+    };
+    state
+        .identity
+        .verify_email(token, metadata)
+        .await
+        .map_err(identity_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/auth/password-reset {email}` → 202, whether or not the address has an account.
+pub(crate) async fn request_password_reset(
+    State(state): State<AppState>,
+    RequestMetadata(metadata): RequestMetadata,
+    body: JsonObject,
+) -> Result<Response, ApiError> {
+    let mut errors = Vec::new();
+    let email = parse_field(
+        "email",
+        body.required_str("email", &mut errors),
+        Email::parse,
+        &mut errors,
+    );
+    let Some(email) = email else {
+        return Err(ApiError::Validation(errors));
+    };
+    state
+        .identity
+        .request_password_reset(email, metadata)
+        .await
+        .map_err(identity_error)?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "detail": "If an account uses this address, a reset e-mail is on its way."
+        })),
+    )
+        .into_response())
+}
+
+/// `POST /v1/auth/password-reset/complete {token, new_password}` → 204; every session of the
+/// account ends.
+pub(crate) async fn complete_password_reset(
+    State(state): State<AppState>,
+    RequestMetadata(metadata): RequestMetadata,
+    body: JsonObject,
+) -> Result<StatusCode, ApiError> {
+    let mut errors = Vec::new();
+    let token = body.required_str("token", &mut errors);
+    let new = body.required_str("new_password", &mut errors);
+    let (Some(token), Some(new)) = (token, new) else {
+        return Err(ApiError::Validation(errors));
+    };
+    state
+        .identity
+        .reset_password(token, new.to_owned(), state.password_policy, metadata)
+        .await
+        .map_err(identity_error)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /.well-known/jwks.json`: the public keys that verify access tokens.
@@ -135,7 +264,7 @@ pub(crate) async fn jwks(State(state): State<AppState>) -> Response {
 /// a 401; a new one that breaks the policy a 422 naming the rule.
 pub(crate) async fn change_password(
     State(state): State<AppState>,
-    caller: crate::context::Caller,
+    caller: Caller,
     RequestMetadata(metadata): RequestMetadata,
     body: JsonObject,
 ) -> Result<StatusCode, ApiError> {
@@ -145,7 +274,7 @@ pub(crate) async fn change_password(
     let (Some(current), Some(new)) = (current, new) else {
         return Err(ApiError::Validation(errors));
     };
-    let metadata = metadata.with_actor(plinth_domain_core::Actor::User(caller.user_id));
+    let metadata = caller.acting(metadata);
     state
         .identity
         .change_password(

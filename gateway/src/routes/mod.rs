@@ -1,5 +1,7 @@
+pub(crate) mod admin;
 pub(crate) mod auth;
 pub(crate) mod health;
+pub(crate) mod sessions;
 pub(crate) mod users;
 
 use axum::http::{Method, Uri};

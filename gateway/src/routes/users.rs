@@ -6,7 +6,7 @@ use plinth_projections_users::{NAME as USERS_VIEW, UserView};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::context::{Caller, Tenant};
+use crate::context::Caller;
 use crate::problem::FieldError;
 use crate::{ApiError, AppState};
 
@@ -17,8 +17,11 @@ pub(crate) const CONSISTENCY_TOKEN_HEADER: &str = "consistency-token";
 pub(crate) struct UserBody {
     id: Uuid,
     email: String,
+    email_verified: bool,
     display_name: String,
     created_at: String,
+    disabled: bool,
+    administrator: bool,
     version: i64,
 }
 
@@ -27,6 +30,9 @@ impl From<UserView> for UserBody {
         Self {
             id: u.id,
             email: u.email,
+            email_verified: u.email_verified,
+            disabled: u.disabled,
+            administrator: u.administrator,
             display_name: u.display_name,
             created_at: u
                 .created_at
@@ -36,16 +42,20 @@ impl From<UserView> for UserBody {
     }
 }
 
-/// `GET /v1/users/{id}` → 200 user or 404; honours `Consistency-Token`.
+/// `GET /v1/users/{id}` → 200 user or 404, for the user themselves or an administrator;
+/// honours `Consistency-Token`.
 pub(crate) async fn get_user(
     State(state): State<AppState>,
-    Tenant(tenant): Tenant,
+    caller: Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<UserBody>, ApiError> {
     let id = Uuid::parse_str(&id)
         .map_err(|_| ApiError::Validation(vec![FieldError::new("id", "must be a UUID")]))?;
-    read_user(&state, &headers, tenant.as_str(), id)
+    if id != caller.user_id {
+        crate::routes::admin::require_administrator(&caller)?;
+    }
+    read_user(&state, &headers, caller.tenant.as_str(), id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no user {id}")))
 }
@@ -84,7 +94,7 @@ fn consistency_token(headers: &HeaderMap) -> Result<Option<ConsistencyToken>, Ap
 }
 
 /// Waits (bounded) until `view` has applied the write named by `token`.
-async fn wait_for_view(
+pub(crate) async fn wait_for_view(
     state: &AppState,
     view: &str,
     token: &ConsistencyToken,
@@ -137,7 +147,7 @@ pub(crate) async fn update_me(
     let Some(display_name) = display_name else {
         return Err(ApiError::Validation(errors));
     };
-    let metadata = metadata.with_actor(plinth_domain_core::Actor::User(caller.user_id));
+    let metadata = caller.acting(metadata);
     let token = state
         .identity
         .change_display_name(

@@ -13,8 +13,8 @@ mod settings;
 pub use env::{Env, ProcessEnv};
 pub use secret::Secret;
 pub use settings::{
-    DatabaseSettings, GatewaySettings, IdentitySettings, KafkaSettings, ProjectorSettings,
-    RelaySettings, SchemaRegistrySettings, Settings, TelemetrySettings,
+    DatabaseSettings, GatewaySettings, IdentitySettings, KafkaSettings, MailSettings,
+    ProjectorSettings, RelaySettings, SchemaRegistrySettings, Settings, TelemetrySettings,
 };
 
 use std::path::PathBuf;

@@ -18,7 +18,28 @@ pub struct Settings {
     pub relay: RelaySettings,
     pub projector: ProjectorSettings,
     pub identity: IdentitySettings,
+    pub mail: MailSettings,
     pub telemetry: TelemetrySettings,
+}
+
+/// Where the notification worker sends mail.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSettings {
+    /// `smtp://user:pass@host:port`, `smtp+starttls://…`, `smtps://…`, or `mailbox:<dir>` (the
+    /// development mailbox: one `.eml` file per message). A secret: it may hold a password.
+    pub url: Secret<String>,
+    /// The sender, as `Name <address>`.
+    pub from: String,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            url: Secret::new("mailbox:.plinth/mail".to_owned()),
+            from: "Plinth <no-reply@localhost>".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -65,6 +86,9 @@ pub struct GatewaySettings {
     pub request_timeout_ms: u64,
     /// How long a read carrying a consistency token waits for the view before answering 503.
     pub consistency_wait_ms: u64,
+    /// With `example.com`, a request to `acme.example.com` acts in tenant `acme`. Empty: the
+    /// tenant comes from `X-Tenant-Id` or the token only.
+    pub base_domain: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -99,6 +123,12 @@ pub struct IdentitySettings {
     pub lockout_max_failures: u32,
     /// How long a lockout lasts.
     pub lockout_minutes: u32,
+    /// A session's absolute lifetime; its refresh tokens stop working after it.
+    pub session_ttl_secs: u64,
+    /// How long an e-mail verification token works.
+    pub email_verification_ttl_secs: u64,
+    /// How long a password-reset token works.
+    pub password_reset_ttl_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -152,6 +182,7 @@ impl Default for GatewaySettings {
             url: "http://127.0.0.1:8080".into(),
             request_timeout_ms: 30_000,
             consistency_wait_ms: 5_000,
+            base_domain: String::new(),
         }
     }
 }
@@ -183,6 +214,9 @@ impl Default for IdentitySettings {
             access_token_ttl_secs: 900,
             lockout_max_failures: 5,
             lockout_minutes: 15,
+            session_ttl_secs: 30 * 24 * 3600,
+            email_verification_ttl_secs: 24 * 3600,
+            password_reset_ttl_secs: 3600,
         }
     }
 }
@@ -263,6 +297,30 @@ impl Settings {
                 "identity.lockout_max_failures and identity.lockout_minutes must be at least 1"
                     .to_owned(),
             );
+        }
+        if self.identity.session_ttl_secs < self.identity.access_token_ttl_secs {
+            problems.push(
+                "identity.session_ttl_secs must be at least identity.access_token_ttl_secs"
+                    .to_owned(),
+            );
+        }
+        if !(60..=7 * 86_400).contains(&self.identity.email_verification_ttl_secs)
+            || !(60..=86_400).contains(&self.identity.password_reset_ttl_secs)
+        {
+            problems.push(
+                "identity.email_verification_ttl_secs must be between 60 and 604800 and identity.password_reset_ttl_secs between 60 and 86400".to_owned(),
+            );
+        }
+        if self
+            .gateway
+            .base_domain
+            .trim_start_matches('.')
+            .contains(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        {
+            problems.push(format!(
+                "gateway.base_domain must be a domain name like example.com, not {:?}",
+                self.gateway.base_domain
+            ));
         }
         if self.identity.password_hash_concurrency < 1 {
             problems.push("identity.password_hash_concurrency must be at least 1".to_owned());

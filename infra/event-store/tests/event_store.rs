@@ -85,6 +85,7 @@ fn register(email: &str, tenant: &str) -> (UserId, UserCommand) {
         password: PasswordPolicy::default()
             .parse("a long enough password", None)
             .unwrap(),
+        administrator: false,
     });
     (id, command)
 }

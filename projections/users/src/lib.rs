@@ -1,22 +1,32 @@
 //! The users read model (`users_v1`): fed from the identity topic, never from the event table,
 //! exactly as a downstream team would build it. [`UsersProjection`] is the pure reducer;
-//! [`get_user`] is the query the gateway serves.
+//! the queries the gateway serves are in `queries.rs`.
+
+mod queries;
 
 use chrono::{DateTime, Utc};
-use plinth_infra_postgres::{GenericClient, Migration, Migrations};
+use plinth_infra_postgres::{Migration, Migrations};
 use plinth_projections_runtime::{Envelope, Projection, Statement};
 use plinth_schemas::PublishedEvent;
-use serde::Serialize;
 use uuid::Uuid;
+
+pub use queries::{Access, UserPage, UserView, access, get_user, list_users};
 
 /// The read model's table.
 pub const MIGRATIONS: Migrations = Migrations {
     component: "projection_users",
-    steps: &[Migration {
-        version: 1,
-        name: "users_v1",
-        sql: include_str!("../migrations/0001_users_v1.sql"),
-    }],
+    steps: &[
+        Migration {
+            version: 1,
+            name: "users_v1",
+            sql: include_str!("../migrations/0001_users_v1.sql"),
+        },
+        Migration {
+            version: 2,
+            name: "account_state",
+            sql: include_str!("../migrations/0002_account_state.sql"),
+        },
+    ],
 };
 
 /// The projection's name, as recorded with its offsets and progress.
@@ -56,42 +66,86 @@ impl Projection for UsersProjection {
                     Box::new(envelope.sequence),
                 ],
             }],
+            PublishedEvent::EmailVerified(e) => {
+                flags(e.user_id, Flags::verified(), envelope.sequence)
+            }
+            PublishedEvent::PasswordReset(e) => flags(
+                e.user_id,
+                Flags {
+                    sessions_not_before: Some(e.at),
+                    ..Flags::verified()
+                },
+                envelope.sequence,
+            ),
+            PublishedEvent::UserDisabled(e) => flags(
+                e.user_id,
+                Flags {
+                    disabled: Some(true),
+                    sessions_not_before: Some(e.at),
+                    ..Flags::default()
+                },
+                envelope.sequence,
+            ),
+            PublishedEvent::UserEnabled(e) => flags(
+                e.user_id,
+                Flags {
+                    disabled: Some(false),
+                    ..Flags::default()
+                },
+                envelope.sequence,
+            ),
+            PublishedEvent::AdministratorBootstrapped(e) => flags(
+                e.user_id,
+                Flags {
+                    administrator: Some(true),
+                    ..Flags::default()
+                },
+                envelope.sequence,
+            ),
             PublishedEvent::PasswordChanged(_)
             | PublishedEvent::LoginSucceeded(_)
             | PublishedEvent::LoginFailed(_)
-            | PublishedEvent::AccountLocked(_) => Vec::new(),
+            | PublishedEvent::AccountLocked(_)
+            | PublishedEvent::EmailVerificationIssued(_)
+            | PublishedEvent::PasswordResetRequested(_)
+            | PublishedEvent::PasswordResetIssued(_)
+            | PublishedEvent::SessionStarted(_)
+            | PublishedEvent::SessionRefreshed(_)
+            | PublishedEvent::SessionRevoked(_) => Vec::new(),
         }
     }
 }
 
-/// A user as the read model shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct UserView {
-    pub id: Uuid,
-    pub tenant_id: String,
-    pub email: String,
-    pub display_name: String,
-    pub created_at: DateTime<Utc>,
-    pub version: i64,
+/// Account state changes; `None` leaves a column as it is.
+#[derive(Debug, Default, Clone, Copy)]
+struct Flags {
+    email_verified: Option<bool>,
+    disabled: Option<bool>,
+    administrator: Option<bool>,
+    sessions_not_before: Option<DateTime<Utc>>,
 }
 
-/// The user `id` of `tenant`, if the view has it.
-pub async fn get_user(
-    client: &impl GenericClient,
-    tenant: &str,
-    id: Uuid,
-) -> Result<Option<UserView>, tokio_postgres::Error> {
-    let row = client
-        .query_opt(include_str!("../sql/get_user.sql"), &[&id, &tenant])
-        .await?;
-    Ok(row.map(|r| UserView {
-        id: r.get("user_id"),
-        tenant_id: r.get("tenant_id"),
-        email: r.get("email"),
-        display_name: r.get("display_name"),
-        created_at: r.get("created_at"),
-        version: r.get("version"),
-    }))
+impl Flags {
+    fn verified() -> Self {
+        Self {
+            email_verified: Some(true),
+            ..Self::default()
+        }
+    }
+}
+
+fn flags(user_id: Uuid, flags: Flags, sequence: i64) -> Vec<Statement> {
+    vec![Statement {
+        sql: include_str!("../sql/set_flag.sql"),
+        params: vec![
+            Box::new(user_id),
+            Box::new(flags.email_verified),
+            Box::new(flags.disabled),
+            Box::new(flags.administrator),
+            Box::new(flags.sessions_not_before),
+            Box::new(sequence),
+        ],
+    }]
 }
 
 #[cfg(test)]

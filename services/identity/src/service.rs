@@ -1,100 +1,49 @@
+//! [`IdentityService`]: the in-process implementation of [`IdentityApi`]. The work is split by
+//! concern: `accounts.rs` (registration, login, profile, password), `sessions.rs` (refresh
+//! rotation, revocation), `mail_tokens.rs` (verification and reset tokens) and `admin.rs`.
+
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
-use plinth_domain_core::{CommandMetadata, TenantId};
+use plinth_domain_core::CommandMetadata;
 use plinth_domain_identity::services::{LockoutPolicy, SystemClock, UserServices};
+use plinth_domain_identity::session::{RevocationReason, Session, SessionError, SessionServices};
 use plinth_domain_identity::{
-    ChangeDisplayName, ChangePassword, DisplayName, EMAIL_CLAIM_SCOPE, Email, Password,
-    PasswordError, PasswordPolicy, RecordLogin, RegisterUser, User, UserCommand, UserError, UserId,
-    email_claim_key,
+    BOOTSTRAP_ADMIN_CLAIM_SCOPE, DisplayName, EMAIL_CLAIM_SCOPE, Email, PasswordPolicy, User,
+    UserError, UserId,
 };
 use plinth_infra_event_store::{CommandBus, CommandError, ConsistencyToken};
-use tracing::info;
 
 use crate::Argon2Hasher;
+use crate::api::{IdentityApi, IdentityError, Registered, Registration, SignedIn};
 
-/// A registration, already parsed at the edge.
-#[derive(Debug, Clone)]
-pub struct Registration {
-    pub email: Email,
-    pub display_name: DisplayName,
-    pub password: Password,
+/// How long sessions and mailed tokens live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifetimes {
+    /// A session's absolute lifetime: its refresh tokens stop working after it.
+    pub session: Duration,
+    pub email_verification: Duration,
+    pub password_reset: Duration,
 }
 
-/// A registration that committed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Registered {
-    pub user_id: UserId,
-    pub token: ConsistencyToken,
-}
-
-/// Why an identity command failed.
-#[derive(Debug, thiserror::Error)]
-pub enum IdentityError {
-    #[error("an account with this e-mail address already exists in this tenant")]
-    EmailTaken,
-    #[error("the user was changed concurrently; retry")]
-    Conflict,
-    #[error("the user already exists")]
-    AlreadyExists,
-    #[error("invalid e-mail address or password")]
-    InvalidCredentials,
-    #[error("no such user")]
-    NotFound,
-    #[error("{0}")]
-    WeakPassword(#[from] PasswordError),
-    #[error("the account is locked after too many failed logins; try again after {until}")]
-    Locked {
-        until: chrono::DateTime<chrono::Utc>,
-    },
-    #[error("identity store unavailable: {0}")]
-    Unavailable(String),
-    #[error("identity service failed: {0}")]
-    Internal(String),
-}
-
-/// What the gateway may ask of the identity service.
-#[async_trait]
-pub trait IdentityApi: Send + Sync {
-    async fn register(
-        &self,
-        registration: Registration,
-        metadata: CommandMetadata,
-    ) -> Result<Registered, IdentityError>;
-
-    /// Checks an e-mail address and password in the metadata's tenant, recording the attempt
-    /// (and a lockout) on the user; returns the user on success.
-    async fn login(
-        &self,
-        email: Email,
-        password: String,
-        metadata: CommandMetadata,
-    ) -> Result<UserId, IdentityError>;
-
-    /// Changes the display name of `user`; the token names the write for read-your-writes.
-    async fn change_display_name(
-        &self,
-        user: UserId,
-        display_name: DisplayName,
-        metadata: CommandMetadata,
-    ) -> Result<ConsistencyToken, IdentityError>;
-
-    /// Replaces `user`'s password after checking the current one; the new one must meet `policy`.
-    async fn change_password(
-        &self,
-        user: UserId,
-        current: String,
-        new: String,
-        policy: PasswordPolicy,
-        metadata: CommandMetadata,
-    ) -> Result<(), IdentityError>;
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Self {
+            session: Duration::from_secs(30 * 24 * 3600),
+            email_verification: Duration::from_secs(24 * 3600),
+            password_reset: Duration::from_secs(3600),
+        }
+    }
 }
 
 /// The in-process identity service.
 pub struct IdentityService {
-    users: CommandBus<User>,
-    hasher: Argon2Hasher,
-    pool: sqlx::PgPool,
+    pub(crate) users: CommandBus<User>,
+    pub(crate) sessions: CommandBus<Session>,
+    pub(crate) hasher: Argon2Hasher,
+    pub(crate) pool: sqlx::PgPool,
+    pub(crate) lifetimes: Lifetimes,
 }
 
 /// Login attempts on one user are serialised by optimistic locking; a burst of concurrent
@@ -102,28 +51,79 @@ pub struct IdentityService {
 const LOGIN_ATTEMPTS: u32 = 50;
 
 impl IdentityService {
-    pub fn new(pool: sqlx::PgPool, hasher: Argon2Hasher, lockout: LockoutPolicy) -> Self {
+    pub fn new(
+        pool: sqlx::PgPool,
+        hasher: Argon2Hasher,
+        lockout: LockoutPolicy,
+        lifetimes: Lifetimes,
+    ) -> Self {
         let services = UserServices {
             hasher: Arc::new(hasher.clone()),
             clock: Arc::new(SystemClock),
             lockout,
         };
+        let session_services = SessionServices {
+            clock: Arc::new(SystemClock),
+        };
         Self {
             users: CommandBus::new(pool.clone(), services).with_max_attempts(LOGIN_ATTEMPTS),
+            sessions: CommandBus::new(pool.clone(), session_services),
             hasher,
             pool,
+            lifetimes,
         }
+    }
+
+    /// The user `id` if it exists in the metadata's tenant.
+    pub(crate) async fn user_in_tenant(
+        &self,
+        id: UserId,
+        metadata: &CommandMetadata,
+    ) -> Result<Option<User>, IdentityError> {
+        let user = self
+            .users
+            .load(&id.to_string())
+            .await
+            .map_err(command_error)?;
+        Ok((user.tenant_id() == Some(&metadata.tenant_id)).then_some(user))
+    }
+
+    /// The id of the user holding `email` in the metadata's tenant.
+    pub(crate) async fn user_by_email(
+        &self,
+        email: &Email,
+        metadata: &CommandMetadata,
+    ) -> Result<Option<UserId>, IdentityError> {
+        let key = plinth_domain_identity::email_claim_key(&metadata.tenant_id, email);
+        let holder = plinth_infra_event_store::claim_holder(&self.pool, EMAIL_CLAIM_SCOPE, &key)
+            .await
+            .map_err(|e| IdentityError::Unavailable(e.to_string()))?;
+        holder
+            .map(|id| {
+                id.parse()
+                    .map(UserId)
+                    .map_err(|_| IdentityError::Internal("user id is not a UUID".into()))
+            })
+            .transpose()
     }
 }
 
-fn command_error(e: CommandError<UserError>) -> IdentityError {
+/// Maps a user command's failure to the service's error.
+pub(crate) fn command_error(e: CommandError<UserError>) -> IdentityError {
     match e {
         CommandError::UniqueClaimTaken { scope } if scope == EMAIL_CLAIM_SCOPE => {
             IdentityError::EmailTaken
         }
+        CommandError::UniqueClaimTaken { scope } if scope == BOOTSTRAP_ADMIN_CLAIM_SCOPE => {
+            IdentityError::AdministratorExists
+        }
         CommandError::Rejected(UserError::AlreadyRegistered) => IdentityError::AlreadyExists,
         CommandError::Rejected(UserError::Locked { until }) => IdentityError::Locked { until },
         CommandError::Rejected(UserError::NotRegistered) => IdentityError::InvalidCredentials,
+        CommandError::Rejected(UserError::Disabled) => IdentityError::Disabled,
+        CommandError::Rejected(UserError::InvalidToken | UserError::AlreadyVerified) => {
+            IdentityError::InvalidToken
+        }
         CommandError::Conflict => IdentityError::Conflict,
         CommandError::Unavailable(reason) => IdentityError::Unavailable(reason),
         other @ (CommandError::Rejected(UserError::Hashing(_))
@@ -132,105 +132,64 @@ fn command_error(e: CommandError<UserError>) -> IdentityError {
     }
 }
 
+/// Maps a session command's failure to the service's error.
+pub(crate) fn session_error(e: CommandError<SessionError>) -> IdentityError {
+    match e {
+        CommandError::Rejected(_) => IdentityError::InvalidToken,
+        CommandError::Conflict => IdentityError::Conflict,
+        CommandError::Unavailable(reason) => IdentityError::Unavailable(reason),
+        other @ (CommandError::UniqueClaimTaken { .. } | CommandError::Store(_)) => {
+            IdentityError::Internal(other.to_string())
+        }
+    }
+}
+
 #[async_trait]
 impl IdentityApi for IdentityService {
-    #[tracing::instrument(skip_all, fields(tenant = %metadata.tenant_id, correlation_id = %metadata.correlation_id))]
     async fn register(
         &self,
         registration: Registration,
         metadata: CommandMetadata,
     ) -> Result<Registered, IdentityError> {
-        let user_id = UserId::new();
-        let tenant_id: TenantId = metadata.tenant_id.clone();
-        let command = UserCommand::Register(RegisterUser {
-            user_id,
-            tenant_id,
-            email: registration.email,
-            display_name: registration.display_name,
-            password: registration.password,
-        });
-        let committed = self
-            .users
-            .execute(&user_id.to_string(), command, &metadata)
-            .await
-            .map_err(command_error)?;
-        info!(user_id = %user_id, "User registered.");
-        Ok(Registered {
-            user_id,
-            token: committed.token,
-        })
+        self.register_user(registration, false, metadata).await
     }
 
-    #[tracing::instrument(skip_all, fields(tenant = %metadata.tenant_id, correlation_id = %metadata.correlation_id))]
     async fn login(
         &self,
         email: Email,
         password: String,
         metadata: CommandMetadata,
-    ) -> Result<UserId, IdentityError> {
-        let key = email_claim_key(&metadata.tenant_id, &email);
-        let holder = plinth_infra_event_store::claim_holder(&self.pool, EMAIL_CLAIM_SCOPE, &key)
-            .await
-            .map_err(|e| IdentityError::Unavailable(e.to_string()))?;
-        let Some(aggregate_id) = holder else {
-            self.hasher
-                .verify_nothing(&password)
-                .await
-                .map_err(|e| IdentityError::Internal(e.to_string()))?;
-            return Err(IdentityError::InvalidCredentials);
-        };
-        let user = self
-            .users
-            .load(&aggregate_id)
-            .await
-            .map_err(command_error)?;
-        let Some(hash) = user.password_hash() else {
-            return Err(IdentityError::InvalidCredentials);
-        };
-        let matches = self
-            .hasher
-            .verify(&password, hash)
-            .await
-            .map_err(|e| IdentityError::Internal(e.to_string()))?;
-        self.users
-            .execute(
-                &aggregate_id,
-                UserCommand::RecordLogin(RecordLogin { succeeded: matches }),
-                &metadata,
-            )
-            .await
-            .map_err(command_error)?;
-        if !matches {
-            info!(user_id = %aggregate_id, "Login failed.");
-            return Err(IdentityError::InvalidCredentials);
-        }
-        info!(user_id = %aggregate_id, "Login succeeded.");
-        aggregate_id
-            .parse()
-            .map(UserId)
-            .map_err(|_| IdentityError::Internal("user id is not a UUID".into()))
+    ) -> Result<SignedIn, IdentityError> {
+        self.log_in(email, password, metadata).await
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = %user, tenant = %metadata.tenant_id))]
+    async fn refresh(
+        &self,
+        refresh_token: &str,
+        metadata: CommandMetadata,
+    ) -> Result<SignedIn, IdentityError> {
+        self.rotate(refresh_token, metadata).await
+    }
+
+    async fn revoke_session(
+        &self,
+        user: UserId,
+        session: uuid::Uuid,
+        reason: RevocationReason,
+        metadata: CommandMetadata,
+    ) -> Result<ConsistencyToken, IdentityError> {
+        self.revoke(user, session, reason, metadata).await
+    }
+
     async fn change_display_name(
         &self,
         user: UserId,
         display_name: DisplayName,
         metadata: CommandMetadata,
     ) -> Result<ConsistencyToken, IdentityError> {
-        let command = UserCommand::ChangeDisplayName(ChangeDisplayName { display_name });
-        let committed = self
-            .users
-            .execute(&user.to_string(), command, &metadata)
-            .await
-            .map_err(|e| match e {
-                CommandError::Rejected(UserError::NotRegistered) => IdentityError::NotFound,
-                other => command_error(other),
-            })?;
-        Ok(committed.token)
+        self.rename(user, display_name, metadata).await
     }
 
-    #[tracing::instrument(skip_all, fields(user_id = %user, tenant = %metadata.tenant_id))]
     async fn change_password(
         &self,
         user: UserId,
@@ -239,30 +198,42 @@ impl IdentityApi for IdentityService {
         policy: PasswordPolicy,
         metadata: CommandMetadata,
     ) -> Result<(), IdentityError> {
-        let aggregate_id = user.to_string();
-        let state = self
-            .users
-            .load(&aggregate_id)
+        self.replace_password(user, current, new, policy, metadata)
             .await
-            .map_err(command_error)?;
-        let (Some(hash), Some(email)) = (state.password_hash(), state.email()) else {
-            return Err(IdentityError::NotFound);
-        };
-        if !self
-            .hasher
-            .verify(&current, hash)
-            .await
-            .map_err(|e| IdentityError::Internal(e.to_string()))?
-        {
-            return Err(IdentityError::InvalidCredentials);
-        }
-        let new_password = policy.parse(&new, Some(email))?;
-        let command = UserCommand::ChangePassword(ChangePassword { new_password });
-        self.users
-            .execute(&aggregate_id, command, &metadata)
-            .await
-            .map_err(command_error)?;
-        info!("Password changed.");
-        Ok(())
+    }
+
+    async fn verify_email(
+        &self,
+        token: &str,
+        metadata: CommandMetadata,
+    ) -> Result<ConsistencyToken, IdentityError> {
+        self.redeem_verification(token, metadata).await
+    }
+
+    async fn request_password_reset(
+        &self,
+        email: Email,
+        metadata: CommandMetadata,
+    ) -> Result<(), IdentityError> {
+        self.ask_for_reset(email, metadata).await
+    }
+
+    async fn reset_password(
+        &self,
+        token: &str,
+        new: String,
+        policy: PasswordPolicy,
+        metadata: CommandMetadata,
+    ) -> Result<(), IdentityError> {
+        self.redeem_reset(token, new, policy, metadata).await
+    }
+
+    async fn set_disabled(
+        &self,
+        user: UserId,
+        disabled: bool,
+        metadata: CommandMetadata,
+    ) -> Result<ConsistencyToken, IdentityError> {
+        self.disable_or_enable(user, disabled, metadata).await
     }
 }

@@ -1,0 +1,70 @@
+//! Reading a decoded Avro record's fields by name.
+
+use apache_avro::types::Value;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::{Error, Result, avro_error};
+
+/// The fields of a decoded record, read by name.
+pub(crate) struct Fields {
+    record: &'static str,
+    fields: Vec<(String, Value)>,
+}
+
+impl Fields {
+    pub(crate) fn new(record: &'static str, value: Value) -> Result<Self> {
+        match value {
+            Value::Record(fields) => Ok(Self { record, fields }),
+            _ => Err(Self::bad(record, "not a record")),
+        }
+    }
+
+    pub(crate) fn bad(record: &str, what: &str) -> Error {
+        avro_error(
+            record,
+            apache_avro::Error::from(apache_avro::error::Details::DeserializeValue(
+                what.to_owned(),
+            )),
+        )
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Result<&Value> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+            .ok_or_else(|| Self::bad(self.record, name))
+    }
+
+    pub(crate) fn uuid(&self, name: &str) -> Result<Uuid> {
+        match self.get(name)? {
+            Value::Uuid(v) => Ok(*v),
+            Value::String(v) => Uuid::parse_str(v).map_err(|_| Self::bad(self.record, name)),
+            _ => Err(Self::bad(self.record, name)),
+        }
+    }
+
+    pub(crate) fn string(&self, name: &str) -> Result<String> {
+        match self.get(name)? {
+            Value::String(v) => Ok(v.clone()),
+            _ => Err(Self::bad(self.record, name)),
+        }
+    }
+
+    pub(crate) fn int(&self, name: &str) -> Result<i32> {
+        match self.get(name)? {
+            Value::Int(v) => Ok(*v),
+            _ => Err(Self::bad(self.record, name)),
+        }
+    }
+
+    pub(crate) fn time(&self, name: &str) -> Result<DateTime<Utc>> {
+        match self.get(name)? {
+            Value::TimestampMicros(v) | Value::Long(v) => {
+                DateTime::from_timestamp_micros(*v).ok_or_else(|| Self::bad(self.record, name))
+            }
+            _ => Err(Self::bad(self.record, name)),
+        }
+    }
+}

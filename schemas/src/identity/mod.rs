@@ -1,0 +1,149 @@
+//! The identity topics' events, as consumers see them, and the mapping domain ⇄ Avro:
+//! `identity.user` in `user.rs`, `identity.session` in `session.rs`.
+
+mod session;
+mod user;
+
+use apache_avro::types::Value;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+pub(crate) use session::encode_session_event;
+pub(crate) use user::encode_user_event;
+
+use crate::{PublishedEvent, Result};
+
+/// Full names of the identity topics' records.
+pub const USER_REGISTERED: &str = "plinth.identity.UserRegistered";
+pub const LOGIN_SUCCEEDED: &str = "plinth.identity.LoginSucceeded";
+pub const LOGIN_FAILED: &str = "plinth.identity.LoginFailed";
+pub const ACCOUNT_LOCKED: &str = "plinth.identity.AccountLocked";
+pub const DISPLAY_NAME_CHANGED: &str = "plinth.identity.DisplayNameChanged";
+pub const PASSWORD_CHANGED: &str = "plinth.identity.PasswordChanged";
+pub const EMAIL_VERIFICATION_ISSUED: &str = "plinth.identity.EmailVerificationIssued";
+pub const EMAIL_VERIFIED: &str = "plinth.identity.EmailVerified";
+pub const PASSWORD_RESET_REQUESTED: &str = "plinth.identity.PasswordResetRequested";
+pub const PASSWORD_RESET_ISSUED: &str = "plinth.identity.PasswordResetIssued";
+pub const PASSWORD_RESET: &str = "plinth.identity.PasswordReset";
+pub const USER_DISABLED: &str = "plinth.identity.UserDisabled";
+pub const USER_ENABLED: &str = "plinth.identity.UserEnabled";
+pub const ADMINISTRATOR_BOOTSTRAPPED: &str = "plinth.identity.AdministratorBootstrapped";
+pub const SESSION_STARTED: &str = "plinth.identity.SessionStarted";
+pub const SESSION_REFRESHED: &str = "plinth.identity.SessionRefreshed";
+pub const SESSION_REVOKED: &str = "plinth.identity.SessionRevoked";
+
+/// `plinth.identity.UserRegistered`, version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRegisteredV1 {
+    pub user_id: Uuid,
+    pub tenant_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub registered_at: DateTime<Utc>,
+}
+
+/// Every user record that says only who, in which tenant, when, version 1:
+/// `LoginSucceeded`, `PasswordChanged`, `PasswordResetRequested`, `PasswordReset`,
+/// `UserDisabled`, `UserEnabled`, `AdministratorBootstrapped`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserFactV1 {
+    pub user_id: Uuid,
+    pub tenant_id: String,
+    pub at: DateTime<Utc>,
+}
+
+/// `plinth.identity.LoginFailed`, version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginFailedV1 {
+    pub user_id: Uuid,
+    pub tenant_id: String,
+    pub at: DateTime<Utc>,
+    pub consecutive_failures: i32,
+}
+
+/// `plinth.identity.AccountLocked`, version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountLockedV1 {
+    pub user_id: Uuid,
+    pub tenant_id: String,
+    pub at: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
+/// `plinth.identity.DisplayNameChanged`, version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayNameChangedV1 {
+    pub user_id: Uuid,
+    pub tenant_id: String,
+    pub display_name: String,
+    pub at: DateTime<Utc>,
+}
+
+/// `plinth.identity.EmailVerificationIssued` and `PasswordResetIssued`, version 1: a single-use
+/// token was mailed (the token itself is never published).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenIssuedV1 {
+    pub user_id: Uuid,
+    pub tenant_id: String,
+    pub expires_at: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+}
+
+/// `plinth.identity.EmailVerified`, version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailVerifiedV1 {
+    pub user_id: Uuid,
+    pub tenant_id: String,
+    pub email: String,
+    pub at: DateTime<Utc>,
+}
+
+/// `plinth.identity.SessionStarted`, version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionStartedV1 {
+    pub session_id: Uuid,
+    pub user_id: Uuid,
+    pub tenant_id: String,
+    pub expires_at: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+}
+
+/// `plinth.identity.SessionRefreshed`, version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRefreshedV1 {
+    pub session_id: Uuid,
+    pub user_id: Uuid,
+    pub tenant_id: String,
+    pub at: DateTime<Utc>,
+}
+
+/// `plinth.identity.SessionRevoked`, version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRevokedV1 {
+    pub session_id: Uuid,
+    pub user_id: Uuid,
+    pub tenant_id: String,
+    /// `logout`, `revoked` or `refresh_token_reused`.
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+fn micros(at: DateTime<Utc>) -> Value {
+    Value::TimestampMicros(at.timestamp_micros())
+}
+
+/// An Avro record from `(field, value)` pairs.
+fn record(fields: Vec<(&str, Value)>) -> Value {
+    Value::Record(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+}
+
+pub(crate) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEvent> {
+    if record_full_name.starts_with("plinth.identity.Session") {
+        session::decode(record_full_name, value)
+    } else {
+        user::decode(record_full_name, value)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,151 @@
+//! What the gateway (and the notification worker) may ask of the identity service.
+
+use async_trait::async_trait;
+use plinth_domain_core::CommandMetadata;
+use plinth_domain_identity::session::RevocationReason;
+use plinth_domain_identity::{DisplayName, Email, Password, PasswordError, PasswordPolicy, UserId};
+use plinth_infra_event_store::ConsistencyToken;
+use uuid::Uuid;
+
+/// A registration, already parsed at the edge.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub email: Email,
+    pub display_name: DisplayName,
+    pub password: Password,
+}
+
+/// A registration that committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registered {
+    pub user_id: UserId,
+    pub token: ConsistencyToken,
+}
+
+/// A session that a login started or a refresh continued: the gateway signs an access token
+/// for it and hands out the (new) refresh token.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub user_id: UserId,
+    pub session_id: Uuid,
+    pub refresh_token: String,
+    /// Seconds until the session ends at the latest (the refresh token's lifetime).
+    pub refresh_expires_in: u64,
+}
+
+/// Why an identity command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error("an account with this e-mail address already exists in this tenant")]
+    EmailTaken,
+    #[error("the user was changed concurrently; retry")]
+    Conflict,
+    #[error("the user already exists")]
+    AlreadyExists,
+    #[error("invalid e-mail address or password")]
+    InvalidCredentials,
+    #[error("the account is disabled")]
+    Disabled,
+    #[error("no such user")]
+    NotFound,
+    #[error("{0}")]
+    WeakPassword(#[from] PasswordError),
+    #[error("the account is locked after too many failed logins; try again after {until}")]
+    Locked {
+        until: chrono::DateTime<chrono::Utc>,
+    },
+    /// A verification, reset or refresh token that is unknown, expired, used or revoked.
+    #[error("the token is invalid, expired or already used")]
+    InvalidToken,
+    #[error("this tenant already has its bootstrap administrator")]
+    AdministratorExists,
+    #[error("identity store unavailable: {0}")]
+    Unavailable(String),
+    #[error("identity service failed: {0}")]
+    Internal(String),
+}
+
+/// What the gateway may ask of the identity service.
+#[async_trait]
+pub trait IdentityApi: Send + Sync {
+    async fn register(
+        &self,
+        registration: Registration,
+        metadata: CommandMetadata,
+    ) -> Result<Registered, IdentityError>;
+
+    /// Checks an e-mail address and password in the metadata's tenant, recording the attempt
+    /// (and a lockout) on the user, and starts a session on success.
+    async fn login(
+        &self,
+        email: Email,
+        password: String,
+        metadata: CommandMetadata,
+    ) -> Result<SignedIn, IdentityError>;
+
+    /// Rotates a refresh token. A token that was already rotated ends its whole session.
+    async fn refresh(
+        &self,
+        refresh_token: &str,
+        metadata: CommandMetadata,
+    ) -> Result<SignedIn, IdentityError>;
+
+    /// Ends `session` of `user`; the token names the write for read-your-writes.
+    async fn revoke_session(
+        &self,
+        user: UserId,
+        session: Uuid,
+        reason: RevocationReason,
+        metadata: CommandMetadata,
+    ) -> Result<ConsistencyToken, IdentityError>;
+
+    /// Changes the display name of `user`; the token names the write for read-your-writes.
+    async fn change_display_name(
+        &self,
+        user: UserId,
+        display_name: DisplayName,
+        metadata: CommandMetadata,
+    ) -> Result<ConsistencyToken, IdentityError>;
+
+    /// Replaces `user`'s password after checking the current one; the new one must meet `policy`.
+    async fn change_password(
+        &self,
+        user: UserId,
+        current: String,
+        new: String,
+        policy: PasswordPolicy,
+        metadata: CommandMetadata,
+    ) -> Result<(), IdentityError>;
+
+    /// Redeems an e-mail verification token.
+    async fn verify_email(
+        &self,
+        token: &str,
+        metadata: CommandMetadata,
+    ) -> Result<ConsistencyToken, IdentityError>;
+
+    /// Asks for a password-reset e-mail. Succeeds whether or not the address has an account,
+    /// so that nobody learns which addresses do.
+    async fn request_password_reset(
+        &self,
+        email: Email,
+        metadata: CommandMetadata,
+    ) -> Result<(), IdentityError>;
+
+    /// Replaces the password with a reset token; ends every session of the user.
+    async fn reset_password(
+        &self,
+        token: &str,
+        new: String,
+        policy: PasswordPolicy,
+        metadata: CommandMetadata,
+    ) -> Result<(), IdentityError>;
+
+    /// Disables (`true`) or enables `user` of the metadata's tenant.
+    async fn set_disabled(
+        &self,
+        user: UserId,
+        disabled: bool,
+        metadata: CommandMetadata,
+    ) -> Result<ConsistencyToken, IdentityError>;
+}
