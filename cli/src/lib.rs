@@ -234,6 +234,7 @@ impl Stack {
             self.lockout_policy(),
             Lifetimes {
                 session: Duration::from_secs(identity.session_ttl_secs),
+                session_idle: Duration::from_secs(identity.session_idle_secs),
                 email_verification: Duration::from_secs(identity.email_verification_ttl_secs),
                 password_reset: Duration::from_secs(identity.password_reset_ttl_secs),
             },
@@ -313,6 +314,7 @@ impl Stack {
             consistency_wait: Duration::from_millis(self.settings.gateway.consistency_wait_ms),
             request_timeout: Duration::from_millis(self.settings.gateway.request_timeout_ms),
             password_policy: self.password_policy(),
+            session_idle: Duration::from_secs(self.settings.identity.session_idle_secs),
             base_domain: Some(self.settings.gateway.base_domain.trim_start_matches('.'))
                 .filter(|d| !d.is_empty())
                 .map(str::to_ascii_lowercase),

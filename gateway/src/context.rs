@@ -18,16 +18,30 @@ pub(crate) const TENANT_HEADER: &str = "x-tenant-id";
 /// Header carrying a client's request id, reused as the correlation id.
 pub(crate) const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// The tenant the request names (header or subdomain), if it names one.
+/// The tenant the request names (header or subdomain), if it names one; both must agree.
 fn named_tenant(parts: &Parts, state: &AppState) -> Result<Option<TenantId>, ApiError> {
-    if let Some(value) = parts.headers.get(TENANT_HEADER) {
-        let text = value
-            .to_str()
-            .map_err(|_| ApiError::BadHeader("X-Tenant-Id must be ASCII".into()))?;
-        return TenantId::parse(text)
-            .map(Some)
-            .map_err(|e| ApiError::BadHeader(format!("X-Tenant-Id: {e}")));
+    let header = match parts.headers.get(TENANT_HEADER) {
+        None => None,
+        Some(value) => {
+            let text = value
+                .to_str()
+                .map_err(|_| ApiError::BadHeader("X-Tenant-Id must be ASCII".into()))?;
+            Some(
+                TenantId::parse(text)
+                    .map_err(|e| ApiError::BadHeader(format!("X-Tenant-Id: {e}")))?,
+            )
+        }
+    };
+    match (header, subdomain_tenant(parts, state)?) {
+        (Some(h), Some(s)) if h != s => Err(ApiError::BadHeader(format!(
+            "X-Tenant-Id names {h} but the host names {s}"
+        ))),
+        (header, subdomain) => Ok(header.or(subdomain)),
     }
+}
+
+/// The tenant named by the host's subdomain under the base domain.
+fn subdomain_tenant(parts: &Parts, state: &AppState) -> Result<Option<TenantId>, ApiError> {
     let Some(base) = state.base_domain.as_deref() else {
         return Ok(None);
     };

@@ -46,6 +46,8 @@ pub struct AppState {
     pub password_policy: PasswordPolicy,
     /// Verifies access tokens and publishes the signing keys.
     pub tokens: Arc<TokenService>,
+    /// Sessions not refreshed for this long have ended (they are not listed).
+    pub session_idle: Duration,
     /// With `example.com`, `acme.example.com` names tenant `acme`; `None`: no subdomains.
     pub base_domain: Option<String>,
 }

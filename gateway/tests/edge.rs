@@ -156,6 +156,7 @@ async fn state(identity: Arc<StandIn>) -> AppState {
         consistency_wait: Duration::from_millis(10),
         request_timeout: Duration::from_secs(5),
         password_policy: PasswordPolicy::default(),
+        session_idle: Duration::from_secs(1800),
         base_domain: Some("plinth.test".into()),
     }
 }
@@ -335,4 +336,17 @@ async fn token_and_reset_errors_are_problems_that_reveal_nothing() {
     let (status, _, body) = send(identity, post("/v1/auth/refresh", "{}")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["errors"][0]["field"], "refresh_token");
+}
+
+#[tokio::test]
+async fn a_tenant_header_that_contradicts_the_subdomain_is_refused() {
+    let identity = stand_in(registered);
+    let mut request = register_at("globex.plinth.test");
+    request
+        .headers_mut()
+        .insert("x-tenant-id", http::HeaderValue::from_static("acme"));
+    let (status, _, body) = send(identity.clone(), request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("acme"));
+    assert!(identity.seen.lock().unwrap().is_empty());
 }

@@ -42,6 +42,8 @@ cat <<MSG
     schema registry  $PLINTH_SCHEMA_REGISTRY_URL
     Kafka broker     $PLINTH_KAFKA_BROKERS   (topics: plinth.*)
     PostgreSQL       $PLINTH_DATABASE_URL
+    mailbox          .plinth/mail/   (every e-mail sent, as .eml; set PLINTH_MAIL_URL for SMTP)
+    first admin      target/debug/plinth admin bootstrap --email you@example.org
   These addresses are in .plinth/env (source it). Logs: below; broker and Postgres logs in .plinth/run/.
   Stop with Ctrl-C.
 

@@ -1,5 +1,6 @@
-//! `make bench`: registration throughput through the service next to a raw INSERT of the same
-//! shape on the same database, and commit → Kafka latency at a fixed rate. Prints tables.
+//! `make bench`: access-token verify cost; registration throughput through the service next to
+//! a raw INSERT of the same shape on the same database; login throughput next to the argon2id
+//! verify rate; and commit → Kafka latency at a fixed rate. Prints tables.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -64,6 +65,61 @@ fn registration(i: usize) -> Registration {
 
 fn metadata() -> CommandMetadata {
     CommandMetadata::new(TenantId::default(), Actor::Anonymous, Uuid::now_v7())
+}
+
+/// Logins over HTTP (argon2id verify, `LoginSucceeded` and `SessionStarted` appended, an
+/// access token signed) next to the bare argon2id verify rate measured in the same run.
+async fn login_throughput(world: &World, hasher: &Argon2Hasher) {
+    const USERS: usize = 16;
+    for u in 0..USERS {
+        let response = world
+            .register(&format!("login{u}@example.org"), "Bench")
+            .await;
+        assert_eq!(response.status(), 201);
+    }
+    let hash = hasher
+        .hash(
+            &PasswordPolicy::default()
+                .parse(plinth_tests::PASSWORD, None)
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    println!("\n## Login throughput ({SECONDS} s per cell, HTTP through the gateway)\n");
+    println!("| clients | logins/s | argon2id verifies/s | ratio |");
+    println!("|---|---|---|---|");
+    for clients in [1, USERS] {
+        let (http, url) = (world.http.clone(), world.gateway_url.clone());
+        let logins = throughput(clients, move |i| {
+            let (http, url) = (http.clone(), url.clone());
+            async move {
+                // One user per client: attempts on one account serialise by design.
+                let email = format!("login{}@example.org", i / 1_000_000);
+                let response = http
+                    .post(format!("{url}/v1/auth/login"))
+                    .json(
+                        &serde_json::json!({ "email": email, "password": plinth_tests::PASSWORD }),
+                    )
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), 200);
+            }
+        })
+        .await;
+        let (h, hash) = (hasher.clone(), hash.clone());
+        let verifies = throughput(clients, move |_| {
+            let (h, hash) = (h.clone(), hash.clone());
+            async move {
+                assert!(h.verify(plinth_tests::PASSWORD, &hash).await.unwrap());
+            }
+        })
+        .await;
+        println!(
+            "| {clients} | {logins:.1} | {verifies:.1} | {:.2} |",
+            logins / verifies
+        );
+    }
 }
 
 /// Verify cost per access token for the candidate algorithms, and token sizes.
@@ -197,6 +253,8 @@ async fn main() {
             through_service / raw
         );
     }
+
+    login_throughput(&world, &hasher).await;
 
     // A fresh world: the relay must not first work through the backlog written above.
     drop(world);

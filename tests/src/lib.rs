@@ -187,13 +187,14 @@ impl World {
     pub async fn try_bootstrap_admin(
         &self,
         email: &str,
+        password: &str,
     ) -> anyhow::Result<(plinth_domain_identity::UserId, bool)> {
         self.stack
             .bootstrap_administrator(
                 plinth_domain_core::TenantId::default(),
                 email,
                 "Admin",
-                PASSWORD,
+                password,
             )
             .await
     }

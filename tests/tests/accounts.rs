@@ -305,10 +305,13 @@ async fn the_administrator_lists_users_and_a_disabled_user_loses_access() {
 #[tokio::test]
 async fn the_bootstrap_administrator_is_created_exactly_once() {
     let world = World::start().await;
-    let (first, created) = world.try_bootstrap_admin("root@example.org").await.unwrap();
+    let (first, created) = world
+        .try_bootstrap_admin("root@example.org", PASSWORD)
+        .await
+        .unwrap();
     assert!(created);
     let again = world
-        .try_bootstrap_admin("root@example.org")
+        .try_bootstrap_admin("root@example.org", PASSWORD)
         .await
         .unwrap_err();
     assert!(
@@ -316,7 +319,7 @@ async fn the_bootstrap_administrator_is_created_exactly_once() {
         "{again:#}"
     );
     let other = world
-        .try_bootstrap_admin("other@example.org")
+        .try_bootstrap_admin("other@example.org", PASSWORD)
         .await
         .unwrap_err();
     assert!(
@@ -341,4 +344,27 @@ async fn the_bootstrap_administrator_is_created_exactly_once() {
         .unwrap()
         .get(0);
     assert_eq!(admins, 1);
+}
+
+#[tokio::test]
+async fn an_existing_account_becomes_administrator_only_with_its_own_password() {
+    let world = World::start().await;
+    // Someone registered the operator's address first, with a password of their choosing.
+    assert_eq!(
+        world.register("ops@example.org", "Squatter").await.status(),
+        201
+    );
+    let refused = world
+        .try_bootstrap_admin("ops@example.org", "the operator's own passphrase")
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{refused:#}").contains("invalid e-mail address or password"),
+        "{refused:#}"
+    );
+    let (_, created) = world
+        .try_bootstrap_admin("ops@example.org", PASSWORD)
+        .await
+        .unwrap();
+    assert!(!created, "the account's owner promoted it");
 }

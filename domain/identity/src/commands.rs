@@ -1,6 +1,6 @@
 use plinth_domain_core::TenantId;
 
-use crate::{DisplayName, Email, OneTimeToken, Password, TokenHash, UserId};
+use crate::{DisplayName, Email, OneTimeToken, Password, PasswordHash, TokenHash, UserId};
 
 /// What can be asked of a user.
 #[derive(Debug, Clone)]
@@ -51,11 +51,14 @@ pub struct ChangeDisplayName {
     pub display_name: DisplayName,
 }
 
-/// Record a login attempt whose password was checked against the stored hash. Failures count
-/// toward the lockout; an attempt on a locked account is refused and changes nothing.
-#[derive(Debug, Clone, Copy)]
+/// Record a login attempt whose password was checked against `checked_against`, the stored
+/// hash at the time. Failures count toward the lockout; an attempt on a locked account is
+/// refused and changes nothing; a success against a hash that has since been replaced (a reset
+/// or change raced the check) is refused.
+#[derive(Debug, Clone)]
 pub struct RecordLogin {
     pub succeeded: bool,
+    pub checked_against: PasswordHash,
 }
 
 /// Create an account with an e-mail address and a password.

@@ -20,13 +20,14 @@ fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
-fn session_body(s: &SessionView, current: Uuid) -> Value {
+fn session_body(s: &SessionView, current: Uuid, idle: chrono::TimeDelta) -> Value {
     json!({
         "id": s.id,
         "current": s.id == current,
         "started_at": rfc3339(s.started_at),
         "last_refreshed_at": s.last_refreshed_at.map(rfc3339),
         "expires_at": rfc3339(s.expires_at),
+        "idle_expires_at": rfc3339(s.last_refreshed_at.unwrap_or(s.started_at) + idle),
     })
 }
 
@@ -40,13 +41,18 @@ pub(crate) async fn list(
         .get()
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    let sessions =
-        plinth_projections_sessions::list_sessions(&client, caller.tenant.as_str(), caller.user_id)
-            .await
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let sessions = plinth_projections_sessions::list_sessions(
+        &client,
+        caller.tenant.as_str(),
+        caller.user_id,
+        state.session_idle,
+    )
+    .await
+    .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let idle = chrono::TimeDelta::from_std(state.session_idle).unwrap_or(chrono::TimeDelta::MAX);
     let body: Vec<Value> = sessions
         .iter()
-        .map(|s| session_body(s, caller.session_id))
+        .map(|s| session_body(s, caller.session_id, idle))
         .collect();
     Ok(Json(json!({ "sessions": body })))
 }

@@ -125,6 +125,8 @@ pub struct IdentitySettings {
     pub lockout_minutes: u32,
     /// A session's absolute lifetime; its refresh tokens stop working after it.
     pub session_ttl_secs: u64,
+    /// A session not refreshed for this long ends (its refresh token stops working).
+    pub session_idle_secs: u64,
     /// How long an e-mail verification token works.
     pub email_verification_ttl_secs: u64,
     /// How long a password-reset token works.
@@ -214,7 +216,8 @@ impl Default for IdentitySettings {
             access_token_ttl_secs: 900,
             lockout_max_failures: 5,
             lockout_minutes: 15,
-            session_ttl_secs: 30 * 24 * 3600,
+            session_ttl_secs: 12 * 3600,
+            session_idle_secs: 30 * 60,
             email_verification_ttl_secs: 24 * 3600,
             password_reset_ttl_secs: 3600,
         }
@@ -298,9 +301,11 @@ impl Settings {
                     .to_owned(),
             );
         }
-        if self.identity.session_ttl_secs < self.identity.access_token_ttl_secs {
+        if self.identity.session_idle_secs <= self.identity.access_token_ttl_secs
+            || self.identity.session_ttl_secs < self.identity.session_idle_secs
+        {
             problems.push(
-                "identity.session_ttl_secs must be at least identity.access_token_ttl_secs"
+                "identity.session_idle_secs must exceed identity.access_token_ttl_secs (clients refresh when their access token expires), and identity.session_ttl_secs must be at least identity.session_idle_secs"
                     .to_owned(),
             );
         }

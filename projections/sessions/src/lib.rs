@@ -113,14 +113,20 @@ pub async fn get_session(
     Ok(row.as_ref().map(SessionView::from))
 }
 
-/// The sessions of `user` that still work, newest first (at most 200).
+/// The sessions of `user` that still work (not revoked, expired, or idle longer than `idle`),
+/// newest first (at most 200).
 pub async fn list_sessions(
     client: &impl GenericClient,
     tenant: &str,
     user: Uuid,
+    idle: std::time::Duration,
 ) -> Result<Vec<SessionView>, tokio_postgres::Error> {
+    let idle = idle.as_secs_f64();
     let rows = client
-        .query(include_str!("../sql/list_sessions.sql"), &[&tenant, &user])
+        .query(
+            include_str!("../sql/list_sessions.sql"),
+            &[&tenant, &user, &idle],
+        )
         .await?;
     Ok(rows.iter().map(SessionView::from).collect())
 }

@@ -76,7 +76,10 @@ impl IdentityService {
         self.users
             .execute(
                 &aggregate_id,
-                UserCommand::RecordLogin(RecordLogin { succeeded: matches }),
+                UserCommand::RecordLogin(RecordLogin {
+                    succeeded: matches,
+                    checked_against: hash.clone(),
+                }),
                 &metadata,
             )
             .await
@@ -116,7 +119,7 @@ impl IdentityService {
             user_id,
             session_id,
             refresh_token: secret.token,
-            refresh_expires_in: lifetime.as_secs(),
+            refresh_expires_in: lifetime.min(self.lifetimes.session_idle).as_secs(),
         })
     }
 

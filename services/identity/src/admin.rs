@@ -37,7 +37,9 @@ impl IdentityService {
     }
 
     /// Makes the holder of `registration.email` the tenant's bootstrap administrator,
-    /// registering them first if the address has no account (then the password is theirs).
+    /// registering them first if the address has no account. An existing account is promoted
+    /// only if `registration.password` is its password: whoever registered the address first
+    /// (perhaps not its owner) does not become administrator by someone else's command.
     /// Exactly once per tenant: a second call with any address fails with
     /// [`IdentityError::AdministratorExists`] (a unique claim in the event store decides, so
     /// concurrent calls cannot both win). Returns the administrator's id, and whether they were
@@ -49,6 +51,20 @@ impl IdentityService {
         metadata: CommandMetadata,
     ) -> Result<(UserId, bool), IdentityError> {
         if let Some(user) = self.user_by_email(&registration.email, &metadata).await? {
+            let state = self
+                .users
+                .load(&user.to_string())
+                .await
+                .map_err(command_error)?;
+            let hash = state.password_hash().ok_or(IdentityError::NotFound)?;
+            if !self
+                .hasher
+                .verify(registration.password.expose(), hash)
+                .await
+                .map_err(|e| IdentityError::Internal(e.to_string()))?
+            {
+                return Err(IdentityError::InvalidCredentials);
+            }
             let committed = self
                 .users
                 .execute(

@@ -29,7 +29,8 @@ pub struct SignedIn {
     pub user_id: UserId,
     pub session_id: Uuid,
     pub refresh_token: String,
-    /// Seconds until the session ends at the latest (the refresh token's lifetime).
+    /// Seconds the refresh token works unless refreshed: the idle timeout, or what is left of
+    /// the session's lifetime if that is shorter.
     pub refresh_expires_in: u64,
 }
 

@@ -8,7 +8,9 @@ use plinth_domain_identity::{
     UserId,
 };
 use plinth_infra_event_store::{CommandError, ConsistencyToken};
-use tracing::info;
+use std::sync::Arc;
+
+use tracing::{Instrument, info, warn};
 
 use crate::api::IdentityError;
 use crate::secrets;
@@ -115,15 +117,24 @@ impl IdentityService {
             info!("Password reset asked for an address without an account; nothing sent.");
             return Ok(());
         };
-        self.users
-            .execute(
-                &user.to_string(),
-                UserCommand::RequestPasswordReset,
-                &metadata,
-            )
-            .await
-            .map_err(command_error)?;
-        info!(user_id = %user, "Password reset requested.");
+        // Appended after answering, so that the answer takes as long for a real account as
+        // for an unknown address (the lookup is the same for both).
+        let users = Arc::clone(&self.users);
+        tokio::spawn(
+            async move {
+                match users
+                    .execute(&user.to_string(), UserCommand::RequestPasswordReset, &metadata)
+                    .await
+                {
+                    Ok(committed) if committed.events > 0 => {
+                        info!(user_id = %user, "Password reset requested.");
+                    }
+                    Ok(_) => info!(user_id = %user, "Password reset requested again within a minute; throttled."),
+                    Err(e) => warn!(user_id = %user, error = %e, "Cannot record a password-reset request."),
+                }
+            }
+            .in_current_span(),
+        );
         Ok(())
     }
 

@@ -36,8 +36,13 @@ pub(crate) fn parse(token: &str) -> Option<(Uuid, TokenHash)> {
     {
         return None;
     }
-    let id = Uuid::try_parse(id).ok()?;
-    Some((id, hash(token)))
+    // Only the form `generate` writes: a reformatted id (hyphens, capitals) would hash
+    // differently and dodge reuse detection.
+    let parsed = Uuid::try_parse(id).ok()?;
+    if id != parsed.simple().to_string() {
+        return None;
+    }
+    Some((parsed, hash(token)))
 }
 
 fn hash(token: &str) -> TokenHash {
@@ -59,7 +64,17 @@ mod tests {
 
     #[test]
     fn malformed_tokens_are_refused() {
-        let id = Uuid::now_v7().simple().to_string();
+        let uuid = Uuid::now_v7();
+        let id = uuid.simple().to_string();
+        let secret = "a".repeat(43);
+        assert!(parse(&format!("{id}.{secret}")).is_some());
+        for reformatted in [uuid.hyphenated().to_string(), id.to_uppercase()] {
+            assert_eq!(
+                parse(&format!("{reformatted}.{secret}")),
+                None,
+                "{reformatted}"
+            );
+        }
         for bad in [
             "",
             "abc",

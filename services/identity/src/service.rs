@@ -23,6 +23,8 @@ use crate::api::{IdentityApi, IdentityError, Registered, Registration, SignedIn}
 pub struct Lifetimes {
     /// A session's absolute lifetime: its refresh tokens stop working after it.
     pub session: Duration,
+    /// A session not refreshed for this long ends.
+    pub session_idle: Duration,
     pub email_verification: Duration,
     pub password_reset: Duration,
 }
@@ -30,7 +32,8 @@ pub struct Lifetimes {
 impl Default for Lifetimes {
     fn default() -> Self {
         Self {
-            session: Duration::from_secs(30 * 24 * 3600),
+            session: Duration::from_secs(12 * 3600),
+            session_idle: Duration::from_secs(30 * 60),
             email_verification: Duration::from_secs(24 * 3600),
             password_reset: Duration::from_secs(3600),
         }
@@ -39,7 +42,7 @@ impl Default for Lifetimes {
 
 /// The in-process identity service.
 pub struct IdentityService {
-    pub(crate) users: CommandBus<User>,
+    pub(crate) users: Arc<CommandBus<User>>,
     pub(crate) sessions: CommandBus<Session>,
     pub(crate) hasher: Argon2Hasher,
     pub(crate) pool: sqlx::PgPool,
@@ -64,9 +67,13 @@ impl IdentityService {
         };
         let session_services = SessionServices {
             clock: Arc::new(SystemClock),
+            idle_timeout: chrono::Duration::from_std(lifetimes.session_idle)
+                .unwrap_or(chrono::TimeDelta::MAX),
         };
         Self {
-            users: CommandBus::new(pool.clone(), services).with_max_attempts(LOGIN_ATTEMPTS),
+            users: Arc::new(
+                CommandBus::new(pool.clone(), services).with_max_attempts(LOGIN_ATTEMPTS),
+            ),
             sessions: CommandBus::new(pool.clone(), session_services),
             hasher,
             pool,
@@ -119,7 +126,9 @@ pub(crate) fn command_error(e: CommandError<UserError>) -> IdentityError {
         }
         CommandError::Rejected(UserError::AlreadyRegistered) => IdentityError::AlreadyExists,
         CommandError::Rejected(UserError::Locked { until }) => IdentityError::Locked { until },
-        CommandError::Rejected(UserError::NotRegistered) => IdentityError::InvalidCredentials,
+        CommandError::Rejected(UserError::NotRegistered | UserError::PasswordReplaced) => {
+            IdentityError::InvalidCredentials
+        }
         CommandError::Rejected(UserError::Disabled) => IdentityError::Disabled,
         CommandError::Rejected(UserError::InvalidToken | UserError::AlreadyVerified) => {
             IdentityError::InvalidToken

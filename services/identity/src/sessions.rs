@@ -71,14 +71,15 @@ impl IdentityService {
             }
             Err(e) => return Err(session_error(e)),
         }
-        let expires_in = session
+        let left = session
             .expires_at()
             .map_or(0, |at| (at - chrono::Utc::now()).num_seconds().max(0));
+        let left = u64::try_from(left).unwrap_or(0);
         Ok(SignedIn {
             user_id,
             session_id,
             refresh_token: next.token,
-            refresh_expires_in: u64::try_from(expires_in).unwrap_or(0),
+            refresh_expires_in: left.min(self.lifetimes.session_idle.as_secs()),
         })
     }
 

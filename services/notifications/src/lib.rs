@@ -7,7 +7,9 @@
 //!    row per event, whatever Kafka redelivers.
 //! 2. [`Sender`] leases due rows, has the identity service issue a fresh single-use token
 //!    (only its hash is stored, as an event), mails it through the [`Notifier`] port, and marks
-//!    the row sent. A failure is retried with backoff; the row's event id is the mail's
+//!    the row sent. A failure that may pass (the mail server or the database unreachable) is
+//!    retried with backoff, at most [`MAX_ATTEMPTS`] times; a permanent one (an address the
+//!    mail server refuses to build a message for) marks the row failed. The row's event id is the mail's
 //!    Message-ID (and the development mailbox's file name), so the rare resend after a crash
 //!    between sending and marking is recognisable as the same message.
 //!
@@ -20,16 +22,23 @@ use plinth_infra_postgres::{Migration, Migrations};
 use plinth_projections_runtime::{Envelope, Projection, Statement};
 use plinth_schemas::PublishedEvent;
 
-pub use sender::{Sender, SenderSettings};
+pub use sender::{MAX_ATTEMPTS, Sender, SenderSettings};
 
 /// The outbox table.
 pub const MIGRATIONS: Migrations = Migrations {
     component: "notifications",
-    steps: &[Migration {
-        version: 1,
-        name: "outbox",
-        sql: include_str!("../migrations/0001_outbox.sql"),
-    }],
+    steps: &[
+        Migration {
+            version: 1,
+            name: "outbox",
+            sql: include_str!("../migrations/0001_outbox.sql"),
+        },
+        Migration {
+            version: 2,
+            name: "lease_owner_and_give_up",
+            sql: include_str!("../migrations/0002_lease_owner_and_give_up.sql"),
+        },
+    ],
 };
 
 /// The projection's name, as recorded with its offsets and progress.

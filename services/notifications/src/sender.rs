@@ -11,7 +11,7 @@ use plinth_infra_mail::Notifier;
 use plinth_infra_postgres::Pool;
 use plinth_services_identity::{IdentityService, MailPurpose};
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 use uuid::Uuid;
 
 use crate::{RESET_PASSWORD, VERIFY_EMAIL, compose};
@@ -23,16 +23,21 @@ pub struct SenderSettings {
     pub poll_every: Duration,
     /// How long a leased row stays with this sender before another may take it.
     pub lease: Duration,
-    /// Mails leased at once.
+    /// Mails leased at once; each is sent within the lease.
     pub batch: i64,
 }
+
+/// Attempts before a mail is given up (with backoff, about 8½ minutes of trying).
+pub const MAX_ATTEMPTS: i32 = 10;
 
 impl Default for SenderSettings {
     fn default() -> Self {
         Self {
             poll_every: Duration::from_millis(200),
-            lease: Duration::from_secs(60),
-            batch: 20,
+            // One SMTP exchange may take up to 30 s per command; one mail per lease keeps the
+            // lease far longer than the send.
+            lease: Duration::from_secs(120),
+            batch: 1,
         }
     }
 }
@@ -75,6 +80,18 @@ enum SendError {
     Tenant(String),
 }
 
+impl SendError {
+    /// Whether trying again cannot help.
+    fn is_permanent(&self) -> bool {
+        match self {
+            Self::Mail(e) => !e.is_retryable(),
+            Self::UnknownKind(_) | Self::Tenant(_) => true,
+            // The store may come back; attempts are capped anyway.
+            Self::Identity(_) => false,
+        }
+    }
+}
+
 impl Sender {
     pub fn new(
         pool: Pool,
@@ -115,17 +132,23 @@ impl Sender {
 
     /// Leases and handles one batch; returns how many rows it handled.
     async fn round(&self) -> Result<usize, StoreError> {
-        let due = self.lease().await?;
+        let lease = Uuid::now_v7();
+        let due = self.lease(lease).await?;
         for row in &due {
             match self.deliver(row).await {
                 Ok(sent) => {
-                    self.mark_sent(row.event_id).await?;
+                    self.mark_sent(row.event_id, lease).await?;
                     debug!(event_id = %row.event_id, kind = row.kind, sent, "Notification handled.");
+                }
+                Err(e) if e.is_permanent() || row.attempts >= MAX_ATTEMPTS => {
+                    error!(event_id = %row.event_id, kind = row.kind, attempts = row.attempts, error = %e, "Giving up on a notification.");
+                    self.mark_failed(row.event_id, lease, &e.to_string(), None)
+                        .await?;
                 }
                 Err(e) => {
                     let backoff = backoff(row.attempts);
                     warn!(event_id = %row.event_id, kind = row.kind, attempts = row.attempts, retry_in_secs = backoff, error = %e, "Cannot send a notification; will retry.");
-                    self.mark_failed(row.event_id, &e.to_string(), backoff)
+                    self.mark_failed(row.event_id, lease, &e.to_string(), Some(backoff))
                         .await?;
                 }
             }
@@ -133,12 +156,16 @@ impl Sender {
         Ok(due.len())
     }
 
-    async fn lease(&self) -> Result<Vec<Due>, StoreError> {
+    async fn lease(&self, lease: Uuid) -> Result<Vec<Due>, StoreError> {
         let client = self.client().await?;
         let rows = client
             .query(
                 include_str!("../sql/lease.sql"),
-                &[&self.settings.batch, &self.settings.lease.as_secs_f64()],
+                &[
+                    &self.settings.batch,
+                    &self.settings.lease.as_secs_f64(),
+                    &lease,
+                ],
             )
             .await?;
         Ok(rows
@@ -178,25 +205,30 @@ impl Sender {
         Ok(true)
     }
 
-    async fn mark_sent(&self, event_id: Uuid) -> Result<(), StoreError> {
+    async fn mark_sent(&self, event_id: Uuid, lease: Uuid) -> Result<(), StoreError> {
         let client = self.client().await?;
-        client
-            .execute(include_str!("../sql/mark_sent.sql"), &[&event_id])
+        let marked = client
+            .execute(include_str!("../sql/mark_sent.sql"), &[&event_id, &lease])
             .await?;
+        if marked == 0 {
+            warn!(event_id = %event_id, "The lease ran out before the mail was marked sent; another sender may send it again.");
+        }
         Ok(())
     }
 
+    /// Records a failure: retry in `retry_in_secs`, or (`None`) give up for good.
     async fn mark_failed(
         &self,
         event_id: Uuid,
+        lease: Uuid,
         error: &str,
-        retry_in_secs: f64,
+        retry_in_secs: Option<f64>,
     ) -> Result<(), StoreError> {
         let client = self.client().await?;
         client
             .execute(
                 include_str!("../sql/mark_failed.sql"),
-                &[&event_id, &error, &retry_in_secs],
+                &[&event_id, &lease, &retry_in_secs, &error],
             )
             .await?;
         Ok(())

@@ -36,6 +36,8 @@ struct Started {
     /// Every refresh token already rotated away.
     rotated: Vec<TokenHash>,
     started_at: DateTime<Utc>,
+    /// The last login or refresh: the idle timeout counts from it.
+    last_used: DateTime<Utc>,
     expires_at: DateTime<Utc>,
     revoked: bool,
 }
@@ -61,6 +63,8 @@ pub enum SessionError {
 #[derive(Clone)]
 pub struct SessionServices {
     pub clock: Arc<dyn Clock>,
+    /// A session not refreshed for this long can no longer be refreshed.
+    pub idle_timeout: chrono::Duration,
 }
 
 impl std::fmt::Debug for SessionServices {
@@ -104,7 +108,7 @@ impl Aggregate for Session {
                 if s.current != cmd.presented {
                     return Err(SessionError::InvalidToken);
                 }
-                if at >= s.expires_at {
+                if at >= s.expires_at || at >= s.last_used + services.idle_timeout {
                     return Err(SessionError::Expired);
                 }
                 SessionEvent::SessionRefreshed(SessionRefreshed {
@@ -140,6 +144,7 @@ impl Aggregate for Session {
                     current: e.refresh_token,
                     rotated: Vec::new(),
                     started_at: e.at,
+                    last_used: e.at,
                     expires_at: e.expires_at,
                     revoked: false,
                 });
@@ -148,6 +153,7 @@ impl Aggregate for Session {
                 if let Some(s) = &mut self.started {
                     let old = std::mem::replace(&mut s.current, e.refresh_token);
                     s.rotated.push(old);
+                    s.last_used = e.at;
                 }
             }
             SessionEvent::SessionRevoked(_) => {
@@ -173,6 +179,11 @@ impl Session {
     /// When the session ends at the latest, once started.
     pub fn expires_at(&self) -> Option<DateTime<Utc>> {
         self.started.as_ref().map(|s| s.expires_at)
+    }
+
+    /// The last login or refresh, once started.
+    pub fn last_used(&self) -> Option<DateTime<Utc>> {
+        self.started.as_ref().map(|s| s.last_used)
     }
 
     /// Whether the session has been revoked.

@@ -17,6 +17,7 @@ fn noon() -> DateTime<Utc> {
 fn at(now: DateTime<Utc>) -> TestFramework<Session> {
     TestFramework::with(SessionServices {
         clock: Arc::new(FixedClock(now)),
+        idle_timeout: chrono::Duration::minutes(30),
     })
 }
 
@@ -125,4 +126,29 @@ async fn an_unstarted_session_cannot_be_refreshed() {
         .when_async(refresh("r1", "r2"))
         .await
         .then_expect_error(SessionError::NotStarted);
+}
+
+#[tokio::test]
+async fn a_session_idle_for_longer_than_the_timeout_cannot_be_refreshed() {
+    at(noon() + chrono::Duration::minutes(30))
+        .given(vec![started()])
+        .when_async(refresh("r1", "r2"))
+        .await
+        .then_expect_error(SessionError::Expired);
+    // Each refresh is activity: the timeout counts from the last one.
+    let mut later = refreshed("r2");
+    if let SessionEvent::SessionRefreshed(e) = &mut later {
+        e.at = noon() + chrono::Duration::minutes(20);
+    }
+    at(noon() + chrono::Duration::minutes(40))
+        .given(vec![started(), later])
+        .when_async(refresh("r2", "r3"))
+        .await
+        .then_expect_events(vec![{
+            let mut e = refreshed("r3");
+            if let SessionEvent::SessionRefreshed(r) = &mut e {
+                r.at = noon() + chrono::Duration::minutes(40);
+            }
+            e
+        }]);
 }

@@ -27,6 +27,9 @@ impl User {
             if user.disabled {
                 return Err(UserError::Disabled);
             }
+            if user.password_hash != cmd.checked_against {
+                return Err(UserError::PasswordReplaced);
+            }
             let event = LoginSucceeded {
                 user_id,
                 tenant_id,

@@ -42,6 +42,9 @@ struct Registered {
     administrator: bool,
     /// Sessions started before this instant no longer work (set by a reset or a disable).
     sessions_not_before: Option<DateTime<Utc>>,
+    /// The last password-reset request, to throttle reset mail.
+    #[serde(default)]
+    reset_requested_at: Option<DateTime<Utc>>,
 }
 
 /// Why a user command was refused.
@@ -55,6 +58,8 @@ pub enum UserError {
     Locked { until: DateTime<Utc> },
     #[error("the account is disabled")]
     Disabled,
+    #[error("the password was replaced while the login was being checked")]
+    PasswordReplaced,
     #[error("the e-mail address is already verified")]
     AlreadyVerified,
     #[error("the token is invalid, expired or already used")]
@@ -86,7 +91,10 @@ impl Aggregate for User {
             UserCommand::RecordLogin(cmd) => return self.record_login(cmd, services, sink).await,
             UserCommand::IssueEmailVerification(cmd) => user.issue_verification(cmd, at)?,
             UserCommand::VerifyEmail(cmd) => user.verify_email(&cmd, at)?,
-            UserCommand::RequestPasswordReset => user.request_reset(at),
+            UserCommand::RequestPasswordReset => match user.request_reset(at) {
+                Some(event) => event,
+                None => return Ok(()),
+            },
             UserCommand::IssuePasswordReset(cmd) => user.issue_reset(cmd, at),
             UserCommand::ResetPassword(cmd) => user.reset_password(cmd, services, at).await?,
             UserCommand::ChangePassword(cmd) => UserEvent::PasswordChanged(PasswordChanged {
@@ -147,6 +155,7 @@ impl Aggregate for User {
                 disabled: false,
                 administrator: false,
                 sessions_not_before: None,
+                reset_requested_at: None,
             });
             return;
         }
@@ -154,7 +163,8 @@ impl Aggregate for User {
             return;
         };
         match event {
-            UserEvent::UserRegistered(_) | UserEvent::PasswordResetRequested(_) => {}
+            UserEvent::UserRegistered(_) => {}
+            UserEvent::PasswordResetRequested(e) => user.reset_requested_at = Some(e.at),
             UserEvent::LoginSucceeded(_) => {
                 user.failures = 0;
                 user.locked_until = None;

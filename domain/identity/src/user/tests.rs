@@ -114,7 +114,10 @@ fn locked(until: DateTime<Utc>) -> UserEvent {
 }
 
 fn login(succeeded: bool) -> UserCommand {
-    UserCommand::RecordLogin(crate::RecordLogin { succeeded })
+    UserCommand::RecordLogin(crate::RecordLogin {
+        succeeded,
+        checked_against: PasswordHash("$fake$21".into()),
+    })
 }
 
 #[tokio::test]
@@ -475,4 +478,48 @@ fn only_one_bootstrap_administrator_is_claimed_per_tenant() {
     assert_eq!(claims.len(), 1);
     assert_eq!(claims[0].scope, crate::BOOTSTRAP_ADMIN_CLAIM_SCOPE);
     assert_eq!(claims[0].key, "default");
+}
+
+#[tokio::test]
+async fn reset_requests_are_throttled_to_one_a_minute() {
+    let (user_id, tenant_id) = ada();
+    let requested = |at: DateTime<Utc>| {
+        UserEvent::PasswordResetRequested(crate::PasswordResetRequested {
+            user_id,
+            tenant_id: tenant_id.clone(),
+            at,
+        })
+    };
+    TestFramework::<User>::with(services(Arc::new(PrefixHasher)))
+        .given(vec![
+            ada_registered(),
+            requested(noon() - chrono::Duration::seconds(30)),
+        ])
+        .when_async(UserCommand::RequestPasswordReset)
+        .await
+        .then_expect_events(vec![]);
+    TestFramework::<User>::with(services(Arc::new(PrefixHasher)))
+        .given(vec![
+            ada_registered(),
+            requested(noon() - chrono::Duration::seconds(61)),
+        ])
+        .when_async(UserCommand::RequestPasswordReset)
+        .await
+        .then_expect_events(vec![requested(noon())]);
+}
+
+#[tokio::test]
+async fn a_login_checked_against_a_replaced_password_is_refused() {
+    let (user_id, tenant_id) = ada();
+    let changed = UserEvent::PasswordChanged(PasswordChanged {
+        user_id,
+        tenant_id,
+        password_hash: PasswordHash("$fake$22".into()),
+        at: noon(),
+    });
+    TestFramework::<User>::with(services(Arc::new(PrefixHasher)))
+        .given(vec![ada_registered(), changed])
+        .when_async(login(true))
+        .await
+        .then_expect_error(UserError::PasswordReplaced);
 }

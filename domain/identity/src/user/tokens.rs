@@ -10,6 +10,9 @@ use crate::{
     PasswordResetRequested, RedeemToken, ResetPassword, UserEvent,
 };
 
+/// The shortest interval between two password-reset mails to one account.
+pub(crate) const RESET_REQUEST_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
 impl Registered {
     pub(super) fn issue_verification(
         &self,
@@ -49,12 +52,20 @@ impl Registered {
         }))
     }
 
-    pub(super) fn request_reset(&self, at: DateTime<Utc>) -> UserEvent {
-        UserEvent::PasswordResetRequested(PasswordResetRequested {
+    /// A reset request, unless one was made less than [`RESET_REQUEST_INTERVAL`] ago: a flood
+    /// of requests sends one mail a minute at most, and the caller cannot tell.
+    pub(super) fn request_reset(&self, at: DateTime<Utc>) -> Option<UserEvent> {
+        if self
+            .reset_requested_at
+            .is_some_and(|last| at - last < RESET_REQUEST_INTERVAL)
+        {
+            return None;
+        }
+        Some(UserEvent::PasswordResetRequested(PasswordResetRequested {
             user_id: self.user_id,
             tenant_id: self.tenant_id.clone(),
             at,
-        })
+        }))
     }
 
     pub(super) fn issue_reset(&self, cmd: IssueToken, at: DateTime<Utc>) -> UserEvent {
