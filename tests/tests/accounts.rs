@@ -55,6 +55,13 @@ async fn a_new_address_is_verified_with_the_token_mailed_to_it_once() {
         .unwrap();
     assert_eq!(world.read_registered(&registered).await.status(), 200);
     let token = world.mailed_token("ada@example.org", "Verify").await;
+    // The .eml file reads as it is: plain 7bit text with the token on its own line.
+    let raw: String = std::fs::read_dir(&world.mailbox)
+        .unwrap()
+        .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap())
+        .collect();
+    assert!(raw.contains("Content-Transfer-Encoding: 7bit"), "{raw}");
+    assert!(raw.lines().any(|line| line.trim_end() == token), "{raw}");
 
     let wrong = post(
         &world,

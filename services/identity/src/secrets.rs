@@ -1,6 +1,7 @@
 //! Random single-use tokens handed to users (refresh tokens, e-mail verification and reset
-//! tokens): `<id>.<256 random bits, base64url>`, where `<id>` names the aggregate the token
-//! belongs to. Only the SHA-256 of the whole token is stored.
+//! tokens): `<id>.<secret>`, where `<id>` is the 16 bytes of the aggregate's UUID and
+//! `<secret>` 256 random bits, both base64url without padding (66 characters in all, short
+//! enough for one line of a 7bit e-mail). Only the SHA-256 of the whole token is stored.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -20,7 +21,11 @@ pub(crate) struct Secret {
 pub(crate) fn generate(id: Uuid) -> Secret {
     let mut bytes = [0_u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = format!("{}.{}", id.simple(), URL_SAFE_NO_PAD.encode(bytes));
+    let token = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(id.as_bytes()),
+        URL_SAFE_NO_PAD.encode(bytes)
+    );
     let hash = hash(&token);
     Secret { token, hash }
 }
@@ -29,20 +34,20 @@ pub(crate) fn generate(id: Uuid) -> Secret {
 /// like one of ours.
 pub(crate) fn parse(token: &str) -> Option<(Uuid, TokenHash)> {
     let (id, secret) = token.split_once('.')?;
-    if secret.len() != 43
-        || !secret
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    if secret.len() != 43 || !secret.bytes().all(is_base64url) {
         return None;
     }
-    // Only the form `generate` writes: a reformatted id (hyphens, capitals) would hash
-    // differently and dodge reuse detection.
-    let parsed = Uuid::try_parse(id).ok()?;
-    if id != parsed.simple().to_string() {
+    // Only the form `generate` writes: an id spelled another way (the base64 of 16 bytes has
+    // spare bits) would hash differently and dodge reuse detection.
+    let bytes: [u8; 16] = URL_SAFE_NO_PAD.decode(id).ok()?.try_into().ok()?;
+    if id.len() != 22 || URL_SAFE_NO_PAD.encode(bytes) != id {
         return None;
     }
-    Some((parsed, hash(token)))
+    Some((Uuid::from_bytes(bytes), hash(token)))
+}
+
+fn is_base64url(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
 }
 
 fn hash(token: &str) -> TokenHash {
@@ -65,24 +70,29 @@ mod tests {
     #[test]
     fn malformed_tokens_are_refused() {
         let uuid = Uuid::now_v7();
-        let id = uuid.simple().to_string();
+        let id = URL_SAFE_NO_PAD.encode(uuid.as_bytes());
         let secret = "a".repeat(43);
-        assert!(parse(&format!("{id}.{secret}")).is_some());
-        for reformatted in [uuid.hyphenated().to_string(), id.to_uppercase()] {
+        assert_eq!(parse(&format!("{id}.{secret}")).map(|(u, _)| u), Some(uuid));
+        for other_spelling in [uuid.simple().to_string(), format!("{id}=")] {
             assert_eq!(
-                parse(&format!("{reformatted}.{secret}")),
+                parse(&format!("{other_spelling}.{secret}")),
                 None,
-                "{reformatted}"
+                "{other_spelling}"
             );
         }
         for bad in [
-            "",
-            "abc",
-            &format!("{id}.short"),
-            &format!("{id}.{}", "*".repeat(43)),
-            &format!("nope.{}", "a".repeat(43)),
+            String::new(),
+            "abc".into(),
+            format!("{id}.short"),
+            format!("{id}.{}", "*".repeat(43)),
+            format!("nope.{secret}"),
         ] {
-            assert_eq!(parse(bad), None, "{bad}");
+            assert_eq!(parse(&bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_token_fits_a_7bit_mail_line() {
+        assert_eq!(generate(Uuid::now_v7()).token.len(), 66);
     }
 }
