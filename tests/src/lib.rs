@@ -278,6 +278,38 @@ impl World {
             .unwrap()
     }
 
+    /// Registers `email` (with [`PASSWORD`]) and waits until the directory has the user;
+    /// returns the user's id.
+    pub async fn registered(&self, email: &str, display_name: &str) -> uuid::Uuid {
+        let body: serde_json::Value = self
+            .register(email, display_name)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            self.read_registered(&body).await.status(),
+            200,
+            "{email} in the directory"
+        );
+        uuid::Uuid::parse_str(body["id"].as_str().unwrap()).unwrap()
+    }
+
+    /// How many events of `event_type` the store holds.
+    pub async fn count_events(&self, event_type: &str) -> i64 {
+        self.pool
+            .get()
+            .await
+            .unwrap()
+            .query_one(
+                "SELECT COUNT(*) FROM events WHERE event_type = $1",
+                &[&event_type],
+            )
+            .await
+            .unwrap()
+            .get(0)
+    }
+
     /// POSTs a registration and returns the response.
     pub async fn register(&self, email: &str, display_name: &str) -> reqwest::Response {
         self.http

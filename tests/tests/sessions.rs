@@ -34,16 +34,11 @@ fn str_of<'a>(body: &'a Value, field: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no {field} in {body}"))
 }
 
-async fn registered_and_projected(world: &World, email: &str) {
-    let body: Value = world.register(email, "Ada").await.json().await.unwrap();
-    assert_eq!(world.read_registered(&body).await.status(), 200);
-}
-
 #[tokio::test]
 async fn refresh_rotates_the_token_and_reusing_a_rotated_one_ends_the_session() {
     let world = World::start().await;
     let _relay = world.spawn_relay();
-    registered_and_projected(&world, "ada@example.org").await;
+    world.registered("ada@example.org", "Ada").await;
     let first = world.login("ada@example.org").await;
     assert_eq!(first["token_type"], "Bearer");
     assert_eq!(first["refresh_expires_in"], 1800, "the idle timeout");
@@ -101,7 +96,8 @@ async fn refresh_rotates_the_token_and_reusing_a_rotated_one_ends_the_session() 
 #[tokio::test]
 async fn garbage_and_other_tenants_refresh_tokens_are_refused() {
     let world = World::start().await;
-    registered_and_projected_without_relay(&world).await;
+    // No relay: login reads the event store, not the view.
+    assert_eq!(world.register("ada@example.org", "Ada").await.status(), 201);
     let signed_in = world.login("ada@example.org").await;
     assert_eq!(refresh(&world, "not-a-token").await.status(), 400);
     let elsewhere = world
@@ -122,16 +118,11 @@ async fn garbage_and_other_tenants_refresh_tokens_are_refused() {
     );
 }
 
-/// Registration without waiting for the view (login reads the event store).
-async fn registered_and_projected_without_relay(world: &World) {
-    assert_eq!(world.register("ada@example.org", "Ada").await.status(), 201);
-}
-
 #[tokio::test]
 async fn logout_and_revocation_take_effect_on_the_next_request() {
     let world = World::start().await;
     let _relay = world.spawn_relay();
-    registered_and_projected(&world, "ada@example.org").await;
+    world.registered("ada@example.org", "Ada").await;
     let laptop = world.login("ada@example.org").await;
     let phone = world.login("ada@example.org").await;
     let laptop_token = str_of(&laptop, "access_token");
@@ -179,7 +170,7 @@ async fn logout_and_revocation_take_effect_on_the_next_request() {
     assert_eq!(me_status(&world, laptop_token).await, 200);
 
     // Someone else's session is not found, whoever asks.
-    registered_and_projected(&world, "eve@example.org").await;
+    world.registered("eve@example.org", "Eve").await;
     let eve = world.login("eve@example.org").await;
     let foreign = world
         .http

@@ -1,0 +1,149 @@
+use std::collections::HashMap;
+
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn no_dir() -> &'static Path {
+    Path::new("/nonexistent/plinth-config")
+}
+
+#[test]
+fn environment_overrides_defaults_by_section_and_key() {
+    let settings = Settings::load(
+        no_dir(),
+        &env(&[
+            ("PLINTH_DATABASE_URL", "postgres://x@h/db"),
+            ("PLINTH_SCHEMA_REGISTRY_URL", "http://reg:1"),
+            ("PLINTH_KAFKA_FETCH_WAIT_MAX_MS", "25"),
+            ("PLINTH_TANSU_BIN", "/ignored"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(settings.database_url().unwrap(), "postgres://x@h/db");
+    assert_eq!(settings.schema_registry.url, "http://reg:1");
+    assert_eq!(settings.kafka.fetch_wait_max_ms, 25);
+    assert_eq!(settings.kafka.brokers, "127.0.0.1:9092");
+}
+
+#[test]
+fn files_override_defaults_and_environment_overrides_files() {
+    let dir = std::env::temp_dir().join(format!("plinth-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("10-local.toml"),
+        "[kafka]\nbrokers = \"file:1\"\npartitions = 6\n",
+    )
+    .unwrap();
+    let settings = Settings::load(&dir, &env(&[("PLINTH_KAFKA_BROKERS", "env:2")])).unwrap();
+    assert_eq!(settings.kafka.brokers, "env:2");
+    assert_eq!(settings.kafka.partitions, 6);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_unknown_key_in_a_file_is_an_error_naming_it() {
+    let dir = std::env::temp_dir().join(format!("plinth-config-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.toml"), "[kafka]\nbrokerz = \"x\"\n").unwrap();
+    let err = Settings::load(&dir, &env(&[])).unwrap_err().to_string();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(err.contains("brokerz"), "{err}");
+}
+
+#[test]
+fn unusable_values_are_reported_together() {
+    let err = Settings::load(
+        no_dir(),
+        &env(&[
+            ("PLINTH_KAFKA_BROKERS", " "),
+            ("PLINTH_RELAY_BATCH_SIZE", "0"),
+        ]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("kafka.brokers") && err.contains("relay.batch_size"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_database_url_says_how_to_set_it() {
+    let err = Settings::load(no_dir(), &env(&[]))
+        .unwrap()
+        .database_url()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("PLINTH_DATABASE_URL"), "{err}");
+}
+
+#[test]
+fn a_mistyped_environment_variable_is_an_error_not_a_silent_default() {
+    let err = Settings::load(no_dir(), &env(&[("PLINTH_KAFKA_BROKER", "kafka:9092")]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("PLINTH_KAFKA_BROKER is not a setting") && err.contains("brokers"),
+        "{err}"
+    );
+}
+
+#[test]
+fn environment_values_take_the_type_of_their_setting() {
+    let settings = Settings::load(
+        no_dir(),
+        &env(&[
+            ("PLINTH_KAFKA_TOPIC_PREFIX", "2024"),
+            ("PLINTH_TELEMETRY_SERVICE_NAME", "1"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(settings.kafka.topic_prefix, "2024");
+    assert_eq!(settings.telemetry.service_name, "1");
+    let err = Settings::load(no_dir(), &env(&[("PLINTH_KAFKA_PARTITIONS", "many")]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("PLINTH_KAFKA_PARTITIONS must be a whole number"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_secret_can_come_from_a_file() {
+    let file = std::env::temp_dir().join(format!("plinth-secret-{}", std::process::id()));
+    std::fs::write(&file, "postgres://u:s3cret@h/db\n").unwrap();
+    let settings = Settings::load(
+        no_dir(),
+        &env(&[("PLINTH_DATABASE_URL_FILE", file.to_str().unwrap())]),
+    )
+    .unwrap();
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(settings.database_url().unwrap(), "postgres://u:s3cret@h/db");
+    let err = Settings::load(
+        no_dir(),
+        &env(&[("PLINTH_DATABASE_URL_FILE", "/nonexistent/secret")]),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("PLINTH_DATABASE_URL_FILE: cannot read /nonexistent/secret"),
+        "{err}"
+    );
+}
+
+#[test]
+fn secrets_do_not_print() {
+    let settings = Settings::load(
+        no_dir(),
+        &env(&[("PLINTH_DATABASE_URL", "postgres://u:hunter2@h/db")]),
+    )
+    .unwrap();
+    assert!(!format!("{settings:?}").contains("hunter2"));
+}
