@@ -307,6 +307,7 @@ impl Stack {
             .await
             .context("loading signing keys")?;
         Ok(AppState {
+            authorizer: Arc::new(plinth_gateway::BootstrapAdministrators),
             tokens: Arc::new(tokens),
             identity: Arc::new(identity),
             read_pool: self.pool.clone(),
@@ -399,4 +400,57 @@ pub fn random_password() -> String {
     let mut bytes = [0_u8; 18];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// `plinth modules list`: every module, its permissions and its routes, as the manifests
+/// declare them.
+pub fn modules_report() -> String {
+    use plinth_domain_permissions::{Access, MODULES, PERMISSIONS, ROUTES};
+    use std::fmt::Write;
+    let mut out = String::new();
+    for module in MODULES {
+        let _ = writeln!(out, "{} {}", module.name, module.version);
+        if !module.topics.is_empty() {
+            let _ = writeln!(out, "  topics: {}", module.topics.join(", "));
+        }
+        for p in PERMISSIONS.iter().filter(|p| p.module == module.name) {
+            let sensitive = if p.sensitive { " (sensitive)" } else { "" };
+            let _ = writeln!(
+                out,
+                "  permission {}{sensitive}: {}",
+                p.permission, p.description
+            );
+        }
+        for r in ROUTES.iter().filter(|r| r.module == module.name) {
+            let access = match r.access {
+                Access::Public => "public".to_owned(),
+                Access::Authenticated => "authenticated".to_owned(),
+                Access::Permission(p) => match r.owner_param {
+                    Some(owner) => format!("{p} (or the user named by {{{owner}}})"),
+                    None => p.to_string(),
+                },
+            };
+            let _ = writeln!(out, "  route {:<6} {:<36} {access}", r.method, r.path);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_modules_report_lists_every_route_and_permission() {
+        let report = super::modules_report();
+        for route in plinth_domain_permissions::ROUTES {
+            assert!(report.contains(route.path), "{}", route.path);
+        }
+        assert!(
+            report.contains("permission identity.user.disable (sensitive)"),
+            "{report}"
+        );
+        assert!(
+            report.contains("identity.user.read (or the user named by {id})"),
+            "{report}"
+        );
+    }
 }

@@ -44,11 +44,22 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// The modules, their permissions and their routes, from the manifests.
+    Modules {
+        #[command(subcommand)]
+        command: ModulesCommand,
+    },
     /// Administration.
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum ModulesCommand {
+    /// Print every module with its permissions and routes.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -81,6 +92,13 @@ enum KeysCommand {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if let Command::Modules {
+        command: ModulesCommand::List,
+    } = cli.command
+    {
+        print!("{}", plinth_cli::modules_report());
+        return Ok(());
+    }
     let settings = Settings::load(&cli.config_dir, &ProcessEnv).context("loading configuration")?;
     let _telemetry =
         plinth_infra_telemetry::init(&settings.telemetry).context("starting telemetry")?;
@@ -134,6 +152,7 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Modules { .. } => unreachable!("answered before connecting"),
         Command::Dev => {
             stack
                 .run(&plinth_cli::dev_components(&stack.settings), shutdown)

@@ -9,14 +9,25 @@ use crate::{AppState, router};
 /// The gateway bound to its socket, ready to serve.
 pub struct Application {
     listener: TcpListener,
-    state: AppState,
+    router: axum::Router,
+}
+
+/// Why the gateway did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot bind: {0}")]
+    Bind(#[from] std::io::Error),
+    #[error(transparent)]
+    Routes(#[from] crate::RouteError),
 }
 
 impl Application {
-    /// Binds `listen` (port 0 picks a free port, as tests do).
-    pub async fn build(listen: SocketAddr, state: AppState) -> std::io::Result<Self> {
+    /// Builds the routes (refusing any the manifests do not declare) and binds `listen`
+    /// (port 0 picks a free port, as tests do).
+    pub async fn build(listen: SocketAddr, state: AppState) -> Result<Self, StartError> {
+        let router = router(state)?;
         let listener = TcpListener::bind(listen).await?;
-        Ok(Self { listener, state })
+        Ok(Self { listener, router })
     }
 
     pub fn port(&self) -> u16 {
@@ -26,7 +37,7 @@ impl Application {
     /// Serves until `shutdown` is cancelled, then finishes in-flight requests.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
         info!(address = %self.listener.local_addr()?, "Gateway listening.");
-        axum::serve(self.listener, router(self.state))
+        axum::serve(self.listener, self.router)
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .await
     }

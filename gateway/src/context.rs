@@ -112,7 +112,9 @@ impl FromRequestParts<AppState> for RequestMetadata {
 }
 
 /// The authenticated caller: a verified `Authorization: Bearer` access token whose session
-/// has not ended and whose account is enabled, as far as the views know.
+/// has not ended and whose account is enabled, as far as the views know. A route guard that
+/// already authenticated the request leaves it in the request's extensions.
+#[derive(Debug, Clone)]
 pub(crate) struct Caller {
     pub(crate) user_id: Uuid,
     pub(crate) tenant: TenantId,

@@ -7,7 +7,9 @@
 //! shutdown.
 
 mod app;
+mod authorize;
 mod context;
+mod guard;
 mod json;
 mod problem;
 mod readiness;
@@ -19,7 +21,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::MatchedPath;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, patch, post};
 use http::Request;
 use plinth_domain_identity::PasswordPolicy;
 use plinth_infra_postgres::Pool;
@@ -27,7 +29,9 @@ use plinth_services_identity::{IdentityApi, TokenService};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-pub use app::Application;
+pub use app::{Application, StartError};
+pub use authorize::{Authorizer, BootstrapAdministrators, Decision, Subject};
+pub use guard::RouteError;
 pub use problem::ApiError;
 pub use readiness::{PostgresProbe, ReadinessProbe};
 
@@ -35,6 +39,8 @@ pub use readiness::{PostgresProbe, ReadinessProbe};
 #[derive(Clone)]
 pub struct AppState {
     pub identity: Arc<dyn IdentityApi>,
+    /// Decides the permission checks of the route guards.
+    pub authorizer: Arc<dyn Authorizer>,
     /// The read models' database.
     pub read_pool: Pool,
     /// Checked by `/readyz`, each by name.
@@ -52,40 +58,58 @@ pub struct AppState {
     pub base_domain: Option<String>,
 }
 
-/// Every route of the gateway.
-pub fn router(state: AppState) -> Router {
+/// Every route of the gateway, each guarded as its module manifest declares. Fails, naming
+/// the route, when a route is not declared in a manifest or a declared one is not served.
+pub fn router(state: AppState) -> Result<Router, RouteError> {
+    use http::Method;
+    use routes::{admin, auth, health, sessions, users};
     let timeout = state.request_timeout;
-    Router::new()
-        .route("/v1/auth/register", post(routes::auth::register))
-        .route("/v1/auth/login", post(routes::auth::login))
-        .route("/v1/auth/refresh", post(routes::auth::refresh))
-        .route("/v1/auth/logout", post(routes::auth::logout))
-        .route("/v1/auth/sessions", get(routes::sessions::list))
-        .route(
+    let guarded = guard::Routes::new(state.clone())
+        .add(&Method::POST, "/v1/auth/register", post(auth::register))?
+        .add(&Method::POST, "/v1/auth/login", post(auth::login))?
+        .add(&Method::POST, "/v1/auth/refresh", post(auth::refresh))?
+        .add(&Method::POST, "/v1/auth/logout", post(auth::logout))?
+        .add(&Method::GET, "/v1/auth/sessions", get(sessions::list))?
+        .add(
+            &Method::DELETE,
             "/v1/auth/sessions/{id}",
-            axum::routing::delete(routes::sessions::revoke),
-        )
-        .route("/v1/auth/verify-email", post(routes::auth::verify_email))
-        .route(
+            delete(sessions::revoke),
+        )?
+        .add(
+            &Method::POST,
+            "/v1/auth/verify-email",
+            post(auth::verify_email),
+        )?
+        .add(
+            &Method::POST,
             "/v1/auth/password-reset",
-            post(routes::auth::request_password_reset),
-        )
-        .route(
+            post(auth::request_password_reset),
+        )?
+        .add(
+            &Method::POST,
             "/v1/auth/password-reset/complete",
-            post(routes::auth::complete_password_reset),
-        )
-        .route("/v1/auth/password", post(routes::auth::change_password))
-        .route("/v1/users", get(routes::admin::list_users))
-        .route("/v1/users/{id}/disable", post(routes::admin::disable))
-        .route("/v1/users/{id}/enable", post(routes::admin::enable))
-        .route(
-            "/v1/users/me",
-            get(routes::users::me).patch(routes::users::update_me),
-        )
-        .route("/v1/users/{id}", get(routes::users::get_user))
-        .route("/.well-known/jwks.json", get(routes::auth::jwks))
-        .route("/healthz", get(routes::health::healthz))
-        .route("/readyz", get(routes::health::readyz))
+            post(auth::complete_password_reset),
+        )?
+        .add(
+            &Method::POST,
+            "/v1/auth/password",
+            post(auth::change_password),
+        )?
+        .add(&Method::GET, "/v1/users", get(admin::list_users))?
+        .add(
+            &Method::POST,
+            "/v1/users/{id}/disable",
+            post(admin::disable),
+        )?
+        .add(&Method::POST, "/v1/users/{id}/enable", post(admin::enable))?
+        .add(&Method::GET, "/v1/users/me", get(users::me))?
+        .add(&Method::PATCH, "/v1/users/me", patch(users::update_me))?
+        .add(&Method::GET, "/v1/users/{id}", get(users::get_user))?
+        .add(&Method::GET, "/.well-known/jwks.json", get(auth::jwks))?
+        .add(&Method::GET, "/healthz", get(health::healthz))?
+        .add(&Method::GET, "/readyz", get(health::readyz))?
+        .finish()?;
+    Ok(guarded
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)
@@ -112,5 +136,5 @@ pub fn router(state: AppState) -> Router {
                 }
                 span
             }),
-        )
+        ))
 }

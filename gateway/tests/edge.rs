@@ -147,6 +147,7 @@ async fn tokens() -> Arc<TokenService> {
 
 async fn state(identity: Arc<StandIn>) -> AppState {
     AppState {
+        authorizer: Arc::new(plinth_gateway::BootstrapAdministrators),
         tokens: tokens().await,
         identity,
         // Never connected: these requests do not reach the read models.
@@ -173,6 +174,7 @@ async fn send(
     request: Request<Body>,
 ) -> (StatusCode, http::HeaderMap, Value) {
     let response = router(state(identity).await)
+        .unwrap()
         .oneshot(request)
         .await
         .unwrap();

@@ -320,7 +320,7 @@ async fn bad_requests_get_problem_details_that_say_what_is_wrong() {
     let not_a_uuid = problem(
         world
             .http
-            .get(format!("{}/v1/users/42", world.gateway_url))
+            .delete(format!("{}/v1/auth/sessions/42", world.gateway_url))
             .header("Authorization", &someone)
             .send()
             .await

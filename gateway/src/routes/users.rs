@@ -42,8 +42,8 @@ impl From<UserView> for UserBody {
     }
 }
 
-/// `GET /v1/users/{id}` → 200 user or 404, for the user themselves or an administrator;
-/// honours `Consistency-Token`.
+/// `GET /v1/users/{id}` → 200 user or 404, for the user themself or a holder of
+/// `identity.user.read` (the route guard decides); honours `Consistency-Token`.
 pub(crate) async fn get_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -52,9 +52,6 @@ pub(crate) async fn get_user(
 ) -> Result<Json<UserBody>, ApiError> {
     let id = Uuid::parse_str(&id)
         .map_err(|_| ApiError::Validation(vec![FieldError::new("id", "must be a UUID")]))?;
-    if id != caller.user_id {
-        crate::routes::admin::require_administrator(&caller)?;
-    }
     read_user(&state, &headers, caller.tenant.as_str(), id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no user {id}")))

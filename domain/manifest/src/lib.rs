@@ -1,0 +1,94 @@
+//! Module manifests: every module (a service, the gateway, later feature modules) declares in
+//! `module.toml` its name, the permissions it owns, its HTTP routes with the access each needs,
+//! and its topics. This crate parses and validates them ([`parse`], [`validate`]) and writes the
+//! Rust code of `plinth-domain-permissions` ([`generate`]), run by that crate's build script, so
+//! no permission string is typed by hand anywhere else.
+//!
+//! ```toml
+//! [module]
+//! name = "identity"
+//! version = "0.1.0"
+//! topics = ["identity.user"]
+//!
+//! [[permissions]]
+//! name = "identity.user.read"
+//! description = "Read any user of the tenant."
+//!
+//! [[routes]]
+//! method = "GET"
+//! path = "/v1/users/{id}"
+//! access = "identity.user.read"   # or "public", or "authenticated"
+//! owner_param = "id"              # optional: the caller may always act on itself
+//! ```
+
+mod generate;
+mod parse;
+mod validate;
+
+pub use generate::generate;
+pub use parse::parse;
+pub use validate::validate;
+
+/// One module's manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    /// Where it was read from, for messages.
+    pub path: String,
+    pub name: String,
+    pub version: String,
+    pub topics: Vec<String>,
+    pub permissions: Vec<PermissionDecl>,
+    pub routes: Vec<RouteDecl>,
+}
+
+/// A permission a module declares: `<module>.<resource>.<action>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermissionDecl {
+    pub name: String,
+    pub description: String,
+    /// Decisions on it are reported to audit even when allowed.
+    pub sensitive: bool,
+    /// The manifest line that declares it.
+    pub line: usize,
+}
+
+/// A route a module serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteDecl {
+    pub method: String,
+    pub path: String,
+    pub access: Access,
+    /// A path parameter naming a user: that user may always call the route on itself.
+    pub owner_param: Option<String>,
+    pub line: usize,
+}
+
+/// What a route requires of its caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user, acting on their own account.
+    Authenticated,
+    /// A signed-in user holding this permission in the tenant.
+    Permission(String),
+}
+
+/// A manifest that cannot be used; the message names the file and line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}:{line}: {message}")]
+pub struct Error {
+    pub path: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl Error {
+    pub(crate) fn at(path: &str, line: usize, message: impl Into<String>) -> Self {
+        Self {
+            path: path.to_owned(),
+            line,
+            message: message.into(),
+        }
+    }
+}

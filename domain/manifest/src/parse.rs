@@ -1,0 +1,124 @@
+//! `module.toml` → [`Manifest`], remembering the line of each permission and route.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::{Access, Error, Manifest, PermissionDecl, RouteDecl};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    module: RawModule,
+    #[serde(default)]
+    permissions: Vec<Spanned<RawPermission>>,
+    #[serde(default)]
+    routes: Vec<Spanned<RawRoute>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModule {
+    name: String,
+    version: String,
+    #[serde(default)]
+    topics: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPermission {
+    name: String,
+    description: String,
+    #[serde(default)]
+    sensitive: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoute {
+    method: String,
+    path: String,
+    access: String,
+    owner_param: Option<String>,
+}
+
+/// The 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Parses the manifest `text` read from `path`.
+pub fn parse(path: &str, text: &str) -> Result<Manifest, Error> {
+    let raw: Raw = toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(1, |s| line_of(text, s.start));
+        Error::at(path, line, e.message().to_owned())
+    })?;
+    let permissions = raw
+        .permissions
+        .into_iter()
+        .map(|p| {
+            let line = line_of(text, p.span().start);
+            let p = p.into_inner();
+            PermissionDecl {
+                name: p.name,
+                description: p.description,
+                sensitive: p.sensitive,
+                line,
+            }
+        })
+        .collect();
+    let routes = raw
+        .routes
+        .into_iter()
+        .map(|r| {
+            let line = line_of(text, r.span().start);
+            let r = r.into_inner();
+            let access = match r.access.as_str() {
+                "public" => Access::Public,
+                "authenticated" => Access::Authenticated,
+                permission => Access::Permission(permission.to_owned()),
+            };
+            RouteDecl {
+                method: r.method,
+                path: r.path,
+                access,
+                owner_param: r.owner_param,
+                line,
+            }
+        })
+        .collect();
+    Ok(Manifest {
+        path: path.to_owned(),
+        name: raw.module.name,
+        version: raw.module.version,
+        topics: raw.module.topics,
+        permissions,
+        routes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permissions_and_routes_remember_their_lines() {
+        let text = "[module]\nname = \"blog\"\nversion = \"1.0.0\"\n\n[[permissions]]\nname = \"blog.post.edit\"\ndescription = \"Edit posts.\"\n\n[[routes]]\nmethod = \"PATCH\"\npath = \"/v1/posts/{id}\"\naccess = \"blog.post.edit\"\n";
+        let manifest = parse("blog/module.toml", text).unwrap();
+        assert_eq!(manifest.permissions[0].line, 5);
+        assert_eq!(manifest.routes[0].line, 9);
+        assert_eq!(
+            manifest.routes[0].access,
+            Access::Permission("blog.post.edit".into())
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_is_an_error_naming_the_file_and_line() {
+        let text = "[module]\nname = \"blog\"\nversion = \"1\"\n\n[[routes]]\nmethod = \"GET\"\npath = \"/x\"\nacess = \"public\"\n";
+        let error = parse("blog/module.toml", text).unwrap_err();
+        assert_eq!(error.path, "blog/module.toml");
+        assert!(error.line >= 5, "{error}");
+        assert!(error.message.contains("acess"), "{error}");
+    }
+}

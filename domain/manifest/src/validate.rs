@@ -1,0 +1,199 @@
+//! Rules every set of manifests must follow; the first violation fails the build.
+
+use std::collections::HashMap;
+
+use crate::{Access, Error, Manifest};
+
+const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/// Whether `name` is `<module>.<resource>.<action>` in lower snake case.
+fn well_formed(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() == 3
+        && parts.iter().all(|p| {
+            p.starts_with(|c: char| c.is_ascii_lowercase())
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        })
+}
+
+/// Checks the manifests together: module names unique and well formed; every permission
+/// well formed, owned by its module (`<module>.…`) and declared once in all manifests; every
+/// route's method known, path absolute, declared once, and its permission declared somewhere;
+/// `owner_param` naming a parameter of its path.
+pub fn validate(manifests: &[Manifest]) -> Result<(), Error> {
+    let mut modules: HashMap<&str, &str> = HashMap::new();
+    let mut permissions: HashMap<&str, (&str, usize)> = HashMap::new();
+    for m in manifests {
+        let module_ok = m.name.starts_with(|c: char| c.is_ascii_lowercase())
+            && m.name.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+        if !module_ok {
+            return Err(Error::at(
+                &m.path,
+                1,
+                format!("module name {:?} must be lower case letters and _", m.name),
+            ));
+        }
+        if let Some(other) = modules.insert(&m.name, &m.path) {
+            return Err(Error::at(
+                &m.path,
+                1,
+                format!("module {} is also declared in {other}", m.name),
+            ));
+        }
+        for p in &m.permissions {
+            if !well_formed(&p.name) {
+                return Err(Error::at(
+                    &m.path,
+                    p.line,
+                    format!(
+                        "permission {:?} is not <module>.<resource>.<action> in lower snake case",
+                        p.name
+                    ),
+                ));
+            }
+            if p.name.split('.').next() != Some(m.name.as_str()) {
+                return Err(Error::at(
+                    &m.path,
+                    p.line,
+                    format!(
+                        "permission {} must start with this module's name, {}.",
+                        p.name, m.name
+                    ),
+                ));
+            }
+            if let Some((path, line)) = permissions.insert(&p.name, (&m.path, p.line)) {
+                return Err(Error::at(
+                    &m.path,
+                    p.line,
+                    format!(
+                        "duplicate permission {}: first declared at {path}:{line}",
+                        p.name
+                    ),
+                ));
+            }
+        }
+    }
+    let mut routes: HashMap<(&str, &str), (&str, usize)> = HashMap::new();
+    for m in manifests {
+        for r in &m.routes {
+            if !METHODS.contains(&r.method.as_str()) {
+                return Err(Error::at(
+                    &m.path,
+                    r.line,
+                    format!("method {:?} is not one of {}", r.method, METHODS.join(", ")),
+                ));
+            }
+            if !r.path.starts_with('/') {
+                return Err(Error::at(
+                    &m.path,
+                    r.line,
+                    format!("path {:?} must start with /", r.path),
+                ));
+            }
+            if let Some((path, line)) = routes.insert((&r.method, &r.path), (&m.path, r.line)) {
+                return Err(Error::at(
+                    &m.path,
+                    r.line,
+                    format!(
+                        "duplicate route {} {}: first declared at {path}:{line}",
+                        r.method, r.path
+                    ),
+                ));
+            }
+            if let Access::Permission(p) = &r.access
+                && !permissions.contains_key(p.as_str())
+            {
+                return Err(Error::at(
+                    &m.path,
+                    r.line,
+                    format!(
+                        "route {} {} needs {p:?}, which no manifest declares (or use \"public\" / \"authenticated\")",
+                        r.method, r.path
+                    ),
+                ));
+            }
+            if let Some(param) = &r.owner_param
+                && !r.path.contains(&format!("{{{param}}}"))
+            {
+                return Err(Error::at(
+                    &m.path,
+                    r.line,
+                    format!("owner_param {param:?} is not a parameter of {}", r.path),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse;
+
+    fn manifest(path: &str, text: &str) -> Manifest {
+        parse(path, text).unwrap()
+    }
+
+    const BLOG: &str = "[module]\nname = \"blog\"\nversion = \"1.0.0\"\n\n[[permissions]]\nname = \"blog.post.edit\"\ndescription = \"Edit posts.\"\n";
+
+    #[test]
+    fn a_permission_declared_twice_fails_naming_both_places() {
+        let twice = format!(
+            "{BLOG}\n[[permissions]]\nname = \"blog.post.edit\"\ndescription = \"Again.\"\n"
+        );
+        let error = validate(&[manifest("blog/module.toml", &twice)]).unwrap_err();
+        assert_eq!(error.line, 9, "{error}");
+        assert!(
+            error.to_string().contains(
+                "duplicate permission blog.post.edit: first declared at blog/module.toml:5"
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn malformed_and_foreign_permissions_fail() {
+        for (name, says) in [
+            ("blog.Post.edit", "lower snake case"),
+            ("blog.post", "lower snake case"),
+            ("identity.user.read", "must start with this module's name"),
+        ] {
+            let text = BLOG.replace("blog.post.edit", name);
+            let error = validate(&[manifest("blog/module.toml", &text)]).unwrap_err();
+            assert!(error.to_string().contains(says), "{name}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_route_needing_an_undeclared_permission_fails() {
+        let text = format!(
+            "{BLOG}\n[[routes]]\nmethod = \"DELETE\"\npath = \"/v1/posts/{{id}}\"\naccess = \"blog.post.delete\"\n"
+        );
+        let error = validate(&[manifest("blog/module.toml", &text)]).unwrap_err();
+        assert!(
+            error.to_string().contains(
+                "blog/module.toml:9: route DELETE /v1/posts/{id} needs \"blog.post.delete\""
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_same_route_in_two_modules_fails() {
+        let route = "\n[[routes]]\nmethod = \"GET\"\npath = \"/v1/posts\"\naccess = \"public\"\n";
+        let other = "[module]\nname = \"news\"\nversion = \"1\"\n";
+        let error = validate(&[
+            manifest("blog/module.toml", &format!("{BLOG}{route}")),
+            manifest("news/module.toml", &format!("{other}{route}")),
+        ])
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("news/module.toml:5: duplicate route GET /v1/posts"),
+            "{error}"
+        );
+    }
+}
