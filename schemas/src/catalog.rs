@@ -44,36 +44,46 @@ impl EventSchema {
     }
 }
 
-/// One catalog entry: the record `plinth.identity.<event>` from `avro/identity/<event>.avsc`.
-macro_rules! identity {
-    ($aggregate:literal, $event:literal) => {
+/// One catalog entry: the record `plinth.<namespace>.<event>` from
+/// `avro/<namespace>/<event>.avsc`.
+macro_rules! entry {
+    ($namespace:literal, $aggregate:literal, $event:literal) => {
         EventSchema::new(
             $aggregate,
             $event,
-            concat!("plinth.identity.", $event),
-            include_str!(concat!("../avro/identity/", $event, ".avsc")),
+            concat!("plinth.", $namespace, ".", $event),
+            include_str!(concat!("../avro/", $namespace, "/", $event, ".avsc")),
         )
     };
 }
 
-static CATALOG: [EventSchema; 17] = [
-    identity!("identity.user", "UserRegistered"),
-    identity!("identity.user", "LoginSucceeded"),
-    identity!("identity.user", "LoginFailed"),
-    identity!("identity.user", "AccountLocked"),
-    identity!("identity.user", "DisplayNameChanged"),
-    identity!("identity.user", "PasswordChanged"),
-    identity!("identity.user", "EmailVerificationIssued"),
-    identity!("identity.user", "EmailVerified"),
-    identity!("identity.user", "PasswordResetRequested"),
-    identity!("identity.user", "PasswordResetIssued"),
-    identity!("identity.user", "PasswordReset"),
-    identity!("identity.user", "UserDisabled"),
-    identity!("identity.user", "UserEnabled"),
-    identity!("identity.user", "AdministratorBootstrapped"),
-    identity!("identity.session", "SessionStarted"),
-    identity!("identity.session", "SessionRefreshed"),
-    identity!("identity.session", "SessionRevoked"),
+static CATALOG: [EventSchema; 26] = [
+    entry!("identity", "identity.user", "UserRegistered"),
+    entry!("identity", "identity.user", "LoginSucceeded"),
+    entry!("identity", "identity.user", "LoginFailed"),
+    entry!("identity", "identity.user", "AccountLocked"),
+    entry!("identity", "identity.user", "DisplayNameChanged"),
+    entry!("identity", "identity.user", "PasswordChanged"),
+    entry!("identity", "identity.user", "EmailVerificationIssued"),
+    entry!("identity", "identity.user", "EmailVerified"),
+    entry!("identity", "identity.user", "PasswordResetRequested"),
+    entry!("identity", "identity.user", "PasswordResetIssued"),
+    entry!("identity", "identity.user", "PasswordReset"),
+    entry!("identity", "identity.user", "UserDisabled"),
+    entry!("identity", "identity.user", "UserEnabled"),
+    entry!("identity", "identity.user", "AdministratorBootstrapped"),
+    entry!("identity", "identity.session", "SessionStarted"),
+    entry!("identity", "identity.session", "SessionRefreshed"),
+    entry!("identity", "identity.session", "SessionRevoked"),
+    entry!("authz", "authz.role", "RoleCreated"),
+    entry!("authz", "authz.role", "RoleRenamed"),
+    entry!("authz", "authz.role", "RolePermissionsGranted"),
+    entry!("authz", "authz.role", "RolePermissionsRevoked"),
+    entry!("authz", "authz.role", "RoleIncluded"),
+    entry!("authz", "authz.role", "RoleExcluded"),
+    entry!("authz", "authz.role", "RoleDeleted"),
+    entry!("authz", "authz.binding", "SubjectBound"),
+    entry!("authz", "authz.binding", "SubjectUnbound"),
 ];
 
 /// Every published event type.

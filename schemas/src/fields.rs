@@ -67,4 +67,54 @@ impl Fields {
             _ => Err(Self::bad(self.record, name)),
         }
     }
+
+    /// A union's value, `None` for its null branch.
+    fn optional(&self, name: &str) -> Result<Option<&Value>> {
+        Ok(match self.get(name)? {
+            Value::Union(_, inner) => match inner.as_ref() {
+                Value::Null => None,
+                other => Some(other),
+            },
+            Value::Null => None,
+            other => Some(other),
+        })
+    }
+
+    pub(crate) fn optional_string(&self, name: &str) -> Result<Option<String>> {
+        match self.optional(name)? {
+            None => Ok(None),
+            Some(Value::String(v)) => Ok(Some(v.clone())),
+            Some(_) => Err(Self::bad(self.record, name)),
+        }
+    }
+
+    pub(crate) fn optional_time(&self, name: &str) -> Result<Option<DateTime<Utc>>> {
+        match self.optional(name)? {
+            None => Ok(None),
+            Some(Value::TimestampMicros(v) | Value::Long(v)) => DateTime::from_timestamp_micros(*v)
+                .map(Some)
+                .ok_or_else(|| Self::bad(self.record, name)),
+            Some(_) => Err(Self::bad(self.record, name)),
+        }
+    }
+
+    pub(crate) fn boolean(&self, name: &str) -> Result<bool> {
+        match self.get(name)? {
+            Value::Boolean(v) => Ok(*v),
+            _ => Err(Self::bad(self.record, name)),
+        }
+    }
+
+    pub(crate) fn strings(&self, name: &str) -> Result<Vec<String>> {
+        match self.get(name)? {
+            Value::Array(items) => items
+                .iter()
+                .map(|v| match v {
+                    Value::String(s) => Ok(s.clone()),
+                    _ => Err(Self::bad(self.record, name)),
+                })
+                .collect(),
+            _ => Err(Self::bad(self.record, name)),
+        }
+    }
 }

@@ -11,6 +11,7 @@
 //! Subjects: `TopicRecordNameStrategy`, `<topic>-<record full name>`, so one topic carries all of
 //! an aggregate's event types and each evolves on its own.
 
+pub mod authz;
 mod catalog;
 mod compatibility;
 mod fields;
@@ -88,6 +89,15 @@ pub enum PublishedEvent {
     SessionStarted(identity::SessionStartedV1),
     SessionRefreshed(identity::SessionRefreshedV1),
     SessionRevoked(identity::SessionRevokedV1),
+    RoleCreated(authz::RoleCreatedV1),
+    RoleRenamed(authz::RoleRenamedV1),
+    RolePermissionsGranted(authz::RolePermissionsV1),
+    RolePermissionsRevoked(authz::RolePermissionsV1),
+    RoleIncluded(authz::RoleLinkV1),
+    RoleExcluded(authz::RoleLinkV1),
+    RoleDeleted(authz::RoleDeletedV1),
+    SubjectBound(authz::SubjectBoundV1),
+    SubjectUnbound(authz::SubjectUnboundV1),
 }
 
 /// Maps a stored domain event (as the event store keeps it: aggregate type, event type and JSON
@@ -105,6 +115,8 @@ pub fn encode(
     let value = match schema.aggregate_type {
         "identity.user" => identity::encode_user_event(event_type, payload)?,
         "identity.session" => identity::encode_session_event(event_type, payload)?,
+        "authz.role" => authz::encode_role_event(event_type, payload)?,
+        "authz.binding" => authz::encode_binding_event(event_type, payload)?,
         other => return Err(Error::UnknownRecord(other.to_owned())),
     };
     let value = value
@@ -115,7 +127,11 @@ pub fn encode(
 
 /// Maps an Avro value read from Kafka (record full name from the writer's schema) to a typed event.
 pub fn decode(record_full_name: &str, value: Value) -> Result<PublishedEvent> {
-    identity::decode(record_full_name, value)
+    if record_full_name.starts_with("plinth.authz.") {
+        authz::decode(record_full_name, value)
+    } else {
+        identity::decode(record_full_name, value)
+    }
 }
 
 pub(crate) fn avro_error(record: &str, error: apache_avro::Error) -> Error {

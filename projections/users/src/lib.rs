@@ -112,6 +112,8 @@ impl Projection for UsersProjection {
             | PublishedEvent::SessionStarted(_)
             | PublishedEvent::SessionRefreshed(_)
             | PublishedEvent::SessionRevoked(_) => Vec::new(),
+            // Other modules' topics never feed this projection.
+            _ => Vec::new(),
         }
     }
 }

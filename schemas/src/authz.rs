@@ -1,0 +1,315 @@
+//! The authz topics' events, as consumers see them, and the mapping domain ⇄ Avro:
+//! `authz.role` and `authz.binding`.
+
+use apache_avro::types::Value;
+use chrono::{DateTime, Utc};
+use plinth_domain_authz::{BindingEvent, RoleEvent, Scope};
+use uuid::Uuid;
+
+use crate::fields::Fields;
+use crate::{Error, PublishedEvent, Result};
+
+/// `plinth.authz.RoleCreated`, version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleCreatedV1 {
+    pub role_id: Uuid,
+    pub tenant_id: String,
+    pub name: String,
+    pub permissions: Vec<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// `plinth.authz.RoleRenamed`, version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleRenamedV1 {
+    pub role_id: Uuid,
+    pub tenant_id: String,
+    pub name: String,
+    pub at: DateTime<Utc>,
+}
+
+/// `plinth.authz.RolePermissionsGranted` and `RolePermissionsRevoked`, version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolePermissionsV1 {
+    pub role_id: Uuid,
+    pub tenant_id: String,
+    pub permissions: Vec<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// `plinth.authz.RoleIncluded` (`other` = included) and `RoleExcluded` (`other` = excluded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleLinkV1 {
+    pub role_id: Uuid,
+    pub tenant_id: String,
+    pub other: Uuid,
+    pub at: DateTime<Utc>,
+}
+
+/// `plinth.authz.RoleDeleted`, version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleDeletedV1 {
+    pub role_id: Uuid,
+    pub tenant_id: String,
+    pub at: DateTime<Utc>,
+}
+
+/// `plinth.authz.SubjectBound`, version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectBoundV1 {
+    pub binding_id: Uuid,
+    pub tenant_id: String,
+    pub subject: Uuid,
+    /// `owner`, `admin`, `member`, `platform-admin`, or a custom role's id.
+    pub role: String,
+    pub scope_resource_type: Option<String>,
+    pub scope_resource_id: Option<String>,
+    pub owner_only: bool,
+    pub valid_from: Option<DateTime<Utc>>,
+    pub valid_until: Option<DateTime<Utc>>,
+    pub at: DateTime<Utc>,
+}
+
+/// `plinth.authz.SubjectUnbound`, version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectUnboundV1 {
+    pub binding_id: Uuid,
+    pub tenant_id: String,
+    pub subject: Uuid,
+    pub at: DateTime<Utc>,
+}
+
+fn micros(at: DateTime<Utc>) -> Value {
+    Value::TimestampMicros(at.timestamp_micros())
+}
+
+fn strings(items: Vec<String>) -> Value {
+    Value::Array(items.into_iter().map(Value::String).collect())
+}
+
+fn nullable(value: Option<Value>) -> Value {
+    match value {
+        None => Value::Union(0, Box::new(Value::Null)),
+        Some(v) => Value::Union(1, Box::new(v)),
+    }
+}
+
+fn record(fields: Vec<(&str, Value)>) -> Value {
+    Value::Record(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+}
+
+fn payload<T: serde::de::DeserializeOwned>(
+    event_type: &str,
+    payload: &serde_json::Value,
+) -> Result<T> {
+    serde_json::from_value(payload.clone()).map_err(|source| Error::Payload {
+        event_type: event_type.to_owned(),
+        source,
+    })
+}
+
+pub(crate) fn encode_role_event(event_type: &str, json: &serde_json::Value) -> Result<Value> {
+    let role = |id: Uuid, tenant: &plinth_domain_core::TenantId| {
+        vec![
+            ("role_id", Value::Uuid(id)),
+            ("tenant_id", Value::String(tenant.to_string())),
+        ]
+    };
+    let mut fields;
+    match payload::<RoleEvent>(event_type, json)? {
+        RoleEvent::RoleCreated(e) => {
+            fields = role(e.role_id, &e.tenant_id);
+            fields.push(("name", Value::String(e.name.as_str().to_owned())));
+            fields.push(("permissions", strings(e.permissions)));
+            fields.push(("at", micros(e.at)));
+        }
+        RoleEvent::RoleRenamed(e) => {
+            fields = role(e.role_id, &e.tenant_id);
+            fields.push(("name", Value::String(e.name.as_str().to_owned())));
+            fields.push(("at", micros(e.at)));
+        }
+        RoleEvent::RolePermissionsGranted(e) => {
+            fields = role(e.role_id, &e.tenant_id);
+            fields.push(("permissions", strings(e.permissions)));
+            fields.push(("at", micros(e.at)));
+        }
+        RoleEvent::RolePermissionsRevoked(e) => {
+            fields = role(e.role_id, &e.tenant_id);
+            fields.push(("permissions", strings(e.permissions)));
+            fields.push(("at", micros(e.at)));
+        }
+        RoleEvent::RoleIncluded(e) => {
+            fields = role(e.role_id, &e.tenant_id);
+            fields.push(("included", Value::Uuid(e.included)));
+            fields.push(("at", micros(e.at)));
+        }
+        RoleEvent::RoleExcluded(e) => {
+            fields = role(e.role_id, &e.tenant_id);
+            fields.push(("excluded", Value::Uuid(e.excluded)));
+            fields.push(("at", micros(e.at)));
+        }
+        RoleEvent::RoleDeleted(e) => {
+            fields = role(e.role_id, &e.tenant_id);
+            fields.push(("at", micros(e.at)));
+        }
+    }
+    Ok(record(fields))
+}
+
+pub(crate) fn encode_binding_event(event_type: &str, json: &serde_json::Value) -> Result<Value> {
+    Ok(match payload::<BindingEvent>(event_type, json)? {
+        BindingEvent::SubjectBound(e) => {
+            let (resource_type, resource_id) = match e.scope {
+                Scope::Tenant => (None, None),
+                Scope::ResourceType(t) => (Some(t), None),
+                Scope::Resource { resource_type, id } => (Some(resource_type), Some(id)),
+            };
+            record(vec![
+                ("binding_id", Value::Uuid(e.binding_id)),
+                ("tenant_id", Value::String(e.tenant_id.to_string())),
+                ("subject", Value::Uuid(e.subject)),
+                ("role", Value::String(e.role.to_string())),
+                (
+                    "scope_resource_type",
+                    nullable(resource_type.map(Value::String)),
+                ),
+                (
+                    "scope_resource_id",
+                    nullable(resource_id.map(Value::String)),
+                ),
+                ("owner_only", Value::Boolean(e.owner_only)),
+                ("valid_from", nullable(e.valid_from.map(micros))),
+                ("valid_until", nullable(e.valid_until.map(micros))),
+                ("at", micros(e.at)),
+            ])
+        }
+        BindingEvent::SubjectUnbound(e) => record(vec![
+            ("binding_id", Value::Uuid(e.binding_id)),
+            ("tenant_id", Value::String(e.tenant_id.to_string())),
+            ("subject", Value::Uuid(e.subject)),
+            ("at", micros(e.at)),
+        ]),
+    })
+}
+
+pub(crate) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEvent> {
+    let Some(schema) = crate::schema_for_record(record_full_name) else {
+        return Err(Error::UnknownRecord(record_full_name.to_owned()));
+    };
+    let f = Fields::new(schema.record_name, value)?;
+    let permissions = |f: &Fields| -> Result<RolePermissionsV1> {
+        Ok(RolePermissionsV1 {
+            role_id: f.uuid("role_id")?,
+            tenant_id: f.string("tenant_id")?,
+            permissions: f.strings("permissions")?,
+            at: f.time("at")?,
+        })
+    };
+    let link = |f: &Fields, other: &str| -> Result<RoleLinkV1> {
+        Ok(RoleLinkV1 {
+            role_id: f.uuid("role_id")?,
+            tenant_id: f.string("tenant_id")?,
+            other: f.uuid(other)?,
+            at: f.time("at")?,
+        })
+    };
+    Ok(match schema.event_type {
+        "RoleCreated" => PublishedEvent::RoleCreated(RoleCreatedV1 {
+            role_id: f.uuid("role_id")?,
+            tenant_id: f.string("tenant_id")?,
+            name: f.string("name")?,
+            permissions: f.strings("permissions")?,
+            at: f.time("at")?,
+        }),
+        "RoleRenamed" => PublishedEvent::RoleRenamed(RoleRenamedV1 {
+            role_id: f.uuid("role_id")?,
+            tenant_id: f.string("tenant_id")?,
+            name: f.string("name")?,
+            at: f.time("at")?,
+        }),
+        "RolePermissionsGranted" => PublishedEvent::RolePermissionsGranted(permissions(&f)?),
+        "RolePermissionsRevoked" => PublishedEvent::RolePermissionsRevoked(permissions(&f)?),
+        "RoleIncluded" => PublishedEvent::RoleIncluded(link(&f, "included")?),
+        "RoleExcluded" => PublishedEvent::RoleExcluded(link(&f, "excluded")?),
+        "RoleDeleted" => PublishedEvent::RoleDeleted(RoleDeletedV1 {
+            role_id: f.uuid("role_id")?,
+            tenant_id: f.string("tenant_id")?,
+            at: f.time("at")?,
+        }),
+        "SubjectBound" => PublishedEvent::SubjectBound(SubjectBoundV1 {
+            binding_id: f.uuid("binding_id")?,
+            tenant_id: f.string("tenant_id")?,
+            subject: f.uuid("subject")?,
+            role: f.string("role")?,
+            scope_resource_type: f.optional_string("scope_resource_type")?,
+            scope_resource_id: f.optional_string("scope_resource_id")?,
+            owner_only: f.boolean("owner_only")?,
+            valid_from: f.optional_time("valid_from")?,
+            valid_until: f.optional_time("valid_until")?,
+            at: f.time("at")?,
+        }),
+        "SubjectUnbound" => PublishedEvent::SubjectUnbound(SubjectUnboundV1 {
+            binding_id: f.uuid("binding_id")?,
+            tenant_id: f.string("tenant_id")?,
+            subject: f.uuid("subject")?,
+            at: f.time("at")?,
+        }),
+        other => return Err(Error::UnknownRecord(other.to_owned())),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use apache_avro::reader::datum::GenericDatumReader;
+    use apache_avro::writer::datum::GenericDatumWriter;
+    use chrono::TimeZone;
+    use plinth_domain_authz::{BuiltInRole, RoleRef, SubjectBound};
+    use plinth_domain_core::TenantId;
+
+    use super::*;
+
+    #[test]
+    fn a_scoped_time_bound_binding_round_trips_through_avro_bytes() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
+        let bound = BindingEvent::SubjectBound(SubjectBound {
+            binding_id: Uuid::from_u128(5),
+            tenant_id: TenantId::default(),
+            subject: Uuid::from_u128(7),
+            role: RoleRef::BuiltIn(BuiltInRole::Admin),
+            scope: Scope::Resource {
+                resource_type: "blog.post".into(),
+                id: "42".into(),
+            },
+            owner_only: true,
+            valid_from: None,
+            valid_until: Some(at),
+            at,
+        });
+        let avro = crate::encode(
+            "authz.binding",
+            "SubjectBound",
+            &serde_json::to_value(bound).unwrap(),
+        )
+        .unwrap();
+        let mut bytes = Vec::new();
+        GenericDatumWriter::builder(avro.schema.parsed())
+            .build()
+            .unwrap()
+            .write_value(&mut bytes, avro.value)
+            .unwrap();
+        let back = GenericDatumReader::builder(avro.schema.parsed())
+            .build()
+            .unwrap()
+            .read_value(&mut bytes.as_slice())
+            .unwrap();
+        let PublishedEvent::SubjectBound(e) = crate::decode(avro.schema.record_name, back).unwrap()
+        else {
+            panic!("not a binding");
+        };
+        assert_eq!(e.role, "admin");
+        assert_eq!(e.scope_resource_type.as_deref(), Some("blog.post"));
+        assert_eq!(e.scope_resource_id.as_deref(), Some("42"));
+        assert!(e.owner_only);
+        assert_eq!((e.valid_from, e.valid_until), (None, Some(at)));
+    }
+}
