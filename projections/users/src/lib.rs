@@ -102,17 +102,7 @@ impl Projection for UsersProjection {
                 },
                 envelope.sequence,
             ),
-            PublishedEvent::PasswordChanged(_)
-            | PublishedEvent::LoginSucceeded(_)
-            | PublishedEvent::LoginFailed(_)
-            | PublishedEvent::AccountLocked(_)
-            | PublishedEvent::EmailVerificationIssued(_)
-            | PublishedEvent::PasswordResetRequested(_)
-            | PublishedEvent::PasswordResetIssued(_)
-            | PublishedEvent::SessionStarted(_)
-            | PublishedEvent::SessionRefreshed(_)
-            | PublishedEvent::SessionRevoked(_) => Vec::new(),
-            // Other modules' topics never feed this projection.
+            // Logins, sessions, tokens, and other modules' events change nothing shown here.
             _ => Vec::new(),
         }
     }
