@@ -206,7 +206,8 @@ impl Stack {
                 });
             }
             Component::Gateway => {
-                let app = Application::build(settings.gateway.listen, self.gateway_state().await?)
+                let state = self.gateway_state(shutdown.clone()).await?;
+                let app = Application::build(settings.gateway.listen, state)
                     .await
                     .with_context(|| {
                         format!("binding the gateway to {}", settings.gateway.listen)
@@ -281,10 +282,17 @@ impl Stack {
             display_name,
             password,
         };
-        self.identity_service()?
-            .bootstrap_administrator(registration, metadata)
+        let (user, created) = self
+            .identity_service()?
+            .bootstrap_administrator(registration, metadata.clone())
             .await
-            .context("bootstrapping the administrator")
+            .context("bootstrapping the administrator")?;
+        let event_pool = plinth_infra_event_store::sqlx_pool(&self.database_url, 2)?;
+        plinth_services_authz::AuthzService::new(event_pool)
+            .bind_platform_admin(user.0, &metadata)
+            .await
+            .context("binding the administrator to platform-admin")?;
+        Ok((user, created))
     }
 
     /// The password rules from configuration.
@@ -295,8 +303,16 @@ impl Stack {
         }
     }
 
-    /// The gateway's state: identity in-process, read models on this pool, every probe.
-    pub async fn gateway_state(&self) -> anyhow::Result<AppState> {
+    /// The gateway's state: identity in-process, read models on this pool, every probe, and
+    /// the authz view, fed from Kafka by a task that ends with `shutdown`.
+    pub async fn gateway_state(&self, shutdown: CancellationToken) -> anyhow::Result<AppState> {
+        let view = Arc::new(plinth_projections_authz::AuthzView::default());
+        let feeding = plinth_projections_authz::feed(view.clone(), self.settings.clone(), shutdown);
+        tokio::spawn(async move {
+            if let Err(e) = feeding.await {
+                tracing::error!(error = %e, "The authz view stopped; permission checks deny what it does not know.");
+            }
+        });
         let identity = self.identity_service()?;
         let probes: Vec<Arc<dyn ReadinessProbe>> = vec![
             Arc::new(PostgresProbe(self.pool.clone())),
@@ -307,7 +323,7 @@ impl Stack {
             .await
             .context("loading signing keys")?;
         Ok(AppState {
-            authorizer: Arc::new(plinth_gateway::BootstrapAdministrators),
+            authorizer: Arc::new(plinth_gateway::ViewAuthorizer(view)),
             tokens: Arc::new(tokens),
             identity: Arc::new(identity),
             read_pool: self.pool.clone(),

@@ -1,11 +1,12 @@
 //! The authorization port the guards ask: does this subject hold this permission in its
-//! tenant? The authz service (issue 4) implements it against its in-memory view; until then
-//! [`BootstrapAdministrators`] grants every permission to the tenant's bootstrap
-//! administrator and nothing to anyone else.
+//! tenant? [`ViewAuthorizer`] answers from the in-memory authz view, in microseconds.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use plinth_domain_core::TenantId;
 use plinth_domain_permissions::Permission;
+use plinth_projections_authz::{AuthzView, CheckRequest};
 use uuid::Uuid;
 
 /// Who asks.
@@ -13,8 +14,6 @@ use uuid::Uuid;
 pub struct Subject<'a> {
     pub user_id: Uuid,
     pub tenant: &'a TenantId,
-    /// The tenant's bootstrap administrator, as the users view says.
-    pub administrator: bool,
 }
 
 /// An answer and what decided it.
@@ -31,26 +30,25 @@ pub trait Authorizer: Send + Sync {
     async fn check(&self, subject: Subject<'_>, permission: Permission) -> Decision;
 }
 
-/// Every permission to the bootstrap administrator, none to anyone else.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct BootstrapAdministrators;
+/// Decisions from the in-memory authz view (roles and bindings from the authz topics).
+#[derive(Debug, Clone)]
+pub struct ViewAuthorizer(pub Arc<AuthzView>);
 
 #[async_trait]
-impl Authorizer for BootstrapAdministrators {
+impl Authorizer for ViewAuthorizer {
     async fn check(&self, subject: Subject<'_>, permission: Permission) -> Decision {
-        if subject.administrator {
-            Decision {
-                allowed: true,
-                reason: format!(
-                    "the bootstrap administrator of {} holds every permission",
-                    subject.tenant
-                ),
-            }
-        } else {
-            Decision {
-                allowed: false,
-                reason: format!("missing permission {permission}"),
-            }
+        let verdict = self.0.decide(
+            &CheckRequest {
+                subject: subject.user_id,
+                tenant: subject.tenant.as_str(),
+                permission: permission.as_str(),
+                resource: None,
+            },
+            chrono::Utc::now(),
+        );
+        Decision {
+            allowed: verdict.allowed,
+            reason: verdict.reason,
         }
     }
 }

@@ -119,8 +119,6 @@ pub(crate) struct Caller {
     pub(crate) user_id: Uuid,
     pub(crate) tenant: TenantId,
     pub(crate) session_id: Uuid,
-    /// The tenant's bootstrap administrator (until authorization lands).
-    pub(crate) administrator: bool,
 }
 
 impl Caller {
@@ -172,13 +170,11 @@ impl FromRequestParts<AppState> for Caller {
                 "the access token belongs to another tenant".into(),
             ));
         }
-        let administrator =
-            crate::session_check::check(state, &tenant, user_id, session_id, claims.iat).await?;
+        crate::session_check::check(state, &tenant, user_id, session_id, claims.iat).await?;
         Ok(Self {
             user_id,
             tenant,
             session_id,
-            administrator,
         })
     }
 }

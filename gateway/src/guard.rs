@@ -126,7 +126,6 @@ async fn guard(
                 Subject {
                     user_id: caller.user_id,
                     tenant: &caller.tenant,
-                    administrator: caller.administrator,
                 },
                 permission,
             )

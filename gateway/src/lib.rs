@@ -30,7 +30,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use app::{Application, StartError};
-pub use authorize::{Authorizer, BootstrapAdministrators, Decision, Subject};
+pub use authorize::{Authorizer, Decision, Subject, ViewAuthorizer};
 pub use guard::RouteError;
 pub use problem::ApiError;
 pub use readiness::{PostgresProbe, ReadinessProbe};

@@ -12,15 +12,14 @@ use uuid::Uuid;
 
 use crate::{ApiError, AppState};
 
-/// Refuses an ended session or a disabled account; returns whether the caller is the
-/// tenant's bootstrap administrator.
+/// Refuses an ended session or a disabled account.
 pub(crate) async fn check(
     state: &AppState,
     tenant: &TenantId,
     user: Uuid,
     session: Uuid,
     issued_at: i64,
-) -> Result<bool, ApiError> {
+) -> Result<(), ApiError> {
     let client = state
         .read_pool
         .get()
@@ -47,7 +46,7 @@ pub(crate) async fn check(
         None => DateTime::from_timestamp(issued_at, 0).unwrap_or_default(),
     };
     let Some(access) = access else {
-        return Ok(false);
+        return Ok(());
     };
     if access.disabled {
         return Err(ApiError::Unauthorized("the account is disabled".into()));
@@ -62,5 +61,5 @@ pub(crate) async fn check(
             "the session started before a password reset or a disable".into(),
         ));
     }
-    Ok(access.administrator)
+    Ok(())
 }

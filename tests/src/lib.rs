@@ -86,7 +86,7 @@ impl World {
         });
 
         let stack = stack.with_settings(settings.clone());
-        let state = stack.gateway_state().await.unwrap();
+        let state = stack.gateway_state(shutdown.clone()).await.unwrap();
         let tokens = state.tokens.clone();
         let gateway = Application::build(SocketAddr::from(([127, 0, 0, 1], 0)), state)
             .await
@@ -146,8 +146,8 @@ impl World {
     }
 
     /// Makes `email` the default tenant's bootstrap administrator (registering them with
-    /// [`PASSWORD`]), logs in, and waits until the directory shows them as administrator;
-    /// returns their `Authorization` header value.
+    /// [`PASSWORD`], bound to `platform-admin`), logs in, and waits until the authz view lets
+    /// them list users; returns their `Authorization` header value.
     pub async fn bootstrap_admin(&self, email: &str) -> String {
         self.stack
             .bootstrap_administrator(

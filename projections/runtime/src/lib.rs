@@ -16,7 +16,7 @@ mod projector;
 mod wait;
 
 pub use envelope::{Envelope, EnvelopeError};
-pub use projector::Projector;
+pub use projector::{Projector, read_envelope};
 pub use wait::{applied_sequence, wait_for};
 
 use plinth_infra_postgres::{Migration, Migrations};

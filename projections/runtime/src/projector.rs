@@ -120,9 +120,13 @@ impl Projector {
                         aggregate_id: headers.aggregate_id.clone(),
                         sequence: headers.sequence,
                     };
-                    let envelope = self
-                        .decode(headers, message.payload().unwrap_or_default(), shutdown)
-                        .await;
+                    let envelope = decode(
+                        &self.codec,
+                        headers,
+                        message.payload().unwrap_or_default(),
+                        shutdown,
+                    )
+                    .await;
                     (Some(position), envelope)
                 }
                 Err(e) => {
@@ -169,46 +173,72 @@ impl Projector {
             }
         }
     }
+}
 
-    /// Decodes the value, retrying while the registry is unreachable. `None`: an event type this
-    /// projection's contract does not know (skipped on purpose).
-    async fn decode(
-        &self,
-        headers: EnvelopeHeaders,
-        payload: &[u8],
-        shutdown: &CancellationToken,
-    ) -> Option<Envelope> {
-        let mut pause = Duration::from_millis(100);
-        let Decoded { record_name, value } = loop {
-            match self.codec.decode(payload).await {
-                Ok(decoded) => break decoded,
-                Err(plinth_infra_kafka::Error::NotAvro(reason)) => {
-                    error!(event_id = %headers.event_id, reason, "Skipping a message that is not Avro.");
-                    return None;
-                }
-                Err(e) => {
-                    warn!(error = %e, "Cannot decode through the registry; retrying.");
-                    tokio::select! {
-                        () = shutdown.cancelled() => return None,
-                        () = tokio::time::sleep(pause) => {}
-                    }
-                    pause = (pause * 2).min(Duration::from_secs(5));
-                }
-            }
-        };
-        match plinth_schemas::decode(&record_name, value) {
-            Ok(event) => Some(headers.into_envelope(event)),
-            Err(plinth_schemas::Error::UnknownRecord(record)) => {
-                debug!(
-                    record,
-                    "Event type unknown to this contract version; skipped."
-                );
-                None
+/// A Plinth event from a Kafka message (headers and Confluent-framed Avro), for consumers that
+/// keep their state elsewhere than in Postgres (the in-memory authz view). Retries while the
+/// registry is unreachable; `None` (logged) for a message that is not a Plinth event, or an
+/// event type this contract version does not know.
+pub async fn read_envelope(
+    codec: &AvroCodec,
+    message: &impl Message,
+    shutdown: &CancellationToken,
+) -> Option<Envelope> {
+    match EnvelopeHeaders::parse(message) {
+        Ok(headers) => {
+            decode(
+                codec,
+                headers,
+                message.payload().unwrap_or_default(),
+                shutdown,
+            )
+            .await
+        }
+        Err(e) => {
+            error!(error = %e, "Skipping a message that is not a Plinth event.");
+            None
+        }
+    }
+}
+
+/// Decodes the value, retrying while the registry is unreachable. `None`: an event type this
+/// projection's contract does not know (skipped on purpose).
+pub(crate) async fn decode(
+    codec: &AvroCodec,
+    headers: EnvelopeHeaders,
+    payload: &[u8],
+    shutdown: &CancellationToken,
+) -> Option<Envelope> {
+    let mut pause = Duration::from_millis(100);
+    let Decoded { record_name, value } = loop {
+        match codec.decode(payload).await {
+            Ok(decoded) => break decoded,
+            Err(plinth_infra_kafka::Error::NotAvro(reason)) => {
+                error!(event_id = %headers.event_id, reason, "Skipping a message that is not Avro.");
+                return None;
             }
             Err(e) => {
-                error!(event_id = %headers.event_id, error = %e, "Skipping an event that does not match its schema.");
-                None
+                warn!(error = %e, "Cannot decode through the registry; retrying.");
+                tokio::select! {
+                    () = shutdown.cancelled() => return None,
+                    () = tokio::time::sleep(pause) => {}
+                }
+                pause = (pause * 2).min(Duration::from_secs(5));
             }
+        }
+    };
+    match plinth_schemas::decode(&record_name, value) {
+        Ok(event) => Some(headers.into_envelope(event)),
+        Err(plinth_schemas::Error::UnknownRecord(record)) => {
+            debug!(
+                record,
+                "Event type unknown to this contract version; skipped."
+            );
+            None
+        }
+        Err(e) => {
+            error!(event_id = %headers.event_id, error = %e, "Skipping an event that does not match its schema.");
+            None
         }
     }
 }
