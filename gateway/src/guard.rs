@@ -128,6 +128,7 @@ async fn guard(
                     tenant: &caller.tenant,
                 },
                 permission,
+                None,
             )
             .await;
         debug!(%permission, allowed = decision.allowed, reason = decision.reason, "Permission checked.");

@@ -30,7 +30,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use app::{Application, StartError};
-pub use authorize::{Authorizer, Decision, Subject, ViewAuthorizer};
+pub use authorize::{Authorizer, Decision, ResourceRef, Subject, ViewAuthorizer};
 pub use guard::RouteError;
 pub use problem::ApiError;
 pub use readiness::{PostgresProbe, ReadinessProbe};
@@ -62,7 +62,7 @@ pub struct AppState {
 /// the route, when a route is not declared in a manifest or a declared one is not served.
 pub fn router(state: AppState) -> Result<Router, RouteError> {
     use http::Method;
-    use routes::{admin, auth, health, sessions, users};
+    use routes::{admin, auth, authz, health, sessions, users};
     let timeout = state.request_timeout;
     let guarded = guard::Routes::new(state.clone())
         .add(&Method::POST, "/v1/auth/register", post(auth::register))?
@@ -106,6 +106,12 @@ pub fn router(state: AppState) -> Result<Router, RouteError> {
         .add(&Method::PATCH, "/v1/users/me", patch(users::update_me))?
         .add(&Method::GET, "/v1/users/{id}", get(users::get_user))?
         .add(&Method::GET, "/.well-known/jwks.json", get(auth::jwks))?
+        .add(&Method::POST, "/v1/authz/check", post(authz::check))?
+        .add(
+            &Method::POST,
+            "/v1/authz/check/batch",
+            post(authz::check_batch),
+        )?
         .add(&Method::GET, "/healthz", get(health::healthz))?
         .add(&Method::GET, "/readyz", get(health::readyz))?
         .finish()?;

@@ -1,5 +1,6 @@
 pub(crate) mod admin;
 pub(crate) mod auth;
+pub(crate) mod authz;
 pub(crate) mod health;
 pub(crate) mod sessions;
 pub(crate) mod users;

@@ -78,7 +78,7 @@ async fn read_user(
     Ok(user.map(|u| Json(u.into())))
 }
 
-fn consistency_token(headers: &HeaderMap) -> Result<Option<ConsistencyToken>, ApiError> {
+pub(crate) fn consistency_token(headers: &HeaderMap) -> Result<Option<ConsistencyToken>, ApiError> {
     let Some(value) = headers.get(CONSISTENCY_TOKEN_HEADER) else {
         return Ok(None);
     };

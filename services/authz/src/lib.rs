@@ -2,7 +2,7 @@
 //! through the event store's command bus. Decisions are not made here but against the
 //! in-memory view (`plinth-projections-authz`), fed from the events this service appends.
 //!
-//! So far it binds subjects to roles, which `plinth admin bootstrap` uses to make the first
+//! So far it binds and unbinds subjects, which `plinth admin bootstrap` uses to make the first
 //! administrator `platform-admin`; the role and binding administration API builds on it.
 
 use std::sync::Arc;
@@ -81,6 +81,21 @@ impl AuthzService {
             .await
             .map_err(binding_error)?;
         info!(binding_id = %binding_id, subject = %subject, role = %role, "Subject bound.");
+        Ok(committed.token)
+    }
+
+    /// Ends a binding; returns the write's consistency token.
+    pub async fn unbind(
+        &self,
+        binding_id: Uuid,
+        metadata: &CommandMetadata,
+    ) -> Result<ConsistencyToken, AuthzError> {
+        let committed = self
+            .bindings
+            .execute(&binding_id.to_string(), BindingCommand::Unbind, metadata)
+            .await
+            .map_err(binding_error)?;
+        info!(binding_id = %binding_id, "Subject unbound.");
         Ok(committed.token)
     }
 

@@ -93,9 +93,7 @@ fn a_cycle_that_slipped_into_the_view_does_not_loop() {
 
 #[test]
 fn a_binding_in_one_tenant_grants_nothing_in_another() {
-    let p = policy(&[PublishedEvent::SubjectBound(bound(
-        10, "acme", "owner",
-    ))]);
+    let p = policy(&[PublishedEvent::SubjectBound(bound(10, "acme", "owner"))]);
     assert!(
         p.decide(&check("acme", "identity.user.disable"), noon())
             .allowed
