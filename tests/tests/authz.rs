@@ -150,8 +150,9 @@ async fn malformed_checks_are_problems_naming_the_field() {
         &json!({ "subject": Uuid::now_v7(), "permission": "identity.user.levitate" }),
     )
     .await;
-    assert_eq!(unknown.status(), 422);
+    let status = unknown.status();
     let body: Value = unknown.json().await.unwrap();
+    assert_eq!(status, 422, "{body}");
     assert_eq!(body["errors"][0]["field"], "permission", "{body}");
     let other_tenant = check(
         &world,

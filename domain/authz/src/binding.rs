@@ -1,8 +1,6 @@
 //! The `Binding` aggregate: one subject holding one role in one tenant, optionally only in a
 //! scope, only on resources the subject owns, and only between two instants.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
@@ -10,7 +8,7 @@ use plinth_domain_core::{TenantId, UniqueClaim, UniqueClaims};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{BuiltInRole, RoleRef, Scope};
+use crate::{AuthzServices, BuiltInRole, RoleRef, Scope};
 
 /// What can be asked of a binding.
 #[derive(Debug, Clone)]
@@ -94,18 +92,6 @@ pub enum BindingError {
     PlatformAdminIsUnscoped,
 }
 
-/// What the `Binding` aggregate's handler may call.
-#[derive(Clone)]
-pub struct BindingServices {
-    pub clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
-}
-
-impl std::fmt::Debug for BindingServices {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("BindingServices")
-    }
-}
-
 /// A binding.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Binding {
@@ -118,7 +104,7 @@ impl Aggregate for Binding {
     type Command = BindingCommand;
     type Event = BindingEvent;
     type Error = BindingError;
-    type Services = BindingServices;
+    type Services = AuthzServices;
 
     async fn handle(
         &mut self,
@@ -189,6 +175,8 @@ impl Binding {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use chrono::TimeZone;
     use cqrs_es::test::TestFramework;
 
@@ -199,7 +187,7 @@ mod tests {
     }
 
     fn framework() -> TestFramework<Binding> {
-        TestFramework::with(BindingServices {
+        TestFramework::with(AuthzServices {
             clock: Arc::new(noon),
         })
     }

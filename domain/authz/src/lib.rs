@@ -12,12 +12,27 @@ mod role;
 mod values;
 
 pub use binding::{
-    BindSubject, Binding, BindingCommand, BindingError, BindingEvent, BindingServices,
-    SubjectBound, SubjectUnbound,
+    BindSubject, Binding, BindingCommand, BindingError, BindingEvent, SubjectBound, SubjectUnbound,
 };
 pub use role::{
     CreateRole, IncludeRole, ROLE_NAME_CLAIM_SCOPE, Role, RoleCommand, RoleCreated, RoleDeleted,
     RoleError, RoleEvent, RoleExcluded, RoleIncluded, RolePermissionsGranted,
-    RolePermissionsRevoked, RoleRenamed, RoleServices,
+    RolePermissionsRevoked, RoleRenamed,
 };
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+/// What the authz aggregates' handlers may call: the clock.
+#[derive(Clone)]
+pub struct AuthzServices {
+    pub clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+}
+
+impl std::fmt::Debug for AuthzServices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuthzServices")
+    }
+}
+
 pub use values::{BuiltInRole, RoleName, RoleNameError, RoleRef, Scope};

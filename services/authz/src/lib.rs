@@ -8,8 +8,7 @@
 use std::sync::Arc;
 
 use plinth_domain_authz::{
-    BindSubject, Binding, BindingCommand, BindingError, BindingServices, BuiltInRole, RoleRef,
-    Scope,
+    AuthzServices, BindSubject, Binding, BindingCommand, BindingError, BuiltInRole, RoleRef, Scope,
 };
 use plinth_domain_core::{CommandMetadata, TenantId};
 use plinth_infra_event_store::{CommandBus, CommandError, ConsistencyToken};
@@ -47,7 +46,7 @@ pub struct AuthzService {
 
 impl AuthzService {
     pub fn new(pool: sqlx::PgPool) -> Self {
-        let services = BindingServices {
+        let services = AuthzServices {
             clock: Arc::new(chrono::Utc::now),
         };
         Self {

@@ -3,7 +3,6 @@
 //! so the aggregate can refuse a cycle without I/O.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use cqrs_es::event_sink::EventSink;
@@ -13,7 +12,7 @@ use plinth_domain_permissions::Permission;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::RoleName;
+use crate::{AuthzServices, RoleName};
 
 /// The scope of the claim that makes a role name unique within a tenant.
 pub const ROLE_NAME_CLAIM_SCOPE: &str = "authz.role.name";
@@ -163,18 +162,6 @@ pub enum RoleError {
     Cycle(Uuid),
 }
 
-/// What the `Role` aggregate's handler may call.
-#[derive(Clone)]
-pub struct RoleServices {
-    pub clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
-}
-
-impl std::fmt::Debug for RoleServices {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RoleServices")
-    }
-}
-
 /// A role. `None`: not created, or deleted.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Role {
@@ -203,7 +190,7 @@ impl Aggregate for Role {
     type Command = RoleCommand;
     type Event = RoleEvent;
     type Error = RoleError;
-    type Services = RoleServices;
+    type Services = AuthzServices;
 
     async fn handle(
         &mut self,

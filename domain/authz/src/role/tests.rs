@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use chrono::TimeZone;
 use cqrs_es::test::TestFramework;
 use plinth_domain_permissions::identity;
@@ -9,7 +11,7 @@ fn noon() -> DateTime<Utc> {
 }
 
 fn framework() -> TestFramework<Role> {
-    TestFramework::with(RoleServices {
+    TestFramework::with(AuthzServices {
         clock: Arc::new(noon),
     })
 }
