@@ -55,22 +55,44 @@ impl JsonObject {
         field: &str,
         errors: &mut Vec<FieldError>,
     ) -> Option<&'a str> {
-        match self.0.get(field) {
-            Some(Value::String(s)) => Some(s),
-            None | Some(Value::Null) => {
-                errors.push(FieldError::new(field, "is required"));
-                None
-            }
-            Some(_) => {
-                errors.push(FieldError::new(field, "must be a string"));
-                None
-            }
+        required_str_in(&self.0, field, field, errors)
+    }
+
+    /// A required string field parsed with `parse`; records an error naming it otherwise.
+    pub(crate) fn parsed<T, E: std::fmt::Display>(
+        &self,
+        field: &str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<T> {
+        let value = self.required_str(field, errors);
+        parse_field(field, value, parse, errors)
+    }
+}
+
+/// A required string field of `object`, reported as `label` (`checks[2].subject`) when it is
+/// missing or not a string.
+pub(crate) fn required_str_in<'a>(
+    object: &'a Map<String, Value>,
+    field: &str,
+    label: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<&'a str> {
+    match object.get(field) {
+        Some(Value::String(s)) => Some(s),
+        None | Some(Value::Null) => {
+            errors.push(FieldError::new(label, "is required"));
+            None
+        }
+        Some(_) => {
+            errors.push(FieldError::new(label, "must be a string"));
+            None
         }
     }
 }
 
 /// Parses a field with `parse`, recording its error under the field's name.
-pub(crate) fn parse_field<T, E: std::fmt::Display>(
+fn parse_field<T, E: std::fmt::Display>(
     field: &str,
     value: Option<&str>,
     parse: impl FnOnce(&str) -> Result<T, E>,

@@ -166,13 +166,6 @@ impl Aggregate for Binding {
     }
 }
 
-impl Binding {
-    /// The tenant, while bound.
-    pub fn tenant_id(&self) -> Option<&TenantId> {
-        self.bound.as_ref().map(|b| &b.tenant_id)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;

@@ -8,7 +8,7 @@ use plinth_services_identity::{IdentityError, Registration, SignedIn};
 use serde_json::json;
 
 use crate::context::{Caller, RequestMetadata};
-use crate::json::{JsonObject, parse_field};
+use crate::json::JsonObject;
 use crate::routes::users::CONSISTENCY_TOKEN_HEADER;
 use crate::{ApiError, AppState};
 
@@ -19,24 +19,13 @@ pub(crate) async fn register(
     body: JsonObject,
 ) -> Result<Response, ApiError> {
     let mut errors = Vec::new();
-    let email = parse_field(
-        "email",
-        body.required_str("email", &mut errors),
-        Email::parse,
-        &mut errors,
-    );
-    let password = parse_field(
+    let email = body.parsed("email", Email::parse, &mut errors);
+    let password = body.parsed(
         "password",
-        body.required_str("password", &mut errors),
         |p| state.password_policy.parse(p, email.as_ref()),
         &mut errors,
     );
-    let display_name = parse_field(
-        "display_name",
-        body.required_str("display_name", &mut errors),
-        DisplayName::parse,
-        &mut errors,
-    );
+    let display_name = body.parsed("display_name", DisplayName::parse, &mut errors);
     let (Some(email), Some(password), Some(display_name)) = (email, password, display_name) else {
         return Err(ApiError::Validation(errors));
     };
@@ -206,12 +195,7 @@ pub(crate) async fn request_password_reset(
     body: JsonObject,
 ) -> Result<Response, ApiError> {
     let mut errors = Vec::new();
-    let email = parse_field(
-        "email",
-        body.required_str("email", &mut errors),
-        Email::parse,
-        &mut errors,
-    );
+    let email = body.parsed("email", Email::parse, &mut errors);
     let Some(email) = email else {
         return Err(ApiError::Validation(errors));
     };

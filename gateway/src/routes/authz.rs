@@ -32,20 +32,7 @@ fn string<'a>(
     prefix: &str,
     errors: &mut Vec<FieldError>,
 ) -> Option<&'a str> {
-    match object.get(field) {
-        Some(Value::String(s)) => Some(s),
-        None | Some(Value::Null) => {
-            errors.push(FieldError::new(&format!("{prefix}{field}"), "is required"));
-            None
-        }
-        Some(_) => {
-            errors.push(FieldError::new(
-                &format!("{prefix}{field}"),
-                "must be a string",
-            ));
-            None
-        }
-    }
+    crate::json::required_str_in(object, field, &format!("{prefix}{field}"), errors)
 }
 
 fn uuid(text: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<Uuid> {

@@ -135,9 +135,8 @@ pub(crate) async fn update_me(
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     let mut errors = Vec::new();
-    let display_name = crate::json::parse_field(
+    let display_name = body.parsed(
         "display_name",
-        body.required_str("display_name", &mut errors),
         plinth_domain_identity::DisplayName::parse,
         &mut errors,
     );

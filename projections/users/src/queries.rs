@@ -99,7 +99,6 @@ fn escape_like(text: &str) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Access {
     pub disabled: bool,
-    pub administrator: bool,
     /// Sessions started before this no longer work.
     pub sessions_not_before: Option<DateTime<Utc>>,
 }
@@ -115,7 +114,6 @@ pub async fn access(
         .await?;
     Ok(row.map(|r| Access {
         disabled: r.get("disabled"),
-        administrator: r.get("administrator"),
         sessions_not_before: r.get("sessions_not_before"),
     }))
 }

@@ -325,17 +325,5 @@ impl Aggregate for Role {
     }
 }
 
-impl Role {
-    /// The roles this one includes directly, once created.
-    pub fn includes(&self) -> Option<&BTreeSet<Uuid>> {
-        self.state.as_ref().map(|s| &s.includes)
-    }
-
-    /// The tenant, once created.
-    pub fn tenant_id(&self) -> Option<&TenantId> {
-        self.state.as_ref().map(|s| &s.tenant_id)
-    }
-}
-
 #[cfg(test)]
 mod tests;
