@@ -223,6 +223,15 @@ impl Stack {
     }
 
     /// The identity service, on its own event-store pool.
+    /// The authz service on its own pool of the event store.
+    pub fn authz_service(&self) -> anyhow::Result<plinth_services_authz::AuthzService> {
+        let event_pool = plinth_infra_event_store::sqlx_pool(
+            &self.database_url,
+            self.settings.database.max_connections,
+        )?;
+        Ok(plinth_services_authz::AuthzService::new(event_pool))
+    }
+
     pub fn identity_service(&self) -> anyhow::Result<IdentityService> {
         let event_pool = plinth_infra_event_store::sqlx_pool(
             &self.database_url,
@@ -287,8 +296,7 @@ impl Stack {
             .bootstrap_administrator(registration, metadata.clone())
             .await
             .context("bootstrapping the administrator")?;
-        let event_pool = plinth_infra_event_store::sqlx_pool(&self.database_url, 2)?;
-        plinth_services_authz::AuthzService::new(event_pool)
+        self.authz_service()?
             .bind_platform_admin(user.0, &metadata)
             .await
             .context("binding the administrator to platform-admin")?;
@@ -323,7 +331,9 @@ impl Stack {
             .await
             .context("loading signing keys")?;
         Ok(AppState {
-            authorizer: Arc::new(plinth_gateway::ViewAuthorizer(view)),
+            authz: Arc::new(self.authz_service()?),
+            authorizer: Arc::new(plinth_gateway::ViewAuthorizer(view.clone())),
+            authz_view: view,
             tokens: Arc::new(tokens),
             identity: Arc::new(identity),
             read_pool: self.pool.clone(),

@@ -37,7 +37,11 @@ impl Application {
     /// Serves until `shutdown` is cancelled, then finishes in-flight requests.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> std::io::Result<()> {
         info!(address = %self.listener.local_addr()?, "Gateway listening.");
-        axum::serve(self.listener, self.router)
+        // The peer's address reaches the guards, which report it with access decisions.
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .await
     }

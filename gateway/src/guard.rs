@@ -3,17 +3,23 @@
 //! manifest declares, or a declared route nothing serves, stops the gateway from starting.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 
 use axum::Router;
-use axum::extract::{FromRequestParts, RawPathParams, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
-use plinth_domain_permissions::{Access, ROUTES, RouteInfo};
-use tracing::debug;
+use plinth_domain_authz::AccessDecided;
+use plinth_domain_core::{Actor, CommandMetadata};
+use plinth_domain_permissions::{Access, Permission, ROUTES, RouteInfo};
+use plinth_infra_event_store::ConsistencyToken;
+use tracing::{debug, error};
+use uuid::Uuid;
 
-use crate::authorize::Subject;
-use crate::context::Caller;
+use crate::authorize::{Decision, Subject};
+use crate::context::{Caller, RequestMetadata};
+use crate::routes::users::CONSISTENCY_TOKEN_HEADER;
 use crate::{ApiError, AppState};
 
 /// The routes do not match the manifests.
@@ -120,6 +126,9 @@ async fn guard(
     if let Access::Permission(permission) = info.access
         && !owns(&mut parts, &state, info, &caller).await
     {
+        if let Err(e) = wait_for_authz_write(&parts, &state).await {
+            return e.into_response();
+        }
         let decision = state
             .authorizer
             .check(
@@ -132,12 +141,87 @@ async fn guard(
             )
             .await;
         debug!(%permission, allowed = decision.allowed, reason = decision.reason, "Permission checked.");
+        if (!decision.allowed || permission.is_sensitive())
+            && let Err(e) = report(&mut parts, &state, info, &caller, permission, &decision).await
+        {
+            // Audit fails closed: an allowed sensitive action that cannot be recorded does not run.
+            if decision.allowed {
+                return ApiError::Unavailable(format!("cannot record the access decision: {e}"))
+                    .into_response();
+            }
+            error!(error = %e, %permission, "A denial could not be recorded for audit.");
+        }
         if !decision.allowed {
             return ApiError::Forbidden(decision.reason).into_response();
         }
     }
     parts.extensions.insert(caller);
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// A `Consistency-Token` naming an authz write (a grant, say) makes the guard decide only once
+/// the view has applied it; tokens of other views are left to the handler.
+async fn wait_for_authz_write(
+    parts: &http::request::Parts,
+    state: &AppState,
+) -> Result<(), ApiError> {
+    let token = parts
+        .headers
+        .get(CONSISTENCY_TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<ConsistencyToken>().ok())
+        .filter(|t| t.aggregate_type.starts_with("authz."));
+    match token {
+        Some(token)
+            if !state
+                .authorizer
+                .wait_for(&token, state.consistency_wait)
+                .await =>
+        {
+            Err(ApiError::NotYetConsistent)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Records a decision for audit (`authz.decision`): who, what, the route, and the client.
+async fn report(
+    parts: &mut http::request::Parts,
+    state: &AppState,
+    info: &RouteInfo,
+    caller: &Caller,
+    permission: Permission,
+    decision: &Decision,
+) -> Result<(), plinth_services_authz::AuthzError> {
+    let metadata = match RequestMetadata::from_request_parts(parts, state).await {
+        Ok(RequestMetadata(metadata)) => metadata,
+        Err(_) => CommandMetadata::new(caller.tenant.clone(), Actor::Anonymous, Uuid::now_v7()),
+    };
+    let decided = AccessDecided {
+        decision_id: Uuid::now_v7(),
+        tenant_id: caller.tenant.clone(),
+        subject: caller.user_id,
+        permission: permission.as_str().to_owned(),
+        resource_type: None,
+        resource_id: None,
+        allowed: decision.allowed,
+        reason: decision.reason.clone(),
+        route: Some(format!("{} {}", info.method, info.path)),
+        source_ip: parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string()),
+        user_agent: parts
+            .headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(512).collect()),
+        at: chrono::Utc::now(),
+    };
+    state
+        .authz
+        .record_decision(decided, &caller.acting(metadata))
+        .await
 }
 
 /// Whether the route names the caller in its `owner_param` (users may act on themselves).

@@ -25,6 +25,8 @@ use axum::routing::{delete, get, patch, post};
 use http::Request;
 use plinth_domain_identity::PasswordPolicy;
 use plinth_infra_postgres::Pool;
+use plinth_projections_authz::AuthzView;
+use plinth_services_authz::AuthzApi;
 use plinth_services_identity::{IdentityApi, TokenService};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -39,8 +41,12 @@ pub use readiness::{PostgresProbe, ReadinessProbe};
 #[derive(Clone)]
 pub struct AppState {
     pub identity: Arc<dyn IdentityApi>,
+    /// Role and binding administration, and where the guards report decisions for audit.
+    pub authz: Arc<dyn AuthzApi>,
     /// Decides the permission checks of the route guards.
     pub authorizer: Arc<dyn Authorizer>,
+    /// Roles and bindings in memory: what the authz listings read.
+    pub authz_view: Arc<AuthzView>,
     /// The read models' database.
     pub read_pool: Pool,
     /// Checked by `/readyz`, each by name.
@@ -106,11 +112,69 @@ pub fn router(state: AppState) -> Result<Router, RouteError> {
         .add(&Method::PATCH, "/v1/users/me", patch(users::update_me))?
         .add(&Method::GET, "/v1/users/{id}", get(users::get_user))?
         .add(&Method::GET, "/.well-known/jwks.json", get(auth::jwks))?
-        .add(&Method::POST, "/v1/authz/check", post(authz::check))?
+        .add(&Method::POST, "/v1/authz/check", post(authz::check::check))?
         .add(
             &Method::POST,
             "/v1/authz/check/batch",
-            post(authz::check_batch),
+            post(authz::check::check_batch),
+        )?
+        .add(&Method::GET, "/v1/authz/roles", get(authz::roles::list))?
+        .add(&Method::POST, "/v1/authz/roles", post(authz::roles::create))?
+        .add(&Method::GET, "/v1/authz/roles/{id}", get(authz::roles::get))?
+        .add(
+            &Method::PATCH,
+            "/v1/authz/roles/{id}",
+            patch(authz::roles::rename),
+        )?
+        .add(
+            &Method::DELETE,
+            "/v1/authz/roles/{id}",
+            delete(authz::roles::delete),
+        )?
+        .add(
+            &Method::POST,
+            "/v1/authz/roles/{id}/grant",
+            post(authz::roles::grant),
+        )?
+        .add(
+            &Method::POST,
+            "/v1/authz/roles/{id}/revoke",
+            post(authz::roles::revoke),
+        )?
+        .add(
+            &Method::POST,
+            "/v1/authz/roles/{id}/include",
+            post(authz::roles::include),
+        )?
+        .add(
+            &Method::POST,
+            "/v1/authz/roles/{id}/exclude",
+            post(authz::roles::exclude),
+        )?
+        .add(
+            &Method::POST,
+            "/v1/authz/bindings",
+            post(authz::bindings::bind),
+        )?
+        .add(
+            &Method::DELETE,
+            "/v1/authz/bindings/{id}",
+            delete(authz::bindings::unbind),
+        )?
+        .add(
+            &Method::GET,
+            "/v1/authz/subjects/{id}/bindings",
+            get(authz::bindings::of_subject),
+        )?
+        .add(
+            &Method::GET,
+            "/v1/authz/subjects/{id}/permissions",
+            get(authz::bindings::effective),
+        )?
+        .add(
+            &Method::GET,
+            "/v1/authz/permissions/{permission}/subjects",
+            get(authz::bindings::holders),
         )?
         .add(&Method::GET, "/healthz", get(health::healthz))?
         .add(&Method::GET, "/readyz", get(health::readyz))?

@@ -147,7 +147,12 @@ async fn tokens() -> Arc<TokenService> {
 
 async fn state(identity: Arc<StandIn>) -> AppState {
     AppState {
+        // Never connected either: no request here reaches the authz service.
+        authz: Arc::new(plinth_services_authz::AuthzService::new(
+            sqlx::PgPool::connect_lazy("postgres://nobody@127.0.0.1:1/none").unwrap(),
+        )),
         authorizer: Arc::new(plinth_gateway::ViewAuthorizer(Arc::default())),
+        authz_view: Arc::default(),
         tokens: tokens().await,
         identity,
         // Never connected: these requests do not reach the read models.

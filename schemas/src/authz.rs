@@ -1,9 +1,9 @@
 //! The authz topics' events, as consumers see them, and the mapping domain ⇄ Avro:
-//! `authz.role` and `authz.binding`.
+//! `authz.role`, `authz.binding` and `authz.decision`.
 
 use apache_avro::types::Value;
 use chrono::{DateTime, Utc};
-use plinth_domain_authz::{BindingEvent, RoleEvent, Scope};
+use plinth_domain_authz::{BindingEvent, DecisionEvent, RoleEvent, Scope};
 use uuid::Uuid;
 
 use crate::fields::Fields;
@@ -76,6 +76,23 @@ pub struct SubjectUnboundV1 {
     pub binding_id: Uuid,
     pub tenant_id: String,
     pub subject: Uuid,
+    pub at: DateTime<Utc>,
+}
+
+/// `plinth.authz.AccessDecided`, version 1: a decision the gateway reported for audit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessDecidedV1 {
+    pub decision_id: Uuid,
+    pub tenant_id: String,
+    pub subject: Uuid,
+    pub permission: String,
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+    pub allowed: bool,
+    pub reason: String,
+    pub route: Option<String>,
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
     pub at: DateTime<Utc>,
 }
 
@@ -192,6 +209,25 @@ pub(crate) fn encode_binding_event(event_type: &str, json: &serde_json::Value) -
     })
 }
 
+pub(crate) fn encode_decision_event(event_type: &str, json: &serde_json::Value) -> Result<Value> {
+    let DecisionEvent::AccessDecided(e) = payload::<DecisionEvent>(event_type, json)?;
+    let text = |v: Option<String>| nullable(v.map(Value::String));
+    Ok(record(vec![
+        ("decision_id", Value::Uuid(e.decision_id)),
+        ("tenant_id", Value::String(e.tenant_id.to_string())),
+        ("subject", Value::Uuid(e.subject)),
+        ("permission", Value::String(e.permission)),
+        ("resource_type", text(e.resource_type)),
+        ("resource_id", text(e.resource_id)),
+        ("allowed", Value::Boolean(e.allowed)),
+        ("reason", Value::String(e.reason)),
+        ("route", text(e.route)),
+        ("source_ip", text(e.source_ip)),
+        ("user_agent", text(e.user_agent)),
+        ("at", micros(e.at)),
+    ]))
+}
+
 pub(crate) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEvent> {
     let Some(schema) = crate::schema_for_record(record_full_name) else {
         return Err(Error::UnknownRecord(record_full_name.to_owned()));
@@ -254,6 +290,20 @@ pub(crate) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEv
             subject: f.uuid("subject")?,
             at: f.time("at")?,
         }),
+        "AccessDecided" => PublishedEvent::AccessDecided(AccessDecidedV1 {
+            decision_id: f.uuid("decision_id")?,
+            tenant_id: f.string("tenant_id")?,
+            subject: f.uuid("subject")?,
+            permission: f.string("permission")?,
+            resource_type: f.optional_string("resource_type")?,
+            resource_id: f.optional_string("resource_id")?,
+            allowed: f.boolean("allowed")?,
+            reason: f.string("reason")?,
+            route: f.optional_string("route")?,
+            source_ip: f.optional_string("source_ip")?,
+            user_agent: f.optional_string("user_agent")?,
+            at: f.time("at")?,
+        }),
         other => return Err(Error::UnknownRecord(other.to_owned())),
     })
 }
@@ -267,6 +317,60 @@ mod tests {
     use plinth_domain_core::TenantId;
 
     use super::*;
+
+    /// Encodes a stored event to Avro bytes and decodes them back.
+    fn round_trip(
+        aggregate_type: &str,
+        event_type: &str,
+        json: &serde_json::Value,
+    ) -> PublishedEvent {
+        let avro = crate::encode(aggregate_type, event_type, json).unwrap();
+        let mut bytes = Vec::new();
+        GenericDatumWriter::builder(avro.schema.parsed())
+            .build()
+            .unwrap()
+            .write_value(&mut bytes, avro.value)
+            .unwrap();
+        let back = GenericDatumReader::builder(avro.schema.parsed())
+            .build()
+            .unwrap()
+            .read_value(&mut bytes.as_slice())
+            .unwrap();
+        crate::decode(avro.schema.record_name, back).unwrap()
+    }
+
+    #[test]
+    fn an_access_decision_round_trips_through_avro_bytes() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
+        let decided = DecisionEvent::AccessDecided(plinth_domain_authz::AccessDecided {
+            decision_id: Uuid::from_u128(9),
+            tenant_id: TenantId::default(),
+            subject: Uuid::from_u128(7),
+            permission: "blog.post.edit".into(),
+            resource_type: Some("blog.post".into()),
+            resource_id: Some("42".into()),
+            allowed: false,
+            reason: "no binding grants blog.post.edit".into(),
+            route: Some("PATCH /v1/blog/posts/{id}".into()),
+            source_ip: None,
+            user_agent: Some("curl/8".into()),
+            at,
+        });
+        let json = serde_json::to_value(decided).unwrap();
+        let PublishedEvent::AccessDecided(e) = round_trip("authz.decision", "AccessDecided", &json)
+        else {
+            panic!("not a decision");
+        };
+        assert_eq!(e.decision_id, Uuid::from_u128(9));
+        assert_eq!(e.resource_id.as_deref(), Some("42"));
+        assert!(!e.allowed);
+        assert_eq!(e.route.as_deref(), Some("PATCH /v1/blog/posts/{id}"));
+        assert_eq!(
+            (e.source_ip, e.user_agent.as_deref()),
+            (None, Some("curl/8"))
+        );
+        assert_eq!(e.at, at);
+    }
 
     #[test]
     fn a_scoped_time_bound_binding_round_trips_through_avro_bytes() {
@@ -285,24 +389,8 @@ mod tests {
             valid_until: Some(at),
             at,
         });
-        let avro = crate::encode(
-            "authz.binding",
-            "SubjectBound",
-            &serde_json::to_value(bound).unwrap(),
-        )
-        .unwrap();
-        let mut bytes = Vec::new();
-        GenericDatumWriter::builder(avro.schema.parsed())
-            .build()
-            .unwrap()
-            .write_value(&mut bytes, avro.value)
-            .unwrap();
-        let back = GenericDatumReader::builder(avro.schema.parsed())
-            .build()
-            .unwrap()
-            .read_value(&mut bytes.as_slice())
-            .unwrap();
-        let PublishedEvent::SubjectBound(e) = crate::decode(avro.schema.record_name, back).unwrap()
+        let json = serde_json::to_value(bound).unwrap();
+        let PublishedEvent::SubjectBound(e) = round_trip("authz.binding", "SubjectBound", &json)
         else {
             panic!("not a binding");
         };

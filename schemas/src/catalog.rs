@@ -57,7 +57,7 @@ macro_rules! entry {
     };
 }
 
-static CATALOG: [EventSchema; 26] = [
+static CATALOG: [EventSchema; 27] = [
     entry!("identity", "identity.user", "UserRegistered"),
     entry!("identity", "identity.user", "LoginSucceeded"),
     entry!("identity", "identity.user", "LoginFailed"),
@@ -84,6 +84,7 @@ static CATALOG: [EventSchema; 26] = [
     entry!("authz", "authz.role", "RoleDeleted"),
     entry!("authz", "authz.binding", "SubjectBound"),
     entry!("authz", "authz.binding", "SubjectUnbound"),
+    entry!("authz", "authz.decision", "AccessDecided"),
 ];
 
 /// Every published event type.

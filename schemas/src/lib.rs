@@ -98,6 +98,7 @@ pub enum PublishedEvent {
     RoleDeleted(authz::RoleDeletedV1),
     SubjectBound(authz::SubjectBoundV1),
     SubjectUnbound(authz::SubjectUnboundV1),
+    AccessDecided(authz::AccessDecidedV1),
 }
 
 /// Maps a stored domain event (as the event store keeps it: aggregate type, event type and JSON
@@ -117,6 +118,7 @@ pub fn encode(
         "identity.session" => identity::encode_session_event(event_type, payload)?,
         "authz.role" => authz::encode_role_event(event_type, payload)?,
         "authz.binding" => authz::encode_binding_event(event_type, payload)?,
+        "authz.decision" => authz::encode_decision_event(event_type, payload)?,
         other => return Err(Error::UnknownRecord(other.to_owned())),
     };
     let value = value

@@ -5,9 +5,12 @@
 use plinth_domain_permissions::{Access, ROUTES};
 use plinth_tests::World;
 
-/// Sends `method path` with `bearer` (if any); path parameters become `param`.
+/// Sends `method path` with `bearer` (if any); `{id}` becomes `param`, `{permission}` a
+/// declared permission.
 async fn call(world: &World, method: &str, path: &str, param: &str, bearer: Option<&str>) -> u16 {
-    let path = path.replace("{id}", param);
+    let path = path
+        .replace("{id}", param)
+        .replace("{permission}", "identity.user.read");
     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
     let mut request = world
         .http
@@ -70,7 +73,7 @@ async fn every_declared_route_is_guarded_as_its_manifest_says() {
     }
     assert_eq!(checked, ROUTES.len());
     assert!(
-        checked >= 19,
-        "every route of the gateway and identity manifests"
+        checked >= 35,
+        "every route of the gateway, identity and authz manifests"
     );
 }

@@ -99,6 +99,21 @@ pub struct Binding {
     unbound: bool,
 }
 
+impl Binding {
+    /// The binding as bound; `None` before it is bound and after it is unbound.
+    pub fn bound(&self) -> Option<&SubjectBound> {
+        self.bound.as_ref()
+    }
+}
+
+impl SubjectBound {
+    /// Whether the binding is within its validity period at `now`.
+    pub fn valid_at(&self, now: DateTime<Utc>) -> bool {
+        self.valid_from.is_none_or(|from| from <= now)
+            && self.valid_until.is_none_or(|until| now < until)
+    }
+}
+
 impl Aggregate for Binding {
     const TYPE: &'static str = "authz.binding";
     type Command = BindingCommand;

@@ -15,6 +15,7 @@ pub mod metadata_keys {
     pub const CAUSATION_ID: &str = "causation_id";
     pub const TRACEPARENT: &str = "traceparent";
     pub const UNIQUE_CLAIMS: &str = "unique_claims";
+    pub const UNIQUE_RELEASES: &str = "unique_releases";
 }
 
 /// Who caused a change.

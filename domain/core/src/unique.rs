@@ -15,4 +15,10 @@ pub trait UniqueClaims {
     fn unique_claims(&self) -> Vec<UniqueClaim> {
         Vec::new()
     }
+
+    /// The claims this event gives up (a renamed role's old name); released before the
+    /// commit's own claims are made, and only if this aggregate holds them.
+    fn released_claims(&self) -> Vec<UniqueClaim> {
+        Vec::new()
+    }
 }

@@ -13,6 +13,13 @@ impl Permission {
         self.0
     }
 
+    /// Whether its manifest marks it sensitive: decisions on it are reported even when allowed.
+    pub fn is_sensitive(self) -> bool {
+        PERMISSIONS
+            .iter()
+            .any(|p| p.permission == self && p.sensitive)
+    }
+
     /// The declared permission named `name`, if any (for names arriving over the API).
     pub fn parse(name: &str) -> Option<Self> {
         PERMISSIONS

@@ -116,10 +116,19 @@ where
                 .iter()
                 .flat_map(UniqueClaims::unique_claims)
                 .collect();
-            if !claims.is_empty() {
-                let json = serde_json::to_string(&claims)
-                    .map_err(|e| CommandError::Store(e.to_string()))?;
-                map.insert(metadata_keys::UNIQUE_CLAIMS.to_owned(), json);
+            let releases: Vec<UniqueClaim> = events
+                .iter()
+                .flat_map(UniqueClaims::released_claims)
+                .collect();
+            for (key, list) in [
+                (metadata_keys::UNIQUE_RELEASES, &releases),
+                (metadata_keys::UNIQUE_CLAIMS, &claims),
+            ] {
+                if !list.is_empty() {
+                    let json = serde_json::to_string(list)
+                        .map_err(|e| CommandError::Store(e.to_string()))?;
+                    map.insert(key.to_owned(), json);
+                }
             }
             match self.store.commit(events, context, map).await {
                 Ok(envelopes) => {

@@ -23,11 +23,18 @@ use plinth_infra_postgres::{Migration, Migrations};
 /// The event store's tables, functions and triggers.
 pub const MIGRATIONS: Migrations = Migrations {
     component: "event_store",
-    steps: &[Migration {
-        version: 1,
-        name: "events",
-        sql: include_str!("../migrations/0001_events.sql"),
-    }],
+    steps: &[
+        Migration {
+            version: 1,
+            name: "events",
+            sql: include_str!("../migrations/0001_events.sql"),
+        },
+        Migration {
+            version: 2,
+            name: "claim_release",
+            sql: include_str!("../migrations/0002_claim_release.sql"),
+        },
+    ],
 };
 
 /// The channel the events table notifies on every commit.

@@ -8,5 +8,7 @@ mod policy;
 mod view;
 
 pub use feed::{AGGREGATE_TYPES, FeedError, feed};
-pub use policy::{CheckRequest, Policy, Resource, Verdict};
+pub use policy::{
+    BindingInfo, CheckRequest, Held, Holder, Page, Policy, Resource, RoleInfo, Verdict,
+};
 pub use view::AuthzView;

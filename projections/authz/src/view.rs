@@ -73,6 +73,15 @@ impl AuthzView {
             .decide(request, now)
     }
 
+    /// Reads the policy as applied so far (the administration API's listings).
+    pub fn read<R>(&self, f: impl FnOnce(&Policy) -> R) -> R {
+        f(&self
+            .state
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .policy)
+    }
+
     /// The last sequence applied for an aggregate (0: none).
     pub fn applied(&self, aggregate_type: &str, aggregate_id: &str) -> i64 {
         self.state

@@ -72,6 +72,9 @@ pub struct RoleRenamed {
     pub role_id: Uuid,
     pub tenant_id: TenantId,
     pub name: RoleName,
+    /// The name it had, whose claim the rename releases (kept in the store, not published).
+    #[serde(default)]
+    pub previous: Option<RoleName>,
     pub at: DateTime<Utc>,
 }
 
@@ -115,6 +118,9 @@ pub struct RoleExcluded {
 pub struct RoleDeleted {
     pub role_id: Uuid,
     pub tenant_id: TenantId,
+    /// Its name, whose claim the deletion releases (kept in the store, not published).
+    #[serde(default)]
+    pub name: Option<RoleName>,
     pub at: DateTime<Utc>,
 }
 
@@ -144,10 +150,30 @@ impl UniqueClaims for RoleEvent {
             Self::RoleRenamed(e) => (&e.tenant_id, &e.name),
             _ => return Vec::new(),
         };
-        vec![UniqueClaim {
-            scope: ROLE_NAME_CLAIM_SCOPE.to_owned(),
-            key: format!("{tenant}/{}", name.as_str()),
-        }]
+        vec![name_claim(tenant, name)]
+    }
+
+    fn released_claims(&self) -> Vec<UniqueClaim> {
+        match self {
+            Self::RoleRenamed(RoleRenamed {
+                tenant_id,
+                previous: Some(name),
+                ..
+            })
+            | Self::RoleDeleted(RoleDeleted {
+                tenant_id,
+                name: Some(name),
+                ..
+            }) => vec![name_claim(tenant_id, name)],
+            _ => Vec::new(),
+        }
+    }
+}
+
+fn name_claim(tenant: &TenantId, name: &RoleName) -> UniqueClaim {
+    UniqueClaim {
+        scope: ROLE_NAME_CLAIM_SCOPE.to_owned(),
+        key: format!("{tenant}/{}", name.as_str()),
     }
 }
 
@@ -183,6 +209,18 @@ fn names(permissions: impl IntoIterator<Item = Permission>) -> Vec<String> {
         .into_iter()
         .map(|p| p.as_str().to_owned())
         .collect()
+}
+
+impl Role {
+    /// The role's tenant; `None` when it does not exist (or was deleted).
+    pub fn tenant(&self) -> Option<&TenantId> {
+        self.state.as_ref().map(|s| &s.tenant_id)
+    }
+
+    /// The roles it includes directly.
+    pub fn includes(&self) -> impl Iterator<Item = Uuid> + '_ {
+        self.state.iter().flat_map(|s| s.includes.iter().copied())
+    }
 }
 
 impl Aggregate for Role {
@@ -222,6 +260,7 @@ impl Aggregate for Role {
                 role_id,
                 tenant_id,
                 name,
+                previous: Some(role.name.clone()),
                 at,
             }),
             RoleCommand::Grant(permissions) => {
@@ -280,6 +319,7 @@ impl Aggregate for Role {
             RoleCommand::Delete => RoleEvent::RoleDeleted(RoleDeleted {
                 role_id,
                 tenant_id,
+                name: Some(role.name.clone()),
                 at,
             }),
         };

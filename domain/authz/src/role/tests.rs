@@ -101,6 +101,7 @@ async fn a_deleted_role_takes_no_commands_and_is_never_created_again() {
     let deleted = RoleEvent::RoleDeleted(RoleDeleted {
         role_id: Uuid::from_u128(1),
         tenant_id: TenantId::default(),
+        name: Some(RoleName::parse("editors").unwrap()),
         at: noon(),
     });
     framework()
@@ -118,4 +119,32 @@ async fn a_deleted_role_takes_no_commands_and_is_never_created_again() {
         }))
         .await
         .then_expect_error(RoleError::AlreadyExists);
+}
+
+#[tokio::test]
+async fn renaming_claims_the_new_name_and_releases_the_old_one() {
+    let renamed = RoleEvent::RoleRenamed(RoleRenamed {
+        role_id: Uuid::from_u128(1),
+        tenant_id: TenantId::default(),
+        name: RoleName::parse("writers").unwrap(),
+        previous: Some(RoleName::parse("editors").unwrap()),
+        at: noon(),
+    });
+    framework()
+        .given(vec![editors()])
+        .when_async(RoleCommand::Rename(RoleName::parse("writers").unwrap()))
+        .await
+        .then_expect_events(vec![renamed.clone()]);
+    assert_eq!(renamed.unique_claims()[0].key, "default/writers");
+    assert_eq!(renamed.released_claims()[0].key, "default/editors");
+    framework()
+        .given(vec![editors()])
+        .when_async(RoleCommand::Delete)
+        .await
+        .then_expect_events(vec![RoleEvent::RoleDeleted(RoleDeleted {
+            role_id: Uuid::from_u128(1),
+            tenant_id: TenantId::default(),
+            name: Some(RoleName::parse("editors").unwrap()),
+            at: noon(),
+        })]);
 }

@@ -53,6 +53,9 @@ struct BindingState {
     valid_until: Option<DateTime<Utc>>,
 }
 
+/// The built-in role that grants everything in every tenant.
+const PLATFORM_ADMIN: &str = "platform-admin";
+
 /// The permissions of `authz` that manage access: held by `owner`, not by `admin`.
 const MANAGE_ACCESS: [&str; 2] = ["authz.role.manage", "authz.binding.manage"];
 
@@ -150,13 +153,11 @@ impl Policy {
             let Some(binding) = self.bindings.get(id) else {
                 continue;
             };
-            if binding.valid_from.is_some_and(|from| now < from)
-                || binding.valid_until.is_some_and(|until| now >= until)
-            {
+            if !binding.active(now) {
                 expired = true;
                 continue;
             }
-            let platform = binding.role == "platform-admin";
+            let platform = binding.role == PLATFORM_ADMIN;
             if !platform && binding.tenant != request.tenant {
                 continue;
             }
@@ -186,7 +187,7 @@ impl Policy {
     /// The name of `role` if it grants `permission` in `tenant`, following inclusions.
     fn grants(&self, role: &str, tenant: &str, permission: &str) -> Option<String> {
         match role {
-            "owner" | "platform-admin" => return Some(role.to_owned()),
+            "owner" | PLATFORM_ADMIN => return Some(role.to_owned()),
             "admin" => return (!MANAGE_ACCESS.contains(&permission)).then(|| role.to_owned()),
             "member" => return None,
             _ => {}
@@ -232,5 +233,8 @@ fn applies_to(binding: &BindingState, request: &CheckRequest<'_>) -> bool {
     in_scope && owned
 }
 
+mod queries;
 #[cfg(test)]
 mod tests;
+
+pub use queries::{BindingInfo, Held, Holder, Page, RoleInfo};

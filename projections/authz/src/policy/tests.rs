@@ -201,3 +201,94 @@ fn unbinding_and_deleting_a_role_take_access_away() {
     );
     assert_eq!(p.bindings(), 1);
 }
+
+#[test]
+fn roles_are_listed_per_tenant_in_pages_custom_ones_first() {
+    let p = policy(&[
+        role(1, "acme", "editors", &["identity.user.read"]),
+        role(2, "acme", "readers", &["identity.user.read"]),
+        role(3, "globex", "spies", &["identity.user.read"]),
+        include(1, 2),
+    ]);
+    let first = p.roles("acme", None, 3);
+    let ids: Vec<&str> = first.items.iter().map(|r| r.id.as_str()).collect();
+    let (one, two) = (
+        Uuid::from_u128(1).to_string(),
+        Uuid::from_u128(2).to_string(),
+    );
+    assert_eq!(ids, [one.as_str(), two.as_str(), "admin"]);
+    assert_eq!(first.items[0].includes, [Uuid::from_u128(2)]);
+    let second = p.roles("acme", first.next.as_deref(), 3);
+    let ids: Vec<&str> = second.items.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["member", "owner", "platform-admin"]);
+    assert_eq!(second.next, None, "the last page has no cursor");
+    assert!(p.role("globex", &one).is_none(), "another tenant's role");
+    let owner = p.role("acme", "owner").unwrap();
+    assert!(owner.built_in && owner.effective.contains(&"authz.role.manage".to_owned()));
+    let admin = p.role("acme", "admin").unwrap();
+    assert!(!admin.effective.contains(&"authz.role.manage".to_owned()));
+}
+
+#[test]
+fn effective_permissions_follow_inclusions_and_skip_expired_and_foreign_bindings() {
+    let p = policy(&[
+        role(1, "acme", "editors", &["identity.user.disable"]),
+        role(2, "acme", "readers", &["identity.user.read"]),
+        include(1, 2),
+        PublishedEvent::SubjectBound(bound(10, "acme", &Uuid::from_u128(1).to_string())),
+        PublishedEvent::SubjectBound(SubjectBoundV1 {
+            valid_until: Some(noon()),
+            ..bound(11, "acme", "owner")
+        }),
+        PublishedEvent::SubjectBound(bound(12, "globex", "owner")),
+    ]);
+    let held = p.effective_permissions("acme", ADA, noon(), None, 50);
+    let names: Vec<&str> = held.items.iter().map(|h| h.permission.as_str()).collect();
+    assert_eq!(names, ["identity.user.disable", "identity.user.read"]);
+    assert_eq!(held.items[1].bindings, [Uuid::from_u128(10)]);
+    let before =
+        p.effective_permissions("acme", ADA, noon() - chrono::Duration::hours(1), None, 50);
+    assert!(before.items.len() > 2, "the owner binding was still valid");
+    let listed = p.subject_bindings("acme", ADA, noon(), None, 50);
+    let ids: Vec<Uuid> = listed.items.iter().map(|b| b.id).collect();
+    assert_eq!(ids, [Uuid::from_u128(10), Uuid::from_u128(11)]);
+    assert!(listed.items[0].active && !listed.items[1].active);
+}
+
+#[test]
+fn reverse_lookup_finds_every_holder_in_the_tenant_only() {
+    let bob = Uuid::from_u128(8);
+    let eve = Uuid::from_u128(9);
+    let p = policy(&[
+        role(1, "acme", "readers", &["identity.user.read"]),
+        PublishedEvent::SubjectBound(bound(10, "acme", &Uuid::from_u128(1).to_string())),
+        PublishedEvent::SubjectBound(SubjectBoundV1 {
+            subject: bob,
+            scope_resource_type: Some("blog.post".into()),
+            ..bound(11, "acme", "admin")
+        }),
+        PublishedEvent::SubjectBound(SubjectBoundV1 {
+            subject: eve,
+            ..bound(12, "globex", "owner")
+        }),
+        PublishedEvent::SubjectBound(SubjectBoundV1 {
+            subject: eve,
+            ..bound(13, "acme", "member")
+        }),
+    ]);
+    let holders = p.holders("acme", "identity.user.read", noon(), None, 1);
+    assert_eq!(holders.items[0].subject, ADA);
+    assert!(!holders.items[0].conditional);
+    let rest = p.holders(
+        "acme",
+        "identity.user.read",
+        noon(),
+        holders.next.as_deref(),
+        1,
+    );
+    assert_eq!(rest.items[0].subject, bob);
+    assert!(rest.items[0].conditional, "bob's binding is scoped");
+    assert_eq!(rest.next, None, "eve holds it only in globex");
+    let managers = p.holders("acme", "authz.role.manage", noon(), None, 10);
+    assert!(managers.items.is_empty());
+}

@@ -9,11 +9,11 @@ use plinth_domain_permissions::Permission;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::wait_for_token;
 use crate::authorize::{ResourceRef, Subject};
 use crate::context::Caller;
 use crate::json::JsonObject;
 use crate::problem::FieldError;
-use crate::routes::users::consistency_token;
 use crate::{ApiError, AppState};
 
 /// The most checks one batch may hold.
@@ -35,7 +35,7 @@ fn string<'a>(
     crate::json::required_str_in(object, field, &format!("{prefix}{field}"), errors)
 }
 
-fn uuid(text: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<Uuid> {
+pub(super) fn uuid(text: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<Uuid> {
     let parsed = Uuid::try_parse(text?).ok();
     if parsed.is_none() {
         errors.push(FieldError::new(field, "must be a UUID"));
@@ -134,25 +134,6 @@ async fn decide(state: &AppState, caller: &Caller, check: &Check) -> Value {
         )
         .await;
     json!({ "allowed": decision.allowed, "reason": decision.reason })
-}
-
-/// Waits for the authz write a `Consistency-Token` names, if the request carries one.
-async fn wait_for_token(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    if let Some(token) = consistency_token(headers)? {
-        if !token.aggregate_type.starts_with("authz.") {
-            return Err(ApiError::BadHeader(
-                "Consistency-Token must name an authz write (a role or a binding)".into(),
-            ));
-        }
-        if !state
-            .authorizer
-            .wait_for(&token, state.consistency_wait)
-            .await
-        {
-            return Err(ApiError::NotYetConsistent);
-        }
-    }
-    Ok(())
 }
 
 /// `POST /v1/authz/check {subject, permission, tenant?, resource?}` → `{allowed, reason}`.

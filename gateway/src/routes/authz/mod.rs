@@ -1,0 +1,207 @@
+//! `/v1/authz`: the check API (`check.rs`), role administration (`roles.rs`), and bindings
+//! with the reads about subjects and permissions (`bindings.rs`). Reads come from the
+//! in-memory authz view; a write answers once this gateway's view has applied it (bounded by
+//! `gateway.consistency_wait_ms`) and always returns its consistency token, which other
+//! gateways' reads and checks accept in the `Consistency-Token` header.
+
+pub(crate) mod bindings;
+pub(crate) mod check;
+pub(crate) mod roles;
+
+use std::collections::BTreeSet;
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderValue, StatusCode};
+use plinth_domain_authz::{BindingError, RoleError};
+use plinth_domain_permissions::Permission;
+use plinth_infra_event_store::ConsistencyToken;
+use plinth_services_authz::AuthzError;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use tracing::warn;
+
+use crate::problem::FieldError;
+use crate::routes::users::{CONSISTENCY_TOKEN_HEADER, consistency_token};
+use crate::{ApiError, AppState};
+
+/// Waits for the authz write a `Consistency-Token` names, if the request carries one.
+pub(crate) async fn wait_for_token(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    if let Some(token) = consistency_token(headers)? {
+        if !token.aggregate_type.starts_with("authz.") {
+            return Err(ApiError::BadHeader(
+                "Consistency-Token must name an authz write (a role or a binding)".into(),
+            ));
+        }
+        if !state
+            .authorizer
+            .wait_for(&token, state.consistency_wait)
+            .await
+        {
+            return Err(ApiError::NotYetConsistent);
+        }
+    }
+    Ok(())
+}
+
+/// The answer to a committed write: `body` plus its `consistency_token` (also as a header),
+/// once this gateway's view has applied it or the wait is up.
+pub(crate) async fn written(
+    state: &AppState,
+    status: StatusCode,
+    mut body: Map<String, Value>,
+    token: &ConsistencyToken,
+) -> Response {
+    if !state
+        .authorizer
+        .wait_for(token, state.consistency_wait)
+        .await
+    {
+        warn!(%token, "The authz view has not applied a write yet; answering with its token.");
+    }
+    let token = token.to_string();
+    body.insert("consistency_token".into(), Value::String(token.clone()));
+    let mut response = (status, Json(Value::Object(body))).into_response();
+    if let Ok(value) = HeaderValue::from_str(&token) {
+        response
+            .headers_mut()
+            .insert(CONSISTENCY_TOKEN_HEADER, value);
+    }
+    response
+}
+
+/// Maps an authz service failure to its HTTP answer.
+pub(crate) fn authz_error(e: AuthzError) -> ApiError {
+    match e {
+        AuthzError::Role(RoleError::NotFound) => ApiError::NotFound("no such role".into()),
+        AuthzError::Binding(BindingError::NotFound) => ApiError::NotFound("no such binding".into()),
+        AuthzError::Binding(BindingError::EmptyPeriod) => {
+            ApiError::Validation(vec![FieldError::new("valid_until", e.to_string())])
+        }
+        AuthzError::Binding(BindingError::PlatformAdminIsUnscoped) | AuthzError::UnknownRole(_) => {
+            ApiError::Validation(vec![FieldError::new("role", e.to_string())])
+        }
+        AuthzError::NotPlatformAdmin => ApiError::Forbidden(e.to_string()),
+        AuthzError::Role(RoleError::Cycle(_) | RoleError::AlreadyExists)
+        | AuthzError::Binding(BindingError::AlreadyBound)
+        | AuthzError::NameTaken(_)
+        | AuthzError::Conflict => ApiError::Conflict(e.to_string()),
+        AuthzError::Unavailable(reason) => ApiError::Unavailable(reason),
+        AuthzError::Internal(reason) => ApiError::Internal(reason),
+    }
+}
+
+/// `?limit=&cursor=` of the authz listings.
+#[derive(Debug, Deserialize)]
+pub(crate) struct PageQuery {
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+const DEFAULT_LIMIT: usize = 50;
+const MAX_LIMIT: usize = 200;
+
+impl PageQuery {
+    /// The page size (1–200, 50 if absent) and the cursor, or the fields' errors.
+    pub(crate) fn parse(&self) -> Result<(usize, Option<&str>), ApiError> {
+        let limit = match self.limit.as_deref() {
+            None => DEFAULT_LIMIT,
+            Some(text) => match text.parse::<usize>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+                _ => {
+                    return Err(ApiError::Validation(vec![FieldError::new(
+                        "limit",
+                        format!("must be a whole number from 1 to {MAX_LIMIT}"),
+                    )]));
+                }
+            },
+        };
+        let cursor = self.cursor.as_deref().filter(|c| !c.is_empty());
+        if cursor.is_some_and(|c| c.len() > 256) {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "cursor",
+                "must be the next_cursor of a previous page",
+            )]));
+        }
+        Ok((limit, cursor))
+    }
+}
+
+/// A list of `{items_field: [...], next_cursor}`.
+pub(crate) fn listing(field: &str, items: Vec<Value>, next: Option<String>) -> Json<Value> {
+    let mut body = Map::new();
+    body.insert(field.to_owned(), Value::Array(items));
+    body.insert(
+        "next_cursor".into(),
+        next.map_or(Value::Null, Value::String),
+    );
+    Json(Value::Object(body))
+}
+
+/// A non-empty array of declared permission names in `field`; each bad entry is named.
+pub(crate) fn permissions(
+    body: &Map<String, Value>,
+    field: &str,
+    required: bool,
+    errors: &mut Vec<FieldError>,
+) -> Option<BTreeSet<Permission>> {
+    let items = match body.get(field) {
+        None | Some(Value::Null) if !required => return Some(BTreeSet::new()),
+        Some(Value::Array(items)) if !items.is_empty() || !required => items,
+        _ => {
+            errors.push(FieldError::new(
+                field,
+                "must be a non-empty array of permission names",
+            ));
+            return None;
+        }
+    };
+    let before = errors.len();
+    let mut set = BTreeSet::new();
+    for (i, item) in items.iter().enumerate() {
+        match item.as_str().map(|name| (name, Permission::parse(name))) {
+            Some((_, Some(p))) => {
+                set.insert(p);
+            }
+            Some((name, None)) => errors.push(FieldError::new(
+                &format!("{field}[{i}]"),
+                format!("{name:?} is not a permission any module declares"),
+            )),
+            None => errors.push(FieldError::new(
+                &format!("{field}[{i}]"),
+                "must be a string",
+            )),
+        }
+    }
+    (errors.len() == before).then_some(set)
+}
+
+/// An optional RFC 3339 instant; a malformed one is recorded in `errors` (and is `None`).
+pub(crate) fn instant(
+    body: &Map<String, Value>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let text = match body.get(field) {
+        None | Some(Value::Null) => return None,
+        Some(Value::String(text)) => text,
+        Some(_) => {
+            errors.push(FieldError::new(field, "must be an RFC 3339 instant string"));
+            return None;
+        }
+    };
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
+        Some(at.with_timezone(&chrono::Utc))
+    } else {
+        errors.push(FieldError::new(
+            field,
+            "must be an RFC 3339 instant (2026-11-24T12:00:00Z)",
+        ));
+        None
+    }
+}
+
+/// Formats an instant as the API writes them.
+pub(crate) fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}

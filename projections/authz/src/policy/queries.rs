@@ -1,0 +1,293 @@
+//! What the administration API reads from the policy: roles, a subject's bindings, its
+//! effective permissions, and who holds a permission (reverse lookup). Every listing is in
+//! key order and paged by the last key seen.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use plinth_domain_permissions::PERMISSIONS;
+use uuid::Uuid;
+
+use super::{BindingState, MANAGE_ACCESS, PLATFORM_ADMIN, Policy};
+
+/// One page of a listing; `next` is the cursor of the following page, if there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// A role as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleInfo {
+    /// A custom role's id, or a built-in role's name.
+    pub id: String,
+    pub name: String,
+    pub built_in: bool,
+    /// Granted directly (for a built-in role: everything it grants).
+    pub permissions: Vec<String>,
+    /// Roles it includes directly.
+    pub includes: Vec<Uuid>,
+    /// Everything it grants, through inclusions too.
+    pub effective: Vec<String>,
+}
+
+/// A binding as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindingInfo {
+    pub id: Uuid,
+    pub tenant: String,
+    pub subject: Uuid,
+    /// A built-in role's name or a custom role's id.
+    pub role: String,
+    pub resource_type: Option<String>,
+    pub resource_id: Option<String>,
+    pub owner_only: bool,
+    pub valid_from: Option<DateTime<Utc>>,
+    pub valid_until: Option<DateTime<Utc>>,
+    /// Within its validity period now.
+    pub active: bool,
+}
+
+/// A permission a subject holds, and the bindings that give it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    pub permission: String,
+    pub bindings: Vec<Uuid>,
+    /// Every binding that gives it is limited to a scope or to owned resources.
+    pub conditional: bool,
+}
+
+/// A subject holding a permission, and through which bindings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    pub subject: Uuid,
+    pub bindings: Vec<Uuid>,
+    pub conditional: bool,
+}
+
+/// The built-in roles, as listed.
+const BUILT_IN: [&str; 4] = ["admin", "member", "owner", PLATFORM_ADMIN];
+
+/// Sorts `items` by key and cuts the page after `after`.
+fn page<T>(mut items: Vec<(String, T)>, after: Option<&str>, limit: usize) -> Page<T> {
+    items.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut rest = items
+        .into_iter()
+        .filter(|(key, _)| after.is_none_or(|after| key.as_str() > after))
+        .peekable();
+    let mut out = Vec::with_capacity(limit.min(64));
+    let mut last = None;
+    while out.len() < limit {
+        let Some((key, item)) = rest.next() else {
+            break;
+        };
+        last = Some(key);
+        out.push(item);
+    }
+    Page {
+        next: rest.peek().and(last),
+        items: out,
+    }
+}
+
+impl BindingState {
+    pub(super) fn active(&self, now: DateTime<Utc>) -> bool {
+        self.valid_from.is_none_or(|from| from <= now)
+            && self.valid_until.is_none_or(|until| now < until)
+    }
+
+    fn applies_in(&self, tenant: &str) -> bool {
+        self.role == PLATFORM_ADMIN || self.tenant == tenant
+    }
+
+    fn conditional(&self) -> bool {
+        self.owner_only || self.resource_type.is_some()
+    }
+
+    fn info(&self, id: Uuid, now: DateTime<Utc>) -> BindingInfo {
+        BindingInfo {
+            id,
+            tenant: self.tenant.clone(),
+            subject: self.subject,
+            role: self.role.clone(),
+            resource_type: self.resource_type.clone(),
+            resource_id: self.resource_id.clone(),
+            owner_only: self.owner_only,
+            valid_from: self.valid_from,
+            valid_until: self.valid_until,
+            active: self.active(now),
+        }
+    }
+}
+
+impl Policy {
+    /// Every permission `role` grants in `tenant`, through inclusions too.
+    pub fn granted(&self, role: &str, tenant: &str) -> BTreeSet<String> {
+        let all = || PERMISSIONS.iter().map(|p| p.permission.as_str().to_owned());
+        match role {
+            "owner" | PLATFORM_ADMIN => return all().collect(),
+            "admin" => {
+                return all()
+                    .filter(|p| !MANAGE_ACCESS.contains(&p.as_str()))
+                    .collect();
+            }
+            "member" => return BTreeSet::new(),
+            _ => {}
+        }
+        let Ok(root) = Uuid::try_parse(role) else {
+            return BTreeSet::new();
+        };
+        let mut granted = BTreeSet::new();
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![root];
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            if let Some(state) = self.roles.get(&id).filter(|r| r.tenant == tenant) {
+                granted.extend(state.permissions.iter().cloned());
+                stack.extend(state.includes.iter().copied());
+            }
+        }
+        granted
+    }
+
+    fn role_info(&self, id: &str, tenant: &str) -> Option<RoleInfo> {
+        let effective: Vec<String> = self.granted(id, tenant).into_iter().collect();
+        if BUILT_IN.contains(&id) {
+            return Some(RoleInfo {
+                id: id.to_owned(),
+                name: id.to_owned(),
+                built_in: true,
+                permissions: effective.clone(),
+                includes: Vec::new(),
+                effective,
+            });
+        }
+        let uuid = Uuid::try_parse(id).ok()?;
+        let state = self.roles.get(&uuid).filter(|r| r.tenant == tenant)?;
+        let mut permissions: Vec<String> = state.permissions.iter().cloned().collect();
+        permissions.sort();
+        let mut includes: Vec<Uuid> = state.includes.iter().copied().collect();
+        includes.sort();
+        Some(RoleInfo {
+            id: id.to_owned(),
+            name: state.name.clone(),
+            built_in: false,
+            permissions,
+            includes,
+            effective,
+        })
+    }
+
+    /// One role of `tenant`: a custom role's id or a built-in role's name.
+    pub fn role(&self, tenant: &str, id: &str) -> Option<RoleInfo> {
+        self.role_info(id, tenant)
+    }
+
+    /// The roles of `tenant`, custom ones (by id, so in creation order) then built-in ones.
+    pub fn roles(&self, tenant: &str, after: Option<&str>, limit: usize) -> Page<RoleInfo> {
+        let ids = self
+            .roles
+            .iter()
+            .filter(|(_, r)| r.tenant == tenant)
+            .map(|(id, _)| id.to_string())
+            .chain(BUILT_IN.iter().map(|r| (*r).to_owned()));
+        let keyed = ids
+            .filter(|id| after.is_none_or(|after| id.as_str() > after))
+            .filter_map(|id| self.role_info(&id, tenant).map(|info| (id, info)))
+            .collect();
+        page(keyed, after, limit)
+    }
+
+    /// The bindings of `subject` that apply in `tenant` (platform-admin applies in all).
+    pub fn subject_bindings(
+        &self,
+        tenant: &str,
+        subject: Uuid,
+        now: DateTime<Utc>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Page<BindingInfo> {
+        let keyed = self
+            .by_subject
+            .get(&subject)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| Some((*id, self.bindings.get(id)?)))
+            .filter(|(_, b)| b.applies_in(tenant))
+            .map(|(id, b)| (id.to_string(), b.info(id, now)))
+            .collect();
+        page(keyed, after, limit)
+    }
+
+    /// Every permission `subject` holds in `tenant` now, with the bindings that give it.
+    pub fn effective_permissions(
+        &self,
+        tenant: &str,
+        subject: Uuid,
+        now: DateTime<Utc>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Page<Held> {
+        let mut held: BTreeMap<String, Held> = BTreeMap::new();
+        for id in self.by_subject.get(&subject).into_iter().flatten() {
+            let Some(binding) = self.bindings.get(id) else {
+                continue;
+            };
+            if !binding.applies_in(tenant) || !binding.active(now) {
+                continue;
+            }
+            for permission in self.granted(&binding.role, tenant) {
+                let entry = held.entry(permission.clone()).or_insert_with(|| Held {
+                    permission,
+                    bindings: Vec::new(),
+                    conditional: true,
+                });
+                entry.bindings.push(*id);
+                entry.conditional &= binding.conditional();
+            }
+        }
+        page(held.into_iter().collect(), after, limit)
+    }
+
+    /// Every subject holding `permission` in `tenant` now (reverse lookup), by subject id.
+    pub fn holders(
+        &self,
+        tenant: &str,
+        permission: &str,
+        now: DateTime<Utc>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Page<Holder> {
+        let mut grants: HashMap<&str, bool> = HashMap::new();
+        let mut holders: BTreeMap<Uuid, Holder> = BTreeMap::new();
+        for (id, binding) in &self.bindings {
+            if !binding.applies_in(tenant) || !binding.active(now) {
+                continue;
+            }
+            let grants = *grants
+                .entry(binding.role.as_str())
+                .or_insert_with(|| self.granted(&binding.role, tenant).contains(permission));
+            if !grants {
+                continue;
+            }
+            let holder = holders.entry(binding.subject).or_insert_with(|| Holder {
+                subject: binding.subject,
+                bindings: Vec::new(),
+                conditional: true,
+            });
+            holder.bindings.push(*id);
+            holder.conditional &= binding.conditional();
+        }
+        for holder in holders.values_mut() {
+            holder.bindings.sort();
+        }
+        let keyed = holders
+            .into_iter()
+            .map(|(subject, h)| (subject.to_string(), h))
+            .collect();
+        page(keyed, after, limit)
+    }
+}

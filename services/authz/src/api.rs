@@ -1,0 +1,123 @@
+//! What the gateway may ask of the authz service, and how it can fail.
+
+use std::collections::BTreeSet;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use plinth_domain_authz::{AccessDecided, BindingError, RoleError, RoleName, RoleRef, Scope};
+use plinth_domain_core::CommandMetadata;
+use plinth_domain_permissions::Permission;
+use plinth_infra_event_store::ConsistencyToken;
+use uuid::Uuid;
+
+/// A binding to create: `subject` gets `role` in the metadata's tenant.
+#[derive(Debug, Clone)]
+pub struct NewBinding {
+    pub subject: Uuid,
+    pub role: RoleRef,
+    pub scope: Scope,
+    pub owner_only: bool,
+    pub valid_from: Option<DateTime<Utc>>,
+    pub valid_until: Option<DateTime<Utc>>,
+}
+
+/// Why an authz command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthzError {
+    #[error("{0}")]
+    Role(RoleError),
+    #[error("{0}")]
+    Binding(BindingError),
+    #[error("the tenant already has a role named {0}")]
+    NameTaken(String),
+    /// A custom role that does not exist in the caller's tenant.
+    #[error("no role {0} in this tenant")]
+    UnknownRole(Uuid),
+    /// Granting or taking away `platform-admin` takes a platform administrator.
+    #[error("only a platform administrator may bind or unbind platform-admin")]
+    NotPlatformAdmin,
+    #[error("the role or binding was changed concurrently; retry")]
+    Conflict,
+    #[error("authz store unavailable: {0}")]
+    Unavailable(String),
+    #[error("authz service failed: {0}")]
+    Internal(String),
+}
+
+/// Role and binding administration, and the decisions the gateway reports. Every command acts
+/// in the metadata's tenant: a role or binding of another tenant is "not found".
+#[async_trait]
+pub trait AuthzApi: Send + Sync {
+    /// Creates a role; returns its id and the write's consistency token.
+    async fn create_role(
+        &self,
+        name: RoleName,
+        permissions: BTreeSet<Permission>,
+        metadata: &CommandMetadata,
+    ) -> Result<(Uuid, ConsistencyToken), AuthzError>;
+
+    async fn rename_role(
+        &self,
+        role: Uuid,
+        name: RoleName,
+        metadata: &CommandMetadata,
+    ) -> Result<ConsistencyToken, AuthzError>;
+
+    /// Adds permissions to a role (those it holds already are ignored).
+    async fn grant(
+        &self,
+        role: Uuid,
+        permissions: BTreeSet<Permission>,
+        metadata: &CommandMetadata,
+    ) -> Result<ConsistencyToken, AuthzError>;
+
+    /// Takes permissions from a role (those it lacks are ignored).
+    async fn revoke(
+        &self,
+        role: Uuid,
+        permissions: BTreeSet<Permission>,
+        metadata: &CommandMetadata,
+    ) -> Result<ConsistencyToken, AuthzError>;
+
+    /// Makes `role` grant everything `included` grants; refused if that makes a cycle.
+    async fn include(
+        &self,
+        role: Uuid,
+        included: Uuid,
+        metadata: &CommandMetadata,
+    ) -> Result<ConsistencyToken, AuthzError>;
+
+    async fn exclude(
+        &self,
+        role: Uuid,
+        excluded: Uuid,
+        metadata: &CommandMetadata,
+    ) -> Result<ConsistencyToken, AuthzError>;
+
+    /// Deletes a role; its bindings stay but grant nothing.
+    async fn delete_role(
+        &self,
+        role: Uuid,
+        metadata: &CommandMetadata,
+    ) -> Result<ConsistencyToken, AuthzError>;
+
+    /// Binds a subject; returns the binding's id and the write's consistency token.
+    async fn bind(
+        &self,
+        binding: NewBinding,
+        metadata: &CommandMetadata,
+    ) -> Result<(Uuid, ConsistencyToken), AuthzError>;
+
+    async fn unbind(
+        &self,
+        binding: Uuid,
+        metadata: &CommandMetadata,
+    ) -> Result<ConsistencyToken, AuthzError>;
+
+    /// Records a decision for audit (the `authz.decision` topic).
+    async fn record_decision(
+        &self,
+        decision: AccessDecided,
+        metadata: &CommandMetadata,
+    ) -> Result<(), AuthzError>;
+}
