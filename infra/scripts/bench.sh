@@ -8,3 +8,5 @@ trap 'infra/scripts/stack.sh down test' EXIT
 # shellcheck source=/dev/null
 source .plinth/test/env
 cargo bench -p plinth-tests --bench pipeline
+# In memory, no infrastructure: the authz view next to casbin.
+cargo bench -p plinth-projections-authz --bench check

@@ -1,8 +1,9 @@
 //! Module manifests: every module (a service, the gateway, later feature modules) declares in
 //! `module.toml` its name, the permissions it owns, its HTTP routes with the access each needs,
 //! and its topics. This crate parses and validates them ([`parse`], [`validate`]) and writes the
-//! Rust code of `plinth-domain-permissions` ([`generate`]), run by that crate's build script, so
-//! no permission string is typed by hand anywhere else.
+//! Rust code of `plinth-domain-permissions` ([`generate`]); [`generate_workspace`] does all of
+//! it for a workspace, as that crate's build script runs it, so no permission string is typed
+//! by hand anywhere else.
 //!
 //! ```toml
 //! [module]
@@ -24,10 +25,12 @@
 mod generate;
 mod parse;
 mod validate;
+mod workspace;
 
 pub use generate::generate;
 pub use parse::parse;
 pub use validate::validate;
+pub use workspace::{generate_workspace, manifest_paths};
 
 /// One module's manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
