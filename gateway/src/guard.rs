@@ -14,6 +14,7 @@ use plinth_domain_authz::AccessDecided;
 use plinth_domain_core::{Actor, CommandMetadata};
 use plinth_domain_permissions::{Access, Permission, ROUTES, RouteInfo};
 use plinth_infra_event_store::ConsistencyToken;
+use plinth_projections_authz::AGGREGATE_TYPES;
 use tracing::{debug, error};
 use uuid::Uuid;
 
@@ -170,7 +171,7 @@ async fn wait_for_authz_write(
         .get(CONSISTENCY_TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<ConsistencyToken>().ok())
-        .filter(|t| t.aggregate_type.starts_with("authz."));
+        .filter(|t| AGGREGATE_TYPES.contains(&t.aggregate_type.as_str()));
     match token {
         Some(token)
             if !state

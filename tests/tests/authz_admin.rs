@@ -613,6 +613,31 @@ async fn only_a_platform_admin_hands_out_platform_admin_and_denials_are_reported
         allowed, 2,
         "both of bob's binding requests passed the guard, and the permission is sensitive"
     );
+    let refused: String = client
+        .query_one(
+            "SELECT payload->'AccessDecided'->>'reason' FROM events
+             WHERE aggregate_type = 'authz.decision'
+               AND payload->'AccessDecided'->>'subject' = $1
+               AND payload->'AccessDecided'->>'allowed' = 'false'",
+            &[&bob.to_string()],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        refused.contains("platform administrator"),
+        "the service's refusal is a denial too: {refused}"
+    );
+    // Managing access stays with the built-in roles: no custom role may hold it.
+    let (status, reserved) = post(
+        &world,
+        "/v1/authz/roles",
+        &bob_bearer,
+        json!({"name": "helpdesk", "permissions": ["authz.binding.manage"]}),
+    )
+    .await;
+    assert_eq!(status, 422, "{reserved}");
+    assert_eq!(reserved["errors"][0]["field"], "permissions", "{reserved}");
     // The relay carries decisions on: a later write still reaches the view.
     let (status, body, token) = send(
         &world,

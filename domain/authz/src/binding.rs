@@ -88,6 +88,8 @@ pub enum BindingError {
     NotFound,
     #[error("valid_until must be after valid_from")]
     EmptyPeriod,
+    #[error("valid_until has already passed: the binding would never apply")]
+    AlreadyOver,
     #[error("platform-admin is bound for everything: no scope, no owner condition")]
     PlatformAdminIsUnscoped,
 }
@@ -129,7 +131,7 @@ impl Aggregate for Binding {
     ) -> Result<(), Self::Error> {
         let at = (services.clock)();
         let event = match command {
-            BindingCommand::Bind(_) if self.bound.is_some() || self.unbound => {
+            BindingCommand::Bind(_) if self.bound.is_some() => {
                 return Err(BindingError::AlreadyBound);
             }
             BindingCommand::Bind(cmd) => {
@@ -137,6 +139,9 @@ impl Aggregate for Binding {
                     && until <= from
                 {
                     return Err(BindingError::EmptyPeriod);
+                }
+                if cmd.valid_until.is_some_and(|until| until <= at) {
+                    return Err(BindingError::AlreadyOver);
                 }
                 if cmd.role == RoleRef::BuiltIn(BuiltInRole::PlatformAdmin)
                     && (cmd.scope != Scope::Tenant || cmd.owner_only)
@@ -155,7 +160,7 @@ impl Aggregate for Binding {
                     at,
                 })
             }
-            BindingCommand::Unbind if self.unbound => return Ok(()),
+            BindingCommand::Unbind if self.unbound && self.bound.is_none() => return Ok(()),
             BindingCommand::Unbind => {
                 let bound = self.bound.as_ref().ok_or(BindingError::NotFound)?;
                 BindingEvent::SubjectUnbound(SubjectUnbound {
@@ -172,7 +177,10 @@ impl Aggregate for Binding {
 
     fn apply(&mut self, event: Self::Event) {
         match event {
-            BindingEvent::SubjectBound(e) => self.bound = Some(e),
+            BindingEvent::SubjectBound(e) => {
+                self.bound = Some(e);
+                self.unbound = false;
+            }
             BindingEvent::SubjectUnbound(_) => {
                 self.bound = None;
                 self.unbound = true;
@@ -241,7 +249,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn unbinding_ends_the_binding_for_good() {
+    async fn unbinding_ends_the_binding_and_binding_again_starts_it_anew() {
         let bound = SubjectBound {
             binding_id: Uuid::from_u128(5),
             tenant_id: TenantId::default(),
@@ -265,13 +273,26 @@ mod tests {
             .await
             .then_expect_events(vec![unbound.clone()]);
         framework()
-            .given(vec![BindingEvent::SubjectBound(bound), unbound])
+            .given(vec![BindingEvent::SubjectBound(bound.clone()), unbound])
             .when_async(bind(
                 RoleRef::BuiltIn(BuiltInRole::Member),
                 Scope::Tenant,
                 (None, None),
             ))
             .await
-            .then_expect_error(BindingError::AlreadyBound);
+            .then_expect_events(vec![BindingEvent::SubjectBound(bound)]);
+    }
+
+    #[tokio::test]
+    async fn a_binding_that_is_already_over_is_refused() {
+        framework()
+            .given_no_previous_events()
+            .when_async(bind(
+                RoleRef::BuiltIn(BuiltInRole::Member),
+                Scope::Tenant,
+                (None, Some(0)),
+            ))
+            .await
+            .then_expect_error(BindingError::AlreadyOver);
     }
 }

@@ -33,6 +33,9 @@ pub enum AuthzError {
     /// A custom role that does not exist in the caller's tenant.
     #[error("no role {0} in this tenant")]
     UnknownRole(Uuid),
+    /// Managing access is for `owner` and `platform-admin` alone: a custom role cannot hold it.
+    #[error("{0} is held only by the built-in owner and platform-admin roles")]
+    ReservedPermission(&'static str),
     /// Granting or taking away `platform-admin` takes a platform administrator.
     #[error("only a platform administrator may bind or unbind platform-admin")]
     NotPlatformAdmin,

@@ -10,7 +10,7 @@ use plinth_domain_authz::{
     RoleRef, Scope,
 };
 use plinth_domain_core::{Actor, CommandMetadata};
-use plinth_domain_permissions::Permission;
+use plinth_domain_permissions::{Permission, authz};
 use plinth_infra_event_store::{CommandBus, CommandError, ConsistencyToken};
 use tracing::info;
 use uuid::Uuid;
@@ -29,6 +29,25 @@ fn command_error<E: std::error::Error>(
         other @ (CommandError::UniqueClaimTaken { .. } | CommandError::Store(_)) => {
             AuthzError::Internal(other.to_string())
         }
+    }
+}
+
+/// A role that is not there is the caller's mistake; a store failure stays one.
+fn unknown_role(e: AuthzError, role: Uuid) -> AuthzError {
+    match e {
+        AuthzError::Role(RoleError::NotFound) => AuthzError::UnknownRole(role),
+        other => other,
+    }
+}
+
+/// Refuses the permissions that manage access: only built-in roles hold them.
+fn grantable(permissions: &BTreeSet<Permission>) -> Result<(), AuthzError> {
+    match permissions
+        .iter()
+        .find(|p| [authz::ROLE_MANAGE, authz::BINDING_MANAGE].contains(p))
+    {
+        Some(p) => Err(AuthzError::ReservedPermission(p.as_str())),
+        None => Ok(()),
     }
 }
 
@@ -160,6 +179,32 @@ impl AuthzService {
         Ok(binding.bound().is_some_and(|b| b.valid_at(now)))
     }
 
+    /// Records the refusal of a platform-admin change for audit (the guard had allowed the
+    /// route) and returns the error to answer with.
+    async fn refuse_platform_admin(&self, metadata: &CommandMetadata) -> AuthzError {
+        let refused = AuthzError::NotPlatformAdmin;
+        if let Actor::User(subject) = metadata.actor {
+            let decision = AccessDecided {
+                decision_id: Uuid::now_v7(),
+                tenant_id: metadata.tenant_id.clone(),
+                subject,
+                permission: authz::BINDING_MANAGE.as_str().to_owned(),
+                resource_type: None,
+                resource_id: None,
+                allowed: false,
+                reason: refused.to_string(),
+                route: None,
+                source_ip: None,
+                user_agent: None,
+                at: (self.services.clock)(),
+            };
+            if let Err(e) = self.record_decision(decision, metadata).await {
+                tracing::error!(error = %e, "A refused platform-admin change could not be recorded for audit.");
+            }
+        }
+        refused
+    }
+
     /// Appends the binding, after checking its role exists in the tenant; no check of who asks.
     async fn write_binding(
         &self,
@@ -169,11 +214,29 @@ impl AuthzService {
         if let RoleRef::Custom(role) = binding.role {
             self.role_in_tenant(role, metadata)
                 .await
-                .map_err(|_| AuthzError::UnknownRole(role))?;
+                .map_err(|e| unknown_role(e, role))?;
         }
-        // platform-admin is held once per user: its binding's id is derived from the user.
+        // platform-admin is held once per user: its binding's id is derived from the user. One
+        // that has ended or run out is bound anew (an expired one is unbound first).
         let binding_id = match binding.role {
-            RoleRef::BuiltIn(BuiltInRole::PlatformAdmin) => platform_admin_binding(binding.subject),
+            RoleRef::BuiltIn(BuiltInRole::PlatformAdmin) => {
+                let id = platform_admin_binding(binding.subject);
+                let existing = self
+                    .bindings
+                    .load(&id.to_string())
+                    .await
+                    .map_err(binding_error)?;
+                if existing
+                    .bound()
+                    .is_some_and(|b| !b.valid_at((self.services.clock)()))
+                {
+                    self.bindings
+                        .execute(&id.to_string(), BindingCommand::Unbind, metadata)
+                        .await
+                        .map_err(binding_error)?;
+                }
+                id
+            }
             _ => Uuid::now_v7(),
         };
         let command = BindingCommand::Bind(BindSubject {
@@ -204,6 +267,7 @@ impl AuthzApi for AuthzService {
         permissions: BTreeSet<Permission>,
         metadata: &CommandMetadata,
     ) -> Result<(Uuid, ConsistencyToken), AuthzError> {
+        grantable(&permissions)?;
         let role_id = Uuid::now_v7();
         let shown = name.as_str().to_owned();
         let command = RoleCommand::Create(CreateRole {
@@ -245,6 +309,7 @@ impl AuthzApi for AuthzService {
         permissions: BTreeSet<Permission>,
         metadata: &CommandMetadata,
     ) -> Result<ConsistencyToken, AuthzError> {
+        grantable(&permissions)?;
         self.on_role(role, RoleCommand::Grant(permissions), metadata)
             .await
     }
@@ -267,7 +332,7 @@ impl AuthzApi for AuthzService {
     ) -> Result<ConsistencyToken, AuthzError> {
         self.role_in_tenant(included, metadata)
             .await
-            .map_err(|_| AuthzError::UnknownRole(included))?;
+            .map_err(|e| unknown_role(e, included))?;
         let reachable = self.reachable(included, metadata).await?;
         let command = RoleCommand::Include(IncludeRole {
             role: included,
@@ -304,7 +369,7 @@ impl AuthzApi for AuthzService {
         if binding.role == RoleRef::BuiltIn(BuiltInRole::PlatformAdmin)
             && !self.actor_is_platform_admin(metadata).await?
         {
-            return Err(AuthzError::NotPlatformAdmin);
+            return Err(self.refuse_platform_admin(metadata).await);
         }
         self.write_binding(binding, metadata).await
     }
@@ -322,7 +387,7 @@ impl AuthzApi for AuthzService {
         if bound.role == RoleRef::BuiltIn(BuiltInRole::PlatformAdmin)
             && !self.actor_is_platform_admin(metadata).await?
         {
-            return Err(AuthzError::NotPlatformAdmin);
+            return Err(self.refuse_platform_admin(metadata).await);
         }
         let committed = self
             .bindings

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::check::uuid;
-use super::{PageQuery, authz_error, instant, listing, rfc3339, wait_for_token, written};
+use super::{PageQuery, authz_error, instant, listing, rfc3339, written};
 use crate::context::{Caller, RequestMetadata};
 use crate::json::{JsonObject, required_str_in};
 use crate::problem::FieldError;
@@ -165,17 +165,16 @@ pub(crate) async fn of_subject(
     Query(query): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let subject = subject_id(&id)?;
-    let (limit, after) = query.parse()?;
-    wait_for_token(&state, &headers).await?;
-    let now = chrono::Utc::now();
-    let page = state
-        .authz_view
-        .read(|p| p.subject_bindings(caller.tenant.as_str(), subject, now, after, limit));
-    Ok(listing(
+    let (tenant, now) = (caller.tenant.as_str(), chrono::Utc::now());
+    listing(
+        &state,
+        &headers,
+        &query,
         "bindings",
-        page.items.into_iter().map(body).collect(),
-        page.next,
-    ))
+        |p, after, limit| p.subject_bindings(tenant, subject, now, after, limit),
+        body,
+    )
+    .await
 }
 
 /// `GET /v1/authz/subjects/{id}/permissions` → `{permissions: [{permission, bindings,
@@ -189,18 +188,16 @@ pub(crate) async fn effective(
     Query(query): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let subject = subject_id(&id)?;
-    let (limit, after) = query.parse()?;
-    wait_for_token(&state, &headers).await?;
-    let now = chrono::Utc::now();
-    let page = state
-        .authz_view
-        .read(|p| p.effective_permissions(caller.tenant.as_str(), subject, now, after, limit));
-    let items = page
-        .items
-        .into_iter()
-        .map(|h| json!({"permission": h.permission, "bindings": h.bindings, "conditional": h.conditional}))
-        .collect();
-    Ok(listing("permissions", items, page.next))
+    let (tenant, now) = (caller.tenant.as_str(), chrono::Utc::now());
+    listing(
+        &state,
+        &headers,
+        &query,
+        "permissions",
+        |p, after, limit| p.effective_permissions(tenant, subject, now, after, limit),
+        |h| json!({"permission": h.permission, "bindings": h.bindings, "conditional": h.conditional}),
+    )
+    .await
 }
 
 /// `GET /v1/authz/permissions/{permission}/subjects` → `{subjects: [{subject, bindings,
@@ -217,24 +214,14 @@ pub(crate) async fn holders(
             "{permission:?} is not a permission any module declares"
         )));
     };
-    let (limit, after) = query.parse()?;
-    wait_for_token(&state, &headers).await?;
-    let now = chrono::Utc::now();
-    let page = state.authz_view.read(|p| {
-        p.holders(
-            caller.tenant.as_str(),
-            permission.as_str(),
-            now,
-            after,
-            limit,
-        )
-    });
-    let items = page
-        .items
-        .into_iter()
-        .map(
-            |h| json!({"subject": h.subject, "bindings": h.bindings, "conditional": h.conditional}),
-        )
-        .collect();
-    Ok(listing("subjects", items, page.next))
+    let (tenant, now) = (caller.tenant.as_str(), chrono::Utc::now());
+    listing(
+        &state,
+        &headers,
+        &query,
+        "subjects",
+        |p, after, limit| p.holders(tenant, permission.as_str(), now, after, limit),
+        |h| json!({"subject": h.subject, "bindings": h.bindings, "conditional": h.conditional}),
+    )
+    .await
 }

@@ -16,6 +16,7 @@ use http::{HeaderMap, HeaderValue, StatusCode};
 use plinth_domain_authz::{BindingError, RoleError};
 use plinth_domain_permissions::Permission;
 use plinth_infra_event_store::ConsistencyToken;
+use plinth_projections_authz::{AGGREGATE_TYPES, Page, Policy};
 use plinth_services_authz::AuthzError;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -28,7 +29,7 @@ use crate::{ApiError, AppState};
 /// Waits for the authz write a `Consistency-Token` names, if the request carries one.
 pub(crate) async fn wait_for_token(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     if let Some(token) = consistency_token(headers)? {
-        if !token.aggregate_type.starts_with("authz.") {
+        if !AGGREGATE_TYPES.contains(&token.aggregate_type.as_str()) {
             return Err(ApiError::BadHeader(
                 "Consistency-Token must name an authz write (a role or a binding)".into(),
             ));
@@ -75,7 +76,10 @@ pub(crate) fn authz_error(e: AuthzError) -> ApiError {
     match e {
         AuthzError::Role(RoleError::NotFound) => ApiError::NotFound("no such role".into()),
         AuthzError::Binding(BindingError::NotFound) => ApiError::NotFound("no such binding".into()),
-        AuthzError::Binding(BindingError::EmptyPeriod) => {
+        AuthzError::ReservedPermission(_) => {
+            ApiError::Validation(vec![FieldError::new("permissions", e.to_string())])
+        }
+        AuthzError::Binding(BindingError::EmptyPeriod | BindingError::AlreadyOver) => {
             ApiError::Validation(vec![FieldError::new("valid_until", e.to_string())])
         }
         AuthzError::Binding(BindingError::PlatformAdminIsUnscoped) | AuthzError::UnknownRole(_) => {
@@ -127,15 +131,29 @@ impl PageQuery {
     }
 }
 
-/// A list of `{items_field: [...], next_cursor}`.
-pub(crate) fn listing(field: &str, items: Vec<Value>, next: Option<String>) -> Json<Value> {
+/// One page read from the view once the request's `Consistency-Token` (if any) is applied,
+/// answered as `{field: [item, ...], next_cursor}`.
+pub(crate) async fn listing<T>(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &PageQuery,
+    field: &str,
+    read: impl FnOnce(&Policy, Option<&str>, usize) -> Page<T>,
+    item: impl Fn(T) -> Value,
+) -> Result<Json<Value>, ApiError> {
+    let (limit, after) = query.parse()?;
+    wait_for_token(state, headers).await?;
+    let page = state.authz_view.read(|policy| read(policy, after, limit));
     let mut body = Map::new();
-    body.insert(field.to_owned(), Value::Array(items));
+    body.insert(
+        field.to_owned(),
+        Value::Array(page.items.into_iter().map(item).collect()),
+    );
     body.insert(
         "next_cursor".into(),
-        next.map_or(Value::Null, Value::String),
+        page.next.map_or(Value::Null, Value::String),
     );
-    Json(Value::Object(body))
+    Ok(Json(Value::Object(body)))
 }
 
 /// A non-empty array of declared permission names in `field`; each bad entry is named.

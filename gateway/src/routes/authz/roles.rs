@@ -46,16 +46,16 @@ pub(crate) async fn list(
     headers: HeaderMap,
     Query(query): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let (limit, after) = query.parse()?;
-    wait_for_token(&state, &headers).await?;
-    let page = state
-        .authz_view
-        .read(|p| p.roles(caller.tenant.as_str(), after, limit));
-    Ok(listing(
+    let tenant = caller.tenant.as_str();
+    listing(
+        &state,
+        &headers,
+        &query,
         "roles",
-        page.items.iter().map(body).collect(),
-        page.next,
-    ))
+        |p, after, limit| p.roles(tenant, after, limit),
+        |role| body(&role),
+    )
+    .await
 }
 
 /// `GET /v1/authz/roles/{id}` → the role (a custom role's id or a built-in role's name).

@@ -201,7 +201,8 @@ impl Policy {
         page(keyed, after, limit)
     }
 
-    /// The bindings of `subject` that apply in `tenant` (platform-admin applies in all).
+    /// The bindings of `subject` made in `tenant` (another tenant's, platform-admin included,
+    /// are not shown there).
     pub fn subject_bindings(
         &self,
         tenant: &str,
@@ -216,7 +217,7 @@ impl Policy {
             .into_iter()
             .flatten()
             .filter_map(|id| Some((*id, self.bindings.get(id)?)))
-            .filter(|(_, b)| b.applies_in(tenant))
+            .filter(|(_, b)| b.tenant == tenant)
             .map(|(id, b)| (id.to_string(), b.info(id, now)))
             .collect();
         page(keyed, after, limit)
@@ -252,7 +253,8 @@ impl Policy {
         page(held.into_iter().collect(), after, limit)
     }
 
-    /// Every subject holding `permission` in `tenant` now (reverse lookup), by subject id.
+    /// Every subject holding `permission` in `tenant` now through a binding made there
+    /// (reverse lookup), by subject id; platform administrators of other tenants are not listed.
     pub fn holders(
         &self,
         tenant: &str,
@@ -264,7 +266,7 @@ impl Policy {
         let mut grants: HashMap<&str, bool> = HashMap::new();
         let mut holders: BTreeMap<Uuid, Holder> = BTreeMap::new();
         for (id, binding) in &self.bindings {
-            if !binding.applies_in(tenant) || !binding.active(now) {
+            if binding.tenant != tenant || !binding.active(now) {
                 continue;
             }
             let grants = *grants
