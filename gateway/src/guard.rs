@@ -13,14 +13,12 @@ use axum::routing::MethodRouter;
 use plinth_domain_authz::AccessDecided;
 use plinth_domain_core::{Actor, CommandMetadata};
 use plinth_domain_permissions::{Access, Permission, ROUTES, RouteInfo};
-use plinth_infra_event_store::ConsistencyToken;
-use plinth_projections_authz::AGGREGATE_TYPES;
 use tracing::{debug, error};
 use uuid::Uuid;
 
 use crate::authorize::{Decision, Subject};
 use crate::context::{Caller, RequestMetadata};
-use crate::routes::users::CONSISTENCY_TOKEN_HEADER;
+use crate::routes::authz::{authz_token, wait_for_write};
 use crate::{ApiError, AppState};
 
 /// The routes do not match the manifests.
@@ -127,7 +125,11 @@ async fn guard(
     if let Access::Permission(permission) = info.access
         && !owns(&mut parts, &state, info, &caller).await
     {
-        if let Err(e) = wait_for_authz_write(&parts, &state).await {
+        // A token naming an authz write (a grant, say) makes the guard decide only once the view
+        // has applied it; tokens of other views are left to the handler.
+        if let Ok(Some(token)) = authz_token(&parts.headers)
+            && let Err(e) = wait_for_write(&state, &token).await
+        {
             return e.into_response();
         }
         let decision = state
@@ -158,31 +160,6 @@ async fn guard(
     }
     parts.extensions.insert(caller);
     next.run(Request::from_parts(parts, body)).await
-}
-
-/// A `Consistency-Token` naming an authz write (a grant, say) makes the guard decide only once
-/// the view has applied it; tokens of other views are left to the handler.
-async fn wait_for_authz_write(
-    parts: &http::request::Parts,
-    state: &AppState,
-) -> Result<(), ApiError> {
-    let token = parts
-        .headers
-        .get(CONSISTENCY_TOKEN_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<ConsistencyToken>().ok())
-        .filter(|t| AGGREGATE_TYPES.contains(&t.aggregate_type.as_str()));
-    match token {
-        Some(token)
-            if !state
-                .authorizer
-                .wait_for(&token, state.consistency_wait)
-                .await =>
-        {
-            Err(ApiError::NotYetConsistent)
-        }
-        _ => Ok(()),
-    }
 }
 
 /// Records a decision for audit (`authz.decision`): who, what, the route, and the client.

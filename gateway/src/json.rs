@@ -91,6 +91,19 @@ pub(crate) fn required_str_in<'a>(
     }
 }
 
+/// A UUID from a field's text (absent: `None`, already reported); records `field` otherwise.
+pub(crate) fn uuid(
+    text: Option<&str>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<uuid::Uuid> {
+    let parsed = uuid::Uuid::try_parse(text?).ok();
+    if parsed.is_none() {
+        errors.push(FieldError::new(field, "must be a UUID"));
+    }
+    parsed
+}
+
 /// Parses a field with `parse`, recording its error under the field's name.
 fn parse_field<T, E: std::fmt::Display>(
     field: &str,

@@ -28,8 +28,8 @@ pub enum AuthzError {
     Role(RoleError),
     #[error("{0}")]
     Binding(BindingError),
-    #[error("the tenant already has a role named {0}")]
-    NameTaken(String),
+    #[error("the tenant already has a role with that name")]
+    NameTaken,
     /// A custom role that does not exist in the caller's tenant.
     #[error("no role {0} in this tenant")]
     UnknownRole(Uuid),

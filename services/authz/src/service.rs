@@ -51,8 +51,12 @@ fn grantable(permissions: &BTreeSet<Permission>) -> Result<(), AuthzError> {
     }
 }
 
+/// A role command's failure; the only unique claim of a role is its name in the tenant.
 fn role_error(e: CommandError<RoleError>) -> AuthzError {
-    command_error(e, AuthzError::Role)
+    match e {
+        CommandError::UniqueClaimTaken { .. } => AuthzError::NameTaken,
+        e => command_error(e, AuthzError::Role),
+    }
 }
 
 fn binding_error(e: CommandError<BindingError>) -> AuthzError {
@@ -131,12 +135,7 @@ impl AuthzService {
             .roles
             .execute(&role.to_string(), command, metadata)
             .await
-            .map_err(|e| match e {
-                CommandError::UniqueClaimTaken { .. } => {
-                    AuthzError::NameTaken("that name".to_owned())
-                }
-                e => role_error(e),
-            })?;
+            .map_err(role_error)?;
         Ok(committed.token)
     }
 
@@ -280,10 +279,7 @@ impl AuthzApi for AuthzService {
             .roles
             .execute(&role_id.to_string(), command, metadata)
             .await
-            .map_err(|e| match e {
-                CommandError::UniqueClaimTaken { .. } => AuthzError::NameTaken(shown.clone()),
-                e => role_error(e),
-            })?;
+            .map_err(role_error)?;
         info!(%role_id, name = shown, "Role created.");
         Ok((role_id, committed.token))
     }
@@ -294,13 +290,8 @@ impl AuthzApi for AuthzService {
         name: RoleName,
         metadata: &CommandMetadata,
     ) -> Result<ConsistencyToken, AuthzError> {
-        let shown = name.as_str().to_owned();
         self.on_role(role, RoleCommand::Rename(name), metadata)
             .await
-            .map_err(|e| match e {
-                AuthzError::NameTaken(_) => AuthzError::NameTaken(shown),
-                e => e,
-            })
     }
 
     async fn grant(

@@ -12,10 +12,9 @@ use plinth_services_authz::NewBinding;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::check::uuid;
 use super::{PageQuery, authz_error, instant, listing, rfc3339, written};
 use crate::context::{Caller, RequestMetadata};
-use crate::json::{JsonObject, required_str_in};
+use crate::json::{JsonObject, required_str_in, uuid};
 use crate::problem::FieldError;
 use crate::{ApiError, AppState};
 

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::wait_for_token;
 use crate::authorize::{ResourceRef, Subject};
 use crate::context::Caller;
-use crate::json::JsonObject;
+use crate::json::{JsonObject, uuid};
 use crate::problem::FieldError;
 use crate::{ApiError, AppState};
 
@@ -33,14 +33,6 @@ fn string<'a>(
     errors: &mut Vec<FieldError>,
 ) -> Option<&'a str> {
     crate::json::required_str_in(object, field, &format!("{prefix}{field}"), errors)
-}
-
-pub(super) fn uuid(text: Option<&str>, field: &str, errors: &mut Vec<FieldError>) -> Option<Uuid> {
-    let parsed = Uuid::try_parse(text?).ok();
-    if parsed.is_none() {
-        errors.push(FieldError::new(field, "must be a UUID"));
-    }
-    parsed
 }
 
 /// Parses `{subject, permission, tenant?, resource?: {type, id, owner?}}`; field names in

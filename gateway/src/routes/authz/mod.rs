@@ -26,23 +26,41 @@ use crate::problem::FieldError;
 use crate::routes::users::{CONSISTENCY_TOKEN_HEADER, consistency_token};
 use crate::{ApiError, AppState};
 
+/// The authz write (a role or a binding) a `Consistency-Token` header names, if any; a token
+/// of another view, or a malformed one, is a bad header.
+pub(crate) fn authz_token(headers: &HeaderMap) -> Result<Option<ConsistencyToken>, ApiError> {
+    match consistency_token(headers)? {
+        Some(token) if !AGGREGATE_TYPES.contains(&token.aggregate_type.as_str()) => {
+            Err(ApiError::BadHeader(
+                "Consistency-Token must name an authz write (a role or a binding)".into(),
+            ))
+        }
+        token => Ok(token),
+    }
+}
+
+/// Waits (bounded) until the authz view has applied `token`.
+pub(crate) async fn wait_for_write(
+    state: &AppState,
+    token: &ConsistencyToken,
+) -> Result<(), ApiError> {
+    if state
+        .authorizer
+        .wait_for(token, state.consistency_wait)
+        .await
+    {
+        Ok(())
+    } else {
+        Err(ApiError::NotYetConsistent)
+    }
+}
+
 /// Waits for the authz write a `Consistency-Token` names, if the request carries one.
 pub(crate) async fn wait_for_token(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    if let Some(token) = consistency_token(headers)? {
-        if !AGGREGATE_TYPES.contains(&token.aggregate_type.as_str()) {
-            return Err(ApiError::BadHeader(
-                "Consistency-Token must name an authz write (a role or a binding)".into(),
-            ));
-        }
-        if !state
-            .authorizer
-            .wait_for(&token, state.consistency_wait)
-            .await
-        {
-            return Err(ApiError::NotYetConsistent);
-        }
+    match authz_token(headers)? {
+        Some(token) => wait_for_write(state, &token).await,
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The answer to a committed write: `body` plus its `consistency_token` (also as a header),
@@ -88,7 +106,7 @@ pub(crate) fn authz_error(e: AuthzError) -> ApiError {
         AuthzError::NotPlatformAdmin => ApiError::Forbidden(e.to_string()),
         AuthzError::Role(RoleError::Cycle(_) | RoleError::AlreadyExists)
         | AuthzError::Binding(BindingError::AlreadyBound)
-        | AuthzError::NameTaken(_)
+        | AuthzError::NameTaken
         | AuthzError::Conflict => ApiError::Conflict(e.to_string()),
         AuthzError::Unavailable(reason) => ApiError::Unavailable(reason),
         AuthzError::Internal(reason) => ApiError::Internal(reason),

@@ -153,7 +153,8 @@ impl Policy {
         granted
     }
 
-    fn role_info(&self, id: &str, tenant: &str) -> Option<RoleInfo> {
+    /// One role of `tenant`: a custom role's id or a built-in role's name.
+    pub fn role(&self, tenant: &str, id: &str) -> Option<RoleInfo> {
         let effective: Vec<String> = self.granted(id, tenant).into_iter().collect();
         if BUILT_IN.contains(&id) {
             return Some(RoleInfo {
@@ -181,11 +182,6 @@ impl Policy {
         })
     }
 
-    /// One role of `tenant`: a custom role's id or a built-in role's name.
-    pub fn role(&self, tenant: &str, id: &str) -> Option<RoleInfo> {
-        self.role_info(id, tenant)
-    }
-
     /// The roles of `tenant`, custom ones (by id, so in creation order) then built-in ones.
     pub fn roles(&self, tenant: &str, after: Option<&str>, limit: usize) -> Page<RoleInfo> {
         let ids = self
@@ -196,7 +192,7 @@ impl Policy {
             .chain(BUILT_IN.iter().map(|r| (*r).to_owned()));
         let keyed = ids
             .filter(|id| after.is_none_or(|after| id.as_str() > after))
-            .filter_map(|id| self.role_info(&id, tenant).map(|info| (id, info)))
+            .filter_map(|id| self.role(tenant, &id).map(|info| (id, info)))
             .collect();
         page(keyed, after, limit)
     }
