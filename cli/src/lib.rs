@@ -2,6 +2,7 @@
 //! as operators do. [`Stack`] connects to Postgres, migrates, and runs any set of
 //! [`Component`]s until a shutdown signal.
 
+mod audit;
 mod probes;
 
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
+pub use audit::{ReplaySummary, Source, parse_time, parse_until, replay_schema_name};
 pub use probes::{BrokerProbe, RegistryProbe};
 
 /// A part of Plinth that `plinth serve` can run on its own.
@@ -39,17 +41,21 @@ pub enum Component {
     Gateway,
     /// The notification worker: queues mails from identity events and sends them.
     Notifier,
+    /// The audit recorder: every domain event and decision into hash-chained trails, with
+    /// signed checkpoints.
+    Audit,
 }
 
 impl Component {
     /// Everything, as `plinth dev` runs it.
-    pub fn all() -> [Self; 5] {
+    pub fn all() -> [Self; 6] {
         [
             Self::SchemaRegistry,
             Self::Relay,
             Self::Projector,
             Self::Gateway,
             Self::Notifier,
+            Self::Audit,
         ]
     }
 }
@@ -74,14 +80,16 @@ pub struct Stack {
 }
 
 /// Every migration, in dependency order.
-pub const ALL_MIGRATIONS: [plinth_infra_postgres::Migrations; 8] = [
+pub const ALL_MIGRATIONS: [plinth_infra_postgres::Migrations; 10] = [
     plinth_infra_event_store::MIGRATIONS,
+    plinth_services_audit::MIGRATIONS,
     plinth_services_identity::tokens::MIGRATIONS,
     plinth_infra_relay::MIGRATIONS,
     plinth_infra_schema_registry::MIGRATIONS,
     plinth_projections_runtime::MIGRATIONS,
     plinth_projections_users::MIGRATIONS,
     plinth_projections_sessions::MIGRATIONS,
+    plinth_projections_audit::MIGRATIONS,
     plinth_services_notifications::MIGRATIONS,
 ];
 
@@ -171,8 +179,11 @@ impl Stack {
                 tasks.spawn(async move { relay.run(shutdown).await.context("running the relay") });
             }
             Component::Projector => {
-                let projections: [Arc<dyn Projection>; 2] =
-                    [Arc::new(UsersProjection), Arc::new(SessionsProjection)];
+                let projections: [Arc<dyn Projection>; 3] = [
+                    Arc::new(UsersProjection),
+                    Arc::new(SessionsProjection),
+                    Arc::new(plinth_projections_audit::AuditProjection),
+                ];
                 for projection in projections {
                     let name = projection.name();
                     let projector =
@@ -205,6 +216,15 @@ impl Stack {
                     Ok(())
                 });
             }
+            Component::Audit => {
+                let recorder = self.audit_recorder()?;
+                tasks.spawn(async move {
+                    recorder
+                        .run(shutdown)
+                        .await
+                        .context("running the audit recorder")
+                });
+            }
             Component::Gateway => {
                 let state = self.gateway_state(shutdown.clone()).await?;
                 let app = Application::build(settings.gateway.listen, state)
@@ -222,7 +242,23 @@ impl Stack {
         Ok(())
     }
 
-    /// The identity service, on its own event-store pool.
+    /// The audit recorder and its checkpointer, on their own pool of the event store.
+    pub fn audit_recorder(&self) -> anyhow::Result<plinth_services_audit::Recorder> {
+        let event_pool = plinth_infra_event_store::sqlx_pool(&self.database_url, 4)?;
+        let audit = &self.settings.audit;
+        let checkpointer = plinth_services_audit::Checkpointer::new(
+            event_pool.clone(),
+            self.audit_signing_key()?,
+            audit.checkpoint_every_records,
+            Duration::from_secs(audit.checkpoint_interval_secs),
+        );
+        Ok(plinth_services_audit::Recorder::new(
+            event_pool,
+            self.settings.clone(),
+            Arc::new(checkpointer),
+        ))
+    }
+
     /// The authz service on its own pool of the event store.
     pub fn authz_service(&self) -> anyhow::Result<plinth_services_authz::AuthzService> {
         let event_pool = plinth_infra_event_store::sqlx_pool(
@@ -388,6 +424,11 @@ impl Stack {
                 }
                 Component::Projector => info!(brokers = %s.kafka.brokers, "Projectors started."),
                 Component::Notifier => info!(from = %s.mail.from, "Notification worker started."),
+                Component::Audit => info!(
+                    key = %s.audit.signing_key_path,
+                    every = s.audit.checkpoint_every_records,
+                    "Audit recorder started."
+                ),
             }
         }
     }

@@ -1,6 +1,7 @@
 //! `plinth`: the one binary an operator needs. See `plinth --help`.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -54,6 +55,75 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Verify, replay and export the audit trail. Exit codes: 0 done (and every trail
+    /// verified), 1 a trail or checkpoint failed verification, 2 bad arguments, 3 could not
+    /// run (database, broker or key unavailable).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute every trail and check every checkpoint signature; report the first broken
+    /// link of each tenant.
+    Verify {
+        /// Where to read the trails.
+        #[arg(long, value_enum, default_value = "db")]
+        source: plinth_cli::Source,
+        /// The public key to verify with (PEM or 64 hex digits). Default: the public half of
+        /// the configured signing key.
+        #[arg(long)]
+        public_key: Option<PathBuf>,
+    },
+    /// Print the public key that verifies checkpoints (PEM), creating the signing key if
+    /// there is none yet.
+    PublicKey,
+    /// Rebuild the read models (users, sessions, audit; the authz view in memory) from the
+    /// event store into a fresh Postgres schema.
+    Replay {
+        /// Stop at this time (RFC 3339) or event-store position.
+        #[arg(long, value_parser = plinth_cli::parse_until)]
+        until: Option<plinth_projections_runtime::Until>,
+        /// The schema to create (default: replay_<date>_<time>).
+        #[arg(long)]
+        schema: Option<String>,
+    },
+    /// Print what a subject could do at a moment: their effective permissions then.
+    At {
+        /// The moment (RFC 3339).
+        #[arg(long, value_parser = plinth_cli::parse_time)]
+        time: chrono::DateTime<chrono::Utc>,
+        /// The user's id.
+        #[arg(long)]
+        subject: uuid::Uuid,
+        #[arg(long, default_value = "default")]
+        tenant: String,
+    },
+    /// Write records as JSON Lines or CSV, streaming.
+    Export {
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: ExportFormat,
+        /// Only this tenant's trail.
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Records at or after this time (RFC 3339).
+        #[arg(long, value_parser = plinth_cli::parse_time)]
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        /// Records at or before this time (RFC 3339).
+        #[arg(long, value_parser = plinth_cli::parse_time)]
+        until: Option<chrono::DateTime<chrono::Utc>>,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    Jsonl,
+    Csv,
 }
 
 #[derive(Subcommand)]
@@ -89,22 +159,34 @@ enum KeysCommand {
     Rotate,
 }
 
+/// Exit code of `plinth audit` when it could not run.
+const CANNOT_RUN: u8 = 3;
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     if let Command::Modules {
         command: ModulesCommand::List,
     } = cli.command
     {
         print!("{}", plinth_cli::modules_report());
-        return Ok(());
+        return Ok(ExitCode::SUCCESS);
     }
     let settings = Settings::load(&cli.config_dir, &ProcessEnv).context("loading configuration")?;
     let _telemetry =
         plinth_infra_telemetry::init(&settings.telemetry).context("starting telemetry")?;
     let shutdown = plinth_cli::shutdown_on_signal();
     let stack = Stack::connect(settings).context("connecting to Postgres")?;
-    match cli.command {
+    if let Command::Audit { command } = cli.command {
+        return Ok(match audit(&stack, command).await {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("Error: {e:#}");
+                ExitCode::from(CANNOT_RUN)
+            }
+        });
+    }
+    let outcome: anyhow::Result<()> = match cli.command {
         Command::Migrate => stack.migrate().await.context("migrating the database"),
         Command::Keys {
             command: KeysCommand::Rotate,
@@ -152,7 +234,9 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Modules { .. } => unreachable!("answered before connecting"),
+        Command::Modules { .. } | Command::Audit { .. } => {
+            unreachable!("answered before")
+        }
         Command::Dev => {
             stack
                 .run(&plinth_cli::dev_components(&stack.settings), shutdown)
@@ -160,5 +244,118 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Serve { component } => stack.run(&[component], shutdown).await,
         Command::SchemaRegistry => stack.run(&[Component::SchemaRegistry], shutdown).await,
+    };
+    outcome.map(|()| ExitCode::SUCCESS)
+}
+
+async fn audit(stack: &Stack, command: AuditCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        AuditCommand::Verify { source, public_key } => {
+            let key = stack.audit_public_key(public_key.as_deref())?;
+            let report = stack.verify_audit(source, key).await?;
+            println!(
+                "Read {} records of {} trails and {} valid checkpoints (key {}).",
+                report.records,
+                report.tenants,
+                report.checkpoints,
+                plinth_domain_audit::key_id(&key)
+            );
+            if report.is_clean() {
+                println!("OK: every trail and checkpoint verifies.");
+                return Ok(ExitCode::SUCCESS);
+            }
+            for finding in &report.findings {
+                println!("BROKEN: {finding}");
+            }
+            Ok(ExitCode::from(1))
+        }
+        AuditCommand::PublicKey => {
+            let key = stack.audit_signing_key()?;
+            print!(
+                "{}",
+                plinth_services_audit::public_key_pem(&key.verifying_key())
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Replay { until, schema } => {
+            stack.migrate().await?;
+            let schema = schema.unwrap_or_else(plinth_cli::replay_schema_name);
+            let summary = stack.replay(&schema, until, false).await?;
+            let seconds = summary.elapsed.as_secs_f64().max(1e-9);
+            println!(
+                "Replayed {} of {} stored events into schema {schema} ({} statements) in {:.2} s, {:.0} events/s; the authz view holds {} bindings.",
+                summary.applied,
+                summary.read,
+                summary.statements,
+                seconds,
+                summary.applied as f64 / seconds,
+                summary.bindings
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::At {
+            time,
+            subject,
+            tenant,
+        } => {
+            let held = stack.permissions_at(&tenant, subject, time).await?;
+            println!(
+                "Effective permissions of {subject} in tenant {tenant} at {}:",
+                time.to_rfc3339()
+            );
+            if held.is_empty() {
+                println!("(none)");
+            }
+            for (permission, bindings, conditional) in held {
+                let bindings: Vec<String> = bindings.iter().map(ToString::to_string).collect();
+                println!(
+                    "{permission}{}\tthrough {}",
+                    if conditional {
+                        " (scoped or owner-only)"
+                    } else {
+                        ""
+                    },
+                    bindings.join(", ")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Export {
+            format,
+            tenant,
+            since,
+            until,
+            output,
+        } => {
+            let filter = plinth_services_audit::store::RecordFilter {
+                tenant,
+                since,
+                until,
+            };
+            let format = match format {
+                ExportFormat::Jsonl => plinth_services_audit::export::Format::Jsonl,
+                ExportFormat::Csv => plinth_services_audit::export::Format::Csv,
+            };
+            let written = match output {
+                Some(path) => {
+                    let file = std::fs::File::create(&path)
+                        .with_context(|| format!("creating {}", path.display()))?;
+                    stack
+                        .export_audit(&filter, format, std::io::BufWriter::new(file))
+                        .await?
+                }
+                None => {
+                    stack
+                        .export_audit(
+                            &filter,
+                            format,
+                            std::io::BufWriter::new(std::io::stdout().lock()),
+                        )
+                        .await?
+                }
+            };
+            eprintln!("Exported {written} records.");
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

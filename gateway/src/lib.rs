@@ -68,7 +68,7 @@ pub struct AppState {
 /// the route, when a route is not declared in a manifest or a declared one is not served.
 pub fn router(state: AppState) -> Result<Router, RouteError> {
     use http::Method;
-    use routes::{admin, auth, authz, health, sessions, users};
+    use routes::{admin, audit, auth, authz, health, sessions, users};
     let timeout = state.request_timeout;
     let guarded = guard::Routes::new(state.clone())
         .add(&Method::POST, "/v1/auth/register", post(auth::register))?
@@ -175,6 +175,12 @@ pub fn router(state: AppState) -> Result<Router, RouteError> {
             &Method::GET,
             "/v1/authz/permissions/{permission}/subjects",
             get(authz::bindings::holders),
+        )?
+        .add(&Method::GET, "/v1/audit/records", get(audit::records))?
+        .add(
+            &Method::GET,
+            "/v1/audit/checkpoints",
+            get(audit::checkpoints),
         )?
         .add(&Method::GET, "/healthz", get(health::healthz))?
         .add(&Method::GET, "/readyz", get(health::readyz))?

@@ -96,7 +96,7 @@ pub struct AccessDecidedV1 {
     pub at: DateTime<Utc>,
 }
 
-fn micros(at: DateTime<Utc>) -> Value {
+pub(crate) fn micros(at: DateTime<Utc>) -> Value {
     Value::TimestampMicros(at.timestamp_micros())
 }
 
@@ -104,18 +104,18 @@ fn strings(items: Vec<String>) -> Value {
     Value::Array(items.into_iter().map(Value::String).collect())
 }
 
-fn nullable(value: Option<Value>) -> Value {
+pub(crate) fn nullable(value: Option<Value>) -> Value {
     match value {
         None => Value::Union(0, Box::new(Value::Null)),
         Some(v) => Value::Union(1, Box::new(v)),
     }
 }
 
-fn record(fields: Vec<(&str, Value)>) -> Value {
+pub(crate) fn record(fields: Vec<(&str, Value)>) -> Value {
     Value::Record(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
 }
 
-fn payload<T: serde::de::DeserializeOwned>(
+pub(crate) fn payload<T: serde::de::DeserializeOwned>(
     event_type: &str,
     payload: &serde_json::Value,
 ) -> Result<T> {
@@ -309,7 +309,7 @@ pub(crate) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEv
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use apache_avro::reader::datum::GenericDatumReader;
     use apache_avro::writer::datum::GenericDatumWriter;
     use chrono::TimeZone;
@@ -319,7 +319,7 @@ mod tests {
     use super::*;
 
     /// Encodes a stored event to Avro bytes and decodes them back.
-    fn round_trip(
+    pub(crate) fn round_trip(
         aggregate_type: &str,
         event_type: &str,
         json: &serde_json::Value,

@@ -57,7 +57,7 @@ macro_rules! entry {
     };
 }
 
-static CATALOG: [EventSchema; 27] = [
+static CATALOG: [EventSchema; 29] = [
     entry!("identity", "identity.user", "UserRegistered"),
     entry!("identity", "identity.user", "LoginSucceeded"),
     entry!("identity", "identity.user", "LoginFailed"),
@@ -85,6 +85,8 @@ static CATALOG: [EventSchema; 27] = [
     entry!("authz", "authz.binding", "SubjectBound"),
     entry!("authz", "authz.binding", "SubjectUnbound"),
     entry!("authz", "authz.decision", "AccessDecided"),
+    entry!("audit", "audit.trail", "RecordAppended"),
+    entry!("audit", "audit.checkpoint", "CheckpointSigned"),
 ];
 
 /// Every published event type.

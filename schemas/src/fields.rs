@@ -52,6 +52,13 @@ impl Fields {
         }
     }
 
+    pub(crate) fn long(&self, name: &str) -> Result<i64> {
+        match self.get(name)? {
+            Value::Long(v) => Ok(*v),
+            _ => Err(Self::bad(self.record, name)),
+        }
+    }
+
     pub(crate) fn int(&self, name: &str) -> Result<i32> {
         match self.get(name)? {
             Value::Int(v) => Ok(*v),

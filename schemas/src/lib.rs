@@ -11,6 +11,7 @@
 //! Subjects: `TopicRecordNameStrategy`, `<topic>-<record full name>`, so one topic carries all of
 //! an aggregate's event types and each evolves on its own.
 
+pub mod audit;
 pub mod authz;
 mod catalog;
 mod compatibility;
@@ -99,6 +100,8 @@ pub enum PublishedEvent {
     SubjectBound(authz::SubjectBoundV1),
     SubjectUnbound(authz::SubjectUnboundV1),
     AccessDecided(authz::AccessDecidedV1),
+    RecordAppended(plinth_domain_audit::AuditRecord),
+    CheckpointSigned(plinth_domain_audit::Checkpoint),
 }
 
 /// Maps a stored domain event (as the event store keeps it: aggregate type, event type and JSON
@@ -119,6 +122,8 @@ pub fn encode(
         "authz.role" => authz::encode_role_event(event_type, payload)?,
         "authz.binding" => authz::encode_binding_event(event_type, payload)?,
         "authz.decision" => authz::encode_decision_event(event_type, payload)?,
+        "audit.trail" => audit::encode_trail_event(event_type, payload)?,
+        "audit.checkpoint" => audit::encode_checkpoint_event(event_type, payload)?,
         other => return Err(Error::UnknownRecord(other.to_owned())),
     };
     let value = value
@@ -131,6 +136,8 @@ pub fn encode(
 pub fn decode(record_full_name: &str, value: Value) -> Result<PublishedEvent> {
     if record_full_name.starts_with("plinth.authz.") {
         authz::decode(record_full_name, value)
+    } else if record_full_name.starts_with("plinth.audit.") {
+        audit::decode(record_full_name, value)
     } else {
         identity::decode(record_full_name, value)
     }

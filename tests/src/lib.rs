@@ -68,6 +68,10 @@ impl World {
         let mailbox = std::env::temp_dir().join(format!("plinth-mail-{tag:08x}"));
         settings.mail.url =
             plinth_infra_config::Secret::new(format!("mailbox:{}", mailbox.display()));
+        settings.audit.signing_key_path = std::env::temp_dir()
+            .join(format!("plinth-audit-{tag:08x}.pem"))
+            .display()
+            .to_string();
         configure(&mut settings);
         let stack = plinth_cli::Stack::connect(settings.clone()).expect("stack");
         stack.migrate().await.expect("migrations");
@@ -233,6 +237,67 @@ impl World {
         tokio::spawn(projector.run(self.shutdown.clone()));
     }
 
+    /// Runs the audit recorder (and its checkpointer) in-process until the returned token is
+    /// cancelled or the world ends. The audit read model is started with [`World::start_projector`].
+    pub fn start_audit(&self) -> CancellationToken {
+        self.start_audit_in(&self.settings.projector.group_prefix)
+    }
+
+    /// [`World::start_audit`] with the recorder's consumer group under `group_prefix`: a new
+    /// prefix re-reads every topic from the beginning.
+    pub fn start_audit_in(&self, group_prefix: &str) -> CancellationToken {
+        let stop = self.shutdown.child_token();
+        let mut settings = self.settings.clone();
+        group_prefix.clone_into(&mut settings.projector.group_prefix);
+        let recorder = self
+            .stack
+            .clone()
+            .with_settings(settings)
+            .audit_recorder()
+            .unwrap();
+        tokio::spawn(recorder.run(stop.clone()));
+        stop
+    }
+
+    /// The components as `plinth` builds them, for this world.
+    pub fn stack(&self) -> &plinth_cli::Stack {
+        &self.stack
+    }
+
+    /// Runs the `plinth` binary with `args` against this world; returns its exit code, standard
+    /// output and standard error.
+    pub async fn plinth(&self, args: &[&str]) -> (i32, String, String) {
+        let mut command = tokio::process::Command::new(process::plinth_bin());
+        command
+            .args(args)
+            .env("PLINTH_CONFIG_DIR", "/nonexistent-plinth-config")
+            .env("PLINTH_DATABASE_URL", &self.db.url)
+            .env("PLINTH_KAFKA_BROKERS", &self.settings.kafka.brokers)
+            .env(
+                "PLINTH_KAFKA_TOPIC_PREFIX",
+                &self.settings.kafka.topic_prefix,
+            )
+            .env(
+                "PLINTH_PROJECTOR_GROUP_PREFIX",
+                &self.settings.projector.group_prefix,
+            )
+            .env(
+                "PLINTH_SCHEMA_REGISTRY_URL",
+                &self.settings.schema_registry.url,
+            )
+            .env(
+                "PLINTH_AUDIT_SIGNING_KEY_PATH",
+                &self.settings.audit.signing_key_path,
+            )
+            .env("RUST_LOG", "warn");
+        let output = command.output().await.expect("run plinth");
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
     /// Starts `plinth serve relay` for this world.
     pub fn spawn_relay(&self) -> RelayProcess {
         RelayProcess::spawn(&self.settings, &self.db.url)
@@ -322,6 +387,7 @@ impl Drop for World {
     fn drop(&mut self) {
         self.shutdown.cancel();
         let _ = std::fs::remove_dir_all(&self.mailbox);
+        let _ = std::fs::remove_file(&self.settings.audit.signing_key_path);
     }
 }
 

@@ -10,7 +10,7 @@ pub struct RelayProcess {
     pub log: PathBuf,
 }
 
-fn plinth_bin() -> PathBuf {
+pub(crate) fn plinth_bin() -> PathBuf {
     std::env::var_os("PLINTH_BIN").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/plinth"),
         PathBuf::from,

@@ -18,6 +18,7 @@ pub struct Settings {
     pub relay: RelaySettings,
     pub projector: ProjectorSettings,
     pub identity: IdentitySettings,
+    pub audit: AuditSettings,
     pub mail: MailSettings,
     pub telemetry: TelemetrySettings,
 }
@@ -131,6 +132,29 @@ pub struct IdentitySettings {
     pub email_verification_ttl_secs: u64,
     /// How long a password-reset token works.
     pub password_reset_ttl_secs: u64,
+}
+
+/// The audit trail's checkpoints and the key that signs them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditSettings {
+    /// A tenant's trail is checkpointed after this many new records…
+    pub checkpoint_every_records: u32,
+    /// …or this long after its first record not yet covered by a checkpoint.
+    pub checkpoint_interval_secs: u64,
+    /// The Ed25519 signing key (PKCS#8 PEM). Created, readable by its owner only, when missing.
+    /// Keep it away from the database: whoever holds it can sign a rewritten trail.
+    pub signing_key_path: String,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        Self {
+            checkpoint_every_records: 1000,
+            checkpoint_interval_secs: 60,
+            signing_key_path: ".plinth/keys/audit-signing.pem".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -326,6 +350,17 @@ impl Settings {
                 "gateway.base_domain must be a domain name like example.com, not {:?}",
                 self.gateway.base_domain
             ));
+        }
+        if self.audit.checkpoint_every_records < 1
+            || !(1..=86_400).contains(&self.audit.checkpoint_interval_secs)
+        {
+            problems.push(
+                "audit.checkpoint_every_records must be at least 1 and audit.checkpoint_interval_secs between 1 and 86400".to_owned(),
+            );
+        }
+        if self.audit.signing_key_path.trim().is_empty() {
+            problems
+                .push("audit.signing_key_path is empty (PLINTH_AUDIT_SIGNING_KEY_PATH)".to_owned());
         }
         if self.identity.password_hash_concurrency < 1 {
             problems.push("identity.password_hash_concurrency must be at least 1".to_owned());

@@ -64,6 +64,17 @@ where
         }
     }
 
+    /// A bus that keeps a snapshot of each aggregate every `every` events, so loading reads the
+    /// snapshot and the events after it (for long-lived aggregates such as an audit trail).
+    pub fn with_snapshots(pool: sqlx::PgPool, services: A::Services, every: usize) -> Self {
+        let repo = PostgresEventRepository::new(pool);
+        Self {
+            store: PersistedEventStore::new_snapshot_store(repo, every),
+            services,
+            max_attempts: 3,
+        }
+    }
+
     /// Retries a command that lost an optimistic-lock race up to `attempts` times in all (for
     /// commands many callers send to one aggregate at once, such as login attempts).
     #[must_use]

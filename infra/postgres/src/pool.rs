@@ -13,6 +13,10 @@ use crate::{Error, Result};
 /// against the system's root certificates.
 pub fn connect_pool(url: &str, max_size: usize) -> Result<Pool> {
     let config = tokio_postgres::Config::from_str(url).map_err(Error::InvalidUrl)?;
+    pool(config, max_size)
+}
+
+fn pool(config: tokio_postgres::Config, max_size: usize) -> Result<Pool> {
     let manager = Manager::from_config(
         config,
         tls(),
@@ -25,6 +29,15 @@ pub fn connect_pool(url: &str, max_size: usize) -> Result<Pool> {
         .runtime(Runtime::Tokio1)
         .build()
         .map_err(|e| Error::Pool(deadpool_postgres::CreatePoolError::Build(e)))
+}
+
+/// A pool like [`connect_pool`] whose connections read and write `schema` first (their
+/// `search_path`): unqualified table names then mean that schema's tables, so the same SQL and
+/// migrations build a second copy of a read model (`plinth audit replay`).
+pub fn connect_pool_in_schema(url: &str, max_size: usize, schema: &str) -> Result<Pool> {
+    let mut config = tokio_postgres::Config::from_str(url).map_err(Error::InvalidUrl)?;
+    config.options(format!("-c search_path={schema}"));
+    pool(config, max_size)
 }
 
 /// The TLS connector for every Postgres connection Plinth opens: rustls with the `ring`

@@ -13,10 +13,12 @@
 mod apply;
 mod envelope;
 mod projector;
+mod replay;
 mod wait;
 
 pub use envelope::{Envelope, EnvelopeError};
 pub use projector::{Projector, read_envelope};
+pub use replay::{Rebuild, StoreReader, Until, envelope};
 pub use wait::{applied_sequence, wait_for};
 
 use plinth_infra_postgres::{Migration, Migrations};
@@ -68,4 +70,6 @@ pub enum Error {
     Kafka(#[from] plinth_infra_kafka::Error),
     #[error(transparent)]
     Envelope(#[from] EnvelopeError),
+    #[error(transparent)]
+    Read(#[from] plinth_infra_event_store::ReadError),
 }

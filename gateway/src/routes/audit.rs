@@ -1,0 +1,176 @@
+//! `GET /v1/audit/records` and `GET /v1/audit/checkpoints`: the caller's tenant's audit trail
+//! and signed checkpoints, newest first, from the audit read model.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use plinth_domain_audit::Outcome;
+use plinth_projections_audit::RecordSearch;
+use serde_json::{Value, json};
+
+use crate::context::Caller;
+use crate::problem::FieldError;
+use crate::{ApiError, AppState};
+
+const DEFAULT_LIMIT: i64 = 50;
+const MAX_LIMIT: i64 = 500;
+const RECORD_FILTERS: [&str; 9] = [
+    "actor",
+    "action",
+    "target_type",
+    "target_id",
+    "outcome",
+    "since",
+    "until",
+    "limit",
+    "cursor",
+];
+
+/// Parses the query, naming every bad or unknown parameter.
+struct Params<'a> {
+    query: &'a HashMap<String, String>,
+    errors: Vec<FieldError>,
+}
+
+impl<'a> Params<'a> {
+    fn new(query: &'a HashMap<String, String>, known: &[&str]) -> Self {
+        let mut unknown: Vec<&String> = query
+            .keys()
+            .filter(|k| !known.contains(&k.as_str()))
+            .collect();
+        unknown.sort();
+        let errors = unknown
+            .into_iter()
+            .map(|k| FieldError::new(k, format!("is not a parameter; use {}", known.join(", "))))
+            .collect();
+        Self { query, errors }
+    }
+
+    fn text(&self, name: &str) -> Option<String> {
+        self.query.get(name).filter(|v| !v.is_empty()).cloned()
+    }
+
+    fn parsed<T>(
+        &mut self,
+        name: &str,
+        expected: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        let text = self.text(name)?;
+        let value = parse(&text);
+        if value.is_none() {
+            self.errors.push(FieldError::new(name, expected));
+        }
+        value
+    }
+
+    fn time(&mut self, name: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.parsed(
+            name,
+            "must be an RFC 3339 instant (2026-11-24T12:00:00Z)",
+            |t| {
+                chrono::DateTime::parse_from_rfc3339(t)
+                    .ok()
+                    .map(|at| at.with_timezone(&chrono::Utc))
+            },
+        )
+    }
+
+    fn limit(&mut self) -> i64 {
+        self.parsed(
+            "limit",
+            &format!("must be a whole number from 1 to {MAX_LIMIT}"),
+            |t| t.parse().ok().filter(|n| (1..=MAX_LIMIT).contains(n)),
+        )
+        .unwrap_or(DEFAULT_LIMIT)
+    }
+
+    fn cursor(&mut self) -> Option<i64> {
+        self.parsed(
+            "cursor",
+            "must be the next_cursor of a previous page",
+            |t| t.parse().ok().filter(|n: &i64| *n > 0),
+        )
+    }
+
+    fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.errors))
+        }
+    }
+}
+
+/// `GET /v1/audit/records?actor=&action=&target_type=&target_id=&outcome=&since=&until=&limit=&cursor=`
+pub(crate) async fn records(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let mut params = Params::new(&query, &RECORD_FILTERS);
+    let outcome = params.parsed(
+        "outcome",
+        "must be one of success, failure, allowed, denied",
+        |t| t.parse::<Outcome>().ok(),
+    );
+    let search = RecordSearch {
+        tenant: caller.tenant.as_str().to_owned(),
+        actor: params.text("actor"),
+        action: params.text("action"),
+        target_type: params.text("target_type"),
+        target_id: params.text("target_id"),
+        outcome,
+        since: params.time("since"),
+        until: params.time("until"),
+        before: params.cursor(),
+        limit: params.limit(),
+    };
+    params.finish()?;
+    if let (Some(since), Some(until)) = (search.since, search.until)
+        && until <= since
+    {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "until",
+            "must be later than since",
+        )]));
+    }
+    let client = state
+        .read_pool
+        .get()
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let page = plinth_projections_audit::list_records(&client, &search)
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    Ok(Json(json!({
+        "records": page.records,
+        "next_cursor": page.next.map(|n| n.to_string()),
+    })))
+}
+
+/// `GET /v1/audit/checkpoints?limit=&cursor=`
+pub(crate) async fn checkpoints(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let mut params = Params::new(&query, &["limit", "cursor"]);
+    let before = params.cursor();
+    let limit = params.limit();
+    params.finish()?;
+    let client = state
+        .read_pool
+        .get()
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let page =
+        plinth_projections_audit::list_checkpoints(&client, caller.tenant.as_str(), before, limit)
+            .await
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    Ok(Json(json!({
+        "checkpoints": page.checkpoints,
+        "next_cursor": page.next.map(|n| n.to_string()),
+    })))
+}

@@ -1,0 +1,61 @@
+//! The audit service. The [`Recorder`] consumes every domain topic (identity, authz, any
+//! module's, and the access decisions the gateway reports), turns each event into an audit
+//! record ([`draft`](draft::draft)) and appends it to its tenant's hash-chained `Trail`
+//! (`plinth-domain-audit`), once per source event whatever is redelivered. The
+//! [`Checkpointer`] signs where each trail stands every N records or T seconds.
+//! [`store`] and [`kafka`] read trails back from Postgres or from the topics for
+//! `plinth audit verify`, and [`export`] writes them as JSONL or CSV.
+//!
+//! Start with `recorder.rs`.
+
+mod checkpointer;
+pub mod draft;
+pub mod export;
+pub mod kafka;
+mod keys;
+mod recorder;
+pub mod store;
+
+pub use checkpointer::Checkpointer;
+pub use keys::{
+    KeyError, load_or_create_signing_key, parse_public_key, public_key_pem, read_public_key,
+};
+pub use recorder::{Recorder, audited_aggregate_types};
+
+use plinth_infra_postgres::{Migration, Migrations};
+
+/// The index that makes recording exactly-once (on the event store's table).
+pub const MIGRATIONS: Migrations = Migrations {
+    component: "audit",
+    steps: &[Migration {
+        version: 1,
+        name: "audit_sources",
+        sql: include_str!("../migrations/0001_audit_sources.sql"),
+    }],
+};
+
+/// What can go wrong recording, reading or exporting trails.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("the event store refused the append: {0}")]
+    Store(String),
+    #[error("Postgres: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("Postgres: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error(transparent)]
+    Pool(#[from] plinth_infra_postgres::Error),
+    #[error(transparent)]
+    Kafka(#[from] plinth_infra_kafka::Error),
+    #[error("Kafka: {0}")]
+    Client(#[from] plinth_infra_kafka::rdkafka::error::KafkaError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error("{what} is unreadable: {reason}")]
+    Unreadable { what: String, reason: String },
+    #[error("cannot write the export: {0}")]
+    Write(String),
+}
+
+/// Result with this crate's [`AuditError`].
+pub type Result<T, E = AuditError> = std::result::Result<T, E>;

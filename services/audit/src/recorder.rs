@@ -1,0 +1,332 @@
+//! Consumes every domain topic and appends each event, once, to its tenant's trail.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use plinth_domain_audit::{AppendRecords, RecordDraft, Trail};
+use plinth_domain_core::{Actor, CommandMetadata, TenantId};
+use plinth_infra_config::Settings;
+use plinth_infra_event_store::{CommandBus, CommandError};
+use plinth_infra_kafka::rdkafka::Message;
+use plinth_infra_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
+use plinth_infra_kafka::rdkafka::message::{BorrowedMessage, Headers};
+use plinth_infra_kafka::{AvroCodec, headers};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, error, info, warn};
+use uuid::Uuid;
+
+use crate::checkpointer::Checkpointer;
+use crate::draft::{SourceEvent, draft};
+use crate::{AuditError, Result};
+
+/// At most this many messages are recorded per round.
+const MAX_BATCH: usize = 500;
+/// Appends lost to a concurrent writer are retried this many times before the round fails.
+const MAX_ROUNDS: u32 = 5;
+
+/// Every published aggregate type except the audit service's own.
+pub fn audited_aggregate_types() -> Vec<&'static str> {
+    let mut types: Vec<&'static str> = plinth_schemas::catalog()
+        .iter()
+        .map(|s| s.aggregate_type)
+        .filter(|t| !t.starts_with("audit."))
+        .collect();
+    types.dedup();
+    types
+}
+
+/// Records every domain event in its tenant's trail.
+pub struct Recorder {
+    pool: sqlx::PgPool,
+    bus: CommandBus<Trail>,
+    settings: Settings,
+    checkpointer: Arc<Checkpointer>,
+}
+
+impl Recorder {
+    pub fn new(pool: sqlx::PgPool, settings: Settings, checkpointer: Arc<Checkpointer>) -> Self {
+        Self {
+            bus: CommandBus::with_snapshots(pool.clone(), (), 200).with_max_attempts(1),
+            pool,
+            settings,
+            checkpointer,
+        }
+    }
+
+    /// Appends the events not recorded yet, each to its tenant's trail in the given order, and
+    /// returns how many were appended. A source event already in a trail is skipped, and an
+    /// append that races another recorder is retried after skipping again, so each source
+    /// event is recorded exactly once.
+    pub async fn record(&self, sources: &[SourceEvent]) -> Result<usize> {
+        let ids: Vec<String> = sources.iter().map(|s| s.event_id.to_string()).collect();
+        let mut round = 0;
+        loop {
+            round += 1;
+            let recorded: HashSet<String> =
+                sqlx::query_scalar(include_str!("../sql/recorded_sources.sql"))
+                    .bind(&ids)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .collect();
+            let mut seen = HashSet::new();
+            let mut tenants: Vec<(String, Vec<RecordDraft>)> = Vec::new();
+            for source in sources {
+                let id = source.event_id.to_string();
+                if recorded.contains(&id) || !seen.insert(id) {
+                    continue;
+                }
+                if let Some((_, drafts)) = tenants.iter_mut().find(|(t, _)| *t == source.tenant_id)
+                {
+                    drafts.push(draft(source));
+                } else {
+                    tenants.push((source.tenant_id.clone(), vec![draft(source)]));
+                }
+            }
+            let mut appended = 0;
+            let mut raced = false;
+            for (tenant, drafts) in tenants {
+                let count = drafts.len();
+                match self.append(&tenant, drafts).await {
+                    Ok(head) => {
+                        appended += count;
+                        self.checkpointer.appended(&tenant, head).await?;
+                    }
+                    Err(AuditError::Store(reason)) if round < MAX_ROUNDS => {
+                        debug!(
+                            tenant,
+                            reason, "Trail append raced another writer; retrying."
+                        );
+                        raced = true;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            if !raced {
+                return Ok(appended);
+            }
+        }
+    }
+
+    async fn append(&self, tenant: &str, drafts: Vec<RecordDraft>) -> Result<i64> {
+        let tenant_id = TenantId::parse(tenant).map_err(|e| AuditError::Unreadable {
+            what: format!("tenant {tenant}"),
+            reason: e.to_string(),
+        })?;
+        let metadata =
+            CommandMetadata::new(tenant_id, Actor::Service("audit".into()), Uuid::now_v7());
+        let command = AppendRecords {
+            tenant_id: tenant.to_owned(),
+            drafts,
+        };
+        match self.bus.execute(tenant, command, &metadata).await {
+            Ok(committed) => Ok(committed.sequence),
+            Err(CommandError::Conflict) => Err(AuditError::Store("conflict".into())),
+            Err(e) => Err(AuditError::Unreadable {
+                what: format!("tenant {tenant}'s trail"),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// Consumes the domain topics until `shutdown`. Nothing is skipped: when Postgres or the
+    /// registry is unreachable, recording stalls and retries (the topics keep the events).
+    pub async fn run(self, shutdown: CancellationToken) -> Result<()> {
+        let topics: Vec<String> = audited_aggregate_types()
+            .iter()
+            .map(|t| plinth_schemas::topic_name(&self.settings.kafka.topic_prefix, t))
+            .collect();
+        while let Err(e) = plinth_infra_kafka::ensure_topics(&self.settings.kafka, &topics).await {
+            warn!(error = %e, "Cannot create the audited topics yet; retrying.");
+            tokio::select! {
+                () = shutdown.cancelled() => return Ok(()),
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+        while let Err(e) = self.checkpointer.load().await {
+            warn!(error = %e, "Cannot read the trails yet; retrying.");
+            tokio::select! {
+                () = shutdown.cancelled() => return Ok(()),
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+        let codec = AvroCodec::new(&self.settings.schema_registry.url)?;
+        let group = format!("{}audit", self.settings.projector.group_prefix);
+        let consumer = plinth_infra_kafka::consumer(&self.settings.kafka, &group)?;
+        let refs: Vec<&str> = topics.iter().map(String::as_str).collect();
+        consumer.subscribe(&refs)?;
+        info!(group = %group, topics = ?topics, "Audit recorder started.");
+        let checkpoints = {
+            let checkpointer = Arc::clone(&self.checkpointer);
+            let stop = shutdown.clone();
+            tokio::spawn(async move { checkpointer.run(stop).await })
+        };
+        loop {
+            let first = tokio::select! {
+                () = shutdown.cancelled() => break,
+                message = consumer.recv() => message,
+            };
+            let first = match first {
+                Ok(message) => message,
+                Err(e) => {
+                    warn!(error = %e, "Kafka consumer error in the audit recorder.");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    continue;
+                }
+            };
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match tokio::time::timeout(Duration::from_millis(1), consumer.recv()).await {
+                    Ok(Ok(message)) => batch.push(message),
+                    _ => break,
+                }
+            }
+            if !self.handle(&codec, &consumer, &batch, &shutdown).await {
+                break;
+            }
+        }
+        checkpoints.abort();
+        close(consumer).await;
+        info!("Audit recorder stopped.");
+        Ok(())
+    }
+
+    /// Records a batch, retrying until it is recorded; false if `shutdown` came first.
+    async fn handle(
+        &self,
+        codec: &AvroCodec,
+        consumer: &StreamConsumer,
+        messages: &[BorrowedMessage<'_>],
+        shutdown: &CancellationToken,
+    ) -> bool {
+        let mut sources = Vec::with_capacity(messages.len());
+        for message in messages {
+            match source_event(codec, message, shutdown).await {
+                Some(source) => sources.push(source),
+                None if shutdown.is_cancelled() => return false,
+                None => {}
+            }
+        }
+        let mut pause = Duration::from_millis(100);
+        loop {
+            match self.record(&sources).await {
+                Ok(appended) => {
+                    debug!(messages = messages.len(), appended, "Audit batch recorded.");
+                    break;
+                }
+                Err(e) => {
+                    warn!(error = %e, "Cannot record the audit batch; retrying.");
+                    tokio::select! {
+                        () = shutdown.cancelled() => return false,
+                        () = tokio::time::sleep(pause) => {}
+                    }
+                    pause = (pause * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+        for message in messages {
+            if let Err(e) = consumer.store_offset_from_message(message) {
+                warn!(error = %e, "Cannot store the consumer offset (recording is idempotent).");
+            }
+        }
+        true
+    }
+}
+
+/// The header `name` of `message`, as text.
+fn header(message: &impl Message, name: &str) -> Option<String> {
+    message
+        .headers()?
+        .iter()
+        .find(|h| h.key == name)
+        .and_then(|h| h.value)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+}
+
+/// Reads a consumed message as a source event, retrying while the registry is unreachable.
+/// `None` for a message that is not a Plinth event (logged), or at shutdown.
+async fn source_event(
+    codec: &AvroCodec,
+    message: &impl Message,
+    shutdown: &CancellationToken,
+) -> Option<SourceEvent> {
+    let required = |name: &str| header(message, name);
+    let parsed = (|| {
+        Some((
+            Uuid::parse_str(&required(headers::EVENT_ID)?).ok()?,
+            required(headers::AGGREGATE_TYPE)?,
+            required(headers::AGGREGATE_ID)?,
+            required(headers::EVENT_TYPE)?,
+            required(headers::TENANT_ID)?,
+            required(headers::POSITION)?.parse::<i64>().ok()?,
+            DateTime::parse_from_rfc3339(&required(headers::RECORDED_AT)?)
+                .ok()?
+                .with_timezone(&Utc),
+        ))
+    })();
+    let Some((event_id, aggregate_type, aggregate_id, event_type, tenant_id, position, at)) =
+        parsed
+    else {
+        error!(
+            topic = message.topic(),
+            partition = message.partition(),
+            offset = message.offset(),
+            "Skipping a message without the headers of a Plinth event."
+        );
+        return None;
+    };
+    let payload = message.payload().unwrap_or_default();
+    let mut pause = Duration::from_millis(100);
+    let decoded = loop {
+        match codec.decode(payload).await {
+            Ok(decoded) => break decoded,
+            Err(plinth_infra_kafka::Error::NotAvro(reason)) => {
+                error!(%event_id, reason, "Skipping a message that is not Avro.");
+                return None;
+            }
+            Err(e) => {
+                warn!(error = %e, "Cannot decode through the registry; retrying.");
+                tokio::select! {
+                    () = shutdown.cancelled() => return None,
+                    () = tokio::time::sleep(pause) => {}
+                }
+                pause = (pause * 2).min(Duration::from_secs(5));
+            }
+        }
+    };
+    let value = serde_json::Value::try_from(decoded.value).unwrap_or_else(|e| {
+        warn!(%event_id, error = %e, "Event value has no JSON form; recording it without details.");
+        serde_json::Value::Null
+    });
+    Some(SourceEvent {
+        event_id,
+        aggregate_type,
+        aggregate_id,
+        event_type,
+        tenant_id,
+        position,
+        actor: header(message, headers::ACTOR),
+        correlation_id: header(message, headers::CORRELATION_ID),
+        causation_id: header(message, headers::CAUSATION_ID),
+        recorded_at: at,
+        value,
+    })
+}
+
+/// Leaves the group on a plain thread (librdkafka's destroy can block; see the projector).
+async fn close(consumer: StreamConsumer) {
+    let (done, finished) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        consumer.unsubscribe();
+        drop(consumer);
+        let _ = done.send(());
+    });
+    if tokio::time::timeout(Duration::from_secs(5), finished)
+        .await
+        .is_err()
+    {
+        warn!("Kafka consumer did not close within 5 s; leaving it behind.");
+    }
+}
