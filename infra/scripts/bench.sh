@@ -8,5 +8,7 @@ trap 'infra/scripts/stack.sh down test' EXIT
 # shellcheck source=/dev/null
 source .plinth/test/env
 cargo bench -p plinth-tests --bench pipeline
+# Rebuilding read models from the event store next to per-event transactions.
+cargo bench -p plinth-tests --bench replay
 # In memory, no infrastructure: the authz view next to casbin.
 cargo bench -p plinth-projections-authz --bench check

@@ -245,10 +245,14 @@ async fn export_round_trips_every_record_as_jsonl_and_as_csv() {
     .await;
     trails(&world, &["acme", "globex"], 25).await;
     let mut stored: Vec<AuditRecord> = Vec::new();
-    plinth_services_audit::store::scan_records(&world.pool, &Default::default(), |_, r| {
-        stored.push(r.unwrap());
-        Ok(())
-    })
+    plinth_services_audit::store::scan_records(
+        &world.pool,
+        &plinth_services_audit::store::RecordFilter::default(),
+        |_, r| {
+            stored.push(r.unwrap());
+            Ok(())
+        },
+    )
     .await
     .unwrap();
     assert_eq!(stored.len(), 50);

@@ -10,7 +10,7 @@ use plinth_infra_event_store::{Cursor, StoredEvent, read_committed_after};
 use plinth_infra_postgres::{Migrations, Pool};
 use tokio_postgres::types::ToSql;
 
-use crate::{Envelope, Error, Projection};
+use crate::{Envelope, Error, Projection, Statement};
 
 /// Where a replay stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,29 +137,34 @@ impl Rebuild {
         let chunk = if per_event { 1 } else { envelopes.len().max(1) };
         let mut statements = 0;
         for group in envelopes.chunks(chunk) {
+            let reduced: Vec<Statement> = group
+                .iter()
+                .flat_map(|envelope| {
+                    self.projections
+                        .iter()
+                        .filter(|p| {
+                            p.aggregate_types()
+                                .contains(&envelope.aggregate_type.as_str())
+                        })
+                        .flat_map(|p| p.reduce(envelope))
+                })
+                .collect();
             let tx = client.transaction().await?;
             tx.batch_execute("SET LOCAL synchronous_commit = off")
                 .await?;
-            for envelope in group {
-                for projection in &self.projections {
-                    if !projection
-                        .aggregate_types()
-                        .contains(&envelope.aggregate_type.as_str())
-                    {
-                        continue;
-                    }
-                    for statement in projection.reduce(envelope) {
-                        let params: Vec<&(dyn ToSql + Sync)> = statement
-                            .params
-                            .iter()
-                            .map(|p| p.as_ref() as &(dyn ToSql + Sync))
-                            .collect();
-                        tx.execute(statement.sql, &params).await?;
-                        statements += 1;
-                    }
-                }
-            }
+            // Pipelined: sent in order without waiting for each answer (one round trip).
+            let executions = reduced.iter().map(|statement| {
+                let params: Vec<&(dyn ToSql + Sync)> = statement
+                    .params
+                    .iter()
+                    .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+                    .collect();
+                let tx = &tx;
+                async move { tx.execute(statement.sql, &params).await }
+            });
+            futures::future::try_join_all(executions).await?;
             tx.commit().await?;
+            statements += reduced.len() as u64;
         }
         Ok(statements)
     }
