@@ -1,4 +1,17 @@
-//! Header names on every event Plinth publishes. Values are UTF-8 strings.
+//! Header names on every event Plinth publishes. Values are UTF-8 strings; [`value`] reads one.
+
+use rdkafka::Message;
+use rdkafka::message::Headers;
+
+/// The header `name` of `message`, as text (`None` when absent or null).
+pub fn value(message: &impl Message, name: &str) -> Option<String> {
+    message
+        .headers()?
+        .iter()
+        .find(|h| h.key == name)
+        .and_then(|h| h.value)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+}
 
 /// The event's UUID v7, stable across re-publishing: deduplicate on it.
 pub const EVENT_ID: &str = "event_id";

@@ -1,6 +1,5 @@
 use plinth_infra_kafka::headers;
 use plinth_infra_kafka::rdkafka::Message;
-use plinth_infra_kafka::rdkafka::message::Headers;
 use plinth_schemas::PublishedEvent;
 use uuid::Uuid;
 
@@ -44,14 +43,7 @@ impl EnvelopeHeaders {
             offset: message.offset(),
             reason,
         };
-        let header = |name: &str| -> Option<String> {
-            message
-                .headers()?
-                .iter()
-                .find(|h| h.key == name)
-                .and_then(|h| h.value)
-                .map(|v| String::from_utf8_lossy(v).into_owned())
-        };
+        let header = |name: &str| headers::value(message, name);
         let required = |name: &'static str| {
             header(name).ok_or_else(|| error(format!("header `{name}` is missing")))
         };

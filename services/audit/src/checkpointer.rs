@@ -8,11 +8,9 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use ed25519_dalek::SigningKey;
 use plinth_domain_audit::{Checkpoint, CheckpointError, CheckpointLog, RecordCheckpoint};
-use plinth_domain_core::{Actor, CommandMetadata, TenantId};
 use plinth_infra_event_store::{CommandBus, CommandError};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
-use uuid::Uuid;
 
 use crate::{AuditError, Result};
 
@@ -101,12 +99,7 @@ impl Checkpointer {
             return Ok(None);
         };
         let checkpoint = Checkpoint::sign(tenant, position, &hash, Utc::now(), &self.key);
-        let tenant_id = TenantId::parse(tenant).map_err(|e| AuditError::Unreadable {
-            what: format!("tenant {tenant}"),
-            reason: e.to_string(),
-        })?;
-        let metadata =
-            CommandMetadata::new(tenant_id, Actor::Service("audit".into()), Uuid::now_v7());
+        let metadata = crate::service_metadata(tenant)?;
         let result = self
             .bus
             .execute(tenant, RecordCheckpoint(checkpoint.clone()), &metadata)

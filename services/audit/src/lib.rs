@@ -59,3 +59,17 @@ pub enum AuditError {
 
 /// Result with this crate's [`AuditError`].
 pub type Result<T, E = AuditError> = std::result::Result<T, E>;
+
+/// The metadata of a command the audit service sends to `tenant`'s trail or checkpoint log.
+fn service_metadata(tenant: &str) -> Result<plinth_domain_core::CommandMetadata> {
+    let tenant_id =
+        plinth_domain_core::TenantId::parse(tenant).map_err(|e| AuditError::Unreadable {
+            what: format!("tenant {tenant}"),
+            reason: e.to_string(),
+        })?;
+    Ok(plinth_domain_core::CommandMetadata::new(
+        tenant_id,
+        plinth_domain_core::Actor::Service("audit".into()),
+        uuid::Uuid::now_v7(),
+    ))
+}

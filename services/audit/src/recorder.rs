@@ -6,12 +6,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use plinth_domain_audit::{AppendRecords, RecordDraft, Trail};
-use plinth_domain_core::{Actor, CommandMetadata, TenantId};
 use plinth_infra_config::Settings;
 use plinth_infra_event_store::{CommandBus, CommandError};
 use plinth_infra_kafka::rdkafka::Message;
 use plinth_infra_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
-use plinth_infra_kafka::rdkafka::message::{BorrowedMessage, Headers};
+use plinth_infra_kafka::rdkafka::message::BorrowedMessage;
 use plinth_infra_kafka::{AvroCodec, headers};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
@@ -111,12 +110,7 @@ impl Recorder {
     }
 
     async fn append(&self, tenant: &str, drafts: Vec<RecordDraft>) -> Result<i64> {
-        let tenant_id = TenantId::parse(tenant).map_err(|e| AuditError::Unreadable {
-            what: format!("tenant {tenant}"),
-            reason: e.to_string(),
-        })?;
-        let metadata =
-            CommandMetadata::new(tenant_id, Actor::Service("audit".into()), Uuid::now_v7());
+        let metadata = crate::service_metadata(tenant)?;
         let command = AppendRecords {
             tenant_id: tenant.to_owned(),
             drafts,
@@ -235,16 +229,6 @@ impl Recorder {
     }
 }
 
-/// The header `name` of `message`, as text.
-fn header(message: &impl Message, name: &str) -> Option<String> {
-    message
-        .headers()?
-        .iter()
-        .find(|h| h.key == name)
-        .and_then(|h| h.value)
-        .map(|v| String::from_utf8_lossy(v).into_owned())
-}
-
 /// Reads a consumed message as a source event, retrying while the registry is unreachable.
 /// `None` for a message that is not a Plinth event (logged), or at shutdown.
 async fn source_event(
@@ -252,7 +236,7 @@ async fn source_event(
     message: &impl Message,
     shutdown: &CancellationToken,
 ) -> Option<SourceEvent> {
-    let required = |name: &str| header(message, name);
+    let required = |name: &str| headers::value(message, name);
     let parsed = (|| {
         Some((
             Uuid::parse_str(&required(headers::EVENT_ID)?).ok()?,
@@ -307,9 +291,9 @@ async fn source_event(
         event_type,
         tenant_id,
         position,
-        actor: header(message, headers::ACTOR),
-        correlation_id: header(message, headers::CORRELATION_ID),
-        causation_id: header(message, headers::CAUSATION_ID),
+        actor: headers::value(message, headers::ACTOR),
+        correlation_id: headers::value(message, headers::CORRELATION_ID),
+        causation_id: headers::value(message, headers::CAUSATION_ID),
         recorded_at: at,
         value,
     })
