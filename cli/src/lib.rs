@@ -363,9 +363,13 @@ impl Stack {
             Arc::new(BrokerProbe(self.settings.kafka.clone())),
             Arc::new(RegistryProbe::new(&self.settings.schema_registry.url)?),
         ];
-        let tokens = TokenService::start(self.pool.clone(), self.token_settings())
-            .await
-            .context("loading signing keys")?;
+        let tokens = TokenService::start(
+            self.pool.clone(),
+            self.token_settings(),
+            Some(plinth_infra_event_store::sqlx_pool(&self.database_url, 2)?),
+        )
+        .await
+        .context("loading signing keys")?;
         Ok(AppState {
             authz: Arc::new(self.authz_service()?),
             authorizer: Arc::new(plinth_gateway::ViewAuthorizer(view.clone())),
@@ -405,7 +409,12 @@ impl Stack {
     /// Makes a new signing key active (`plinth keys rotate`); returns its key id.
     pub async fn rotate_keys(&self) -> anyhow::Result<String> {
         self.migrate().await?;
-        let tokens = TokenService::start(self.pool.clone(), self.token_settings()).await?;
+        let tokens = TokenService::start(
+            self.pool.clone(),
+            self.token_settings(),
+            Some(plinth_infra_event_store::sqlx_pool(&self.database_url, 2)?),
+        )
+        .await?;
         Ok(tokens.rotate().await?)
     }
 

@@ -142,7 +142,7 @@ async fn tokens() -> Arc<TokenService> {
         audience: "plinth".into(),
         access_ttl: Duration::from_secs(900),
     };
-    Arc::new(TokenService::start(pool, settings).await.unwrap())
+    Arc::new(TokenService::start(pool, settings, None).await.unwrap())
 }
 
 async fn state(identity: Arc<StandIn>) -> AppState {

@@ -57,7 +57,7 @@ macro_rules! entry {
     };
 }
 
-static CATALOG: [EventSchema; 29] = [
+static CATALOG: [EventSchema; 30] = [
     entry!("identity", "identity.user", "UserRegistered"),
     entry!("identity", "identity.user", "LoginSucceeded"),
     entry!("identity", "identity.user", "LoginFailed"),
@@ -75,6 +75,7 @@ static CATALOG: [EventSchema; 29] = [
     entry!("identity", "identity.session", "SessionStarted"),
     entry!("identity", "identity.session", "SessionRefreshed"),
     entry!("identity", "identity.session", "SessionRevoked"),
+    entry!("identity", "identity.signing_key", "SigningKeyRotated"),
     entry!("authz", "authz.role", "RoleCreated"),
     entry!("authz", "authz.role", "RoleRenamed"),
     entry!("authz", "authz.role", "RolePermissionsGranted"),

@@ -90,6 +90,7 @@ pub enum PublishedEvent {
     SessionStarted(identity::SessionStartedV1),
     SessionRefreshed(identity::SessionRefreshedV1),
     SessionRevoked(identity::SessionRevokedV1),
+    SigningKeyRotated(identity::SigningKeyRotatedV1),
     RoleCreated(authz::RoleCreatedV1),
     RoleRenamed(authz::RoleRenamedV1),
     RolePermissionsGranted(authz::RolePermissionsV1),
@@ -119,6 +120,7 @@ pub fn encode(
     let value = match schema.aggregate_type {
         "identity.user" => identity::encode_user_event(event_type, payload)?,
         "identity.session" => identity::encode_session_event(event_type, payload)?,
+        "identity.signing_key" => identity::encode_signing_key_event(event_type, payload)?,
         "authz.role" => authz::encode_role_event(event_type, payload)?,
         "authz.binding" => authz::encode_binding_event(event_type, payload)?,
         "authz.decision" => authz::encode_decision_event(event_type, payload)?,

@@ -72,6 +72,7 @@ async fn every_event_and_decision_is_recorded_once_searchable_checkpointed_and_v
             .unwrap();
         assert_eq!(response.status(), 401);
     }
+    let kid = world.tokens.rotate().await.unwrap();
     let bob = world.registered("bob@example.org", "Bob").await;
     let bob_bearer = format!(
         "Bearer {}",
@@ -142,6 +143,17 @@ async fn every_event_and_decision_is_recorded_once_searchable_checkpointed_and_v
         && r["target_id"] == ada.to_string()));
     let (_, locked) = get(&world, &admin, "/v1/audit/records?action=AccountLocked").await;
     assert_eq!(locked["records"].as_array().unwrap().len(), 1, "{locked}");
+
+    let (_, rotations) = get(&world, &admin, "/v1/audit/records?action=SigningKeyRotated").await;
+    let rotations = rotations["records"].as_array().unwrap().clone();
+    assert_eq!(
+        rotations.len(),
+        2,
+        "the first key and the rotation: {rotations:?}"
+    );
+    assert_eq!(rotations[0]["target_type"], "identity.signing_key");
+    assert_eq!(rotations[0]["actor"], "service:identity");
+    assert!(rotations[0]["details"].as_str().unwrap().contains(&kid));
 
     let bob_actor = format!("user:{bob}");
     let (_, denied) = get(

@@ -10,12 +10,12 @@ use rand::Rng;
 use serde_json::Value;
 use uuid::Uuid;
 
-/// Event ids of the store in the relay's order: (transaction, position).
+/// Event ids of the users topic's events in the relay's order: (transaction, position).
 async fn store_order(world: &World) -> Vec<String> {
     let client = world.pool.get().await.unwrap();
     client
         .query(
-            "SELECT event_id::text FROM events ORDER BY transaction_id, position",
+            "SELECT event_id::text FROM events WHERE aggregate_type = 'identity.user' ORDER BY transaction_id, position",
             &[],
         )
         .await

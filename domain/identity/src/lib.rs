@@ -2,7 +2,8 @@
 //! [`UserEvent`]s, and the value types parsed at the edge ([`Email`], [`DisplayName`],
 //! [`Password`]). External effects (hashing, the clock) sit behind the ports in [`services`].
 //!
-//! The [`Session`] aggregate is one login's refresh-token family.
+//! The [`Session`] aggregate is one login's refresh-token family; [`SigningKeys`] records the
+//! access-token key rotations.
 //!
 //! Start with `user/mod.rs`: its tests (`user/tests.rs`) read as the specification of a user's
 //! life.
@@ -12,6 +13,7 @@ mod events;
 mod password;
 pub mod services;
 pub mod session;
+mod signing_key;
 mod user;
 mod values;
 
@@ -28,6 +30,10 @@ pub use events::{
 pub use password::{Password, PasswordError, PasswordHash, PasswordPolicy};
 pub use services::{LockoutPolicy, UserServices};
 pub use session::{Session, SessionError};
+pub use signing_key::{
+    RecordKeyRotation, SIGNING_KEYS_ID, SigningKeyError, SigningKeyEvent, SigningKeyRotated,
+    SigningKeys,
+};
 pub use user::{User, UserError};
 pub use values::{
     DisplayName, DisplayNameError, Email, EmailError, OneTimeToken, TokenHash, UserId,

@@ -31,6 +31,7 @@ pub const ADMINISTRATOR_BOOTSTRAPPED: &str = "plinth.identity.AdministratorBoots
 pub const SESSION_STARTED: &str = "plinth.identity.SessionStarted";
 pub const SESSION_REFRESHED: &str = "plinth.identity.SessionRefreshed";
 pub const SESSION_REVOKED: &str = "plinth.identity.SessionRevoked";
+pub const SIGNING_KEY_ROTATED: &str = "plinth.identity.SigningKeyRotated";
 
 /// `plinth.identity.UserRegistered`, version 1.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +129,38 @@ pub struct SessionRevokedV1 {
     pub at: DateTime<Utc>,
 }
 
+/// `plinth.identity.SigningKeyRotated`, version 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKeyRotatedV1 {
+    pub kid: String,
+    pub previous_kid: Option<String>,
+    pub tenant_id: String,
+    pub at: DateTime<Utc>,
+}
+
+pub(crate) fn encode_signing_key_event(
+    event_type: &str,
+    payload: &serde_json::Value,
+) -> Result<Value> {
+    let plinth_domain_identity::SigningKeyEvent::SigningKeyRotated(e) =
+        serde_json::from_value(payload.clone()).map_err(|source| crate::Error::Payload {
+            event_type: event_type.to_owned(),
+            source,
+        })?;
+    Ok(record(vec![
+        ("kid", Value::String(e.kid)),
+        (
+            "previous_kid",
+            match e.previous_kid {
+                None => Value::Union(0, Box::new(Value::Null)),
+                Some(kid) => Value::Union(1, Box::new(Value::String(kid))),
+            },
+        ),
+        ("tenant_id", Value::String(e.tenant_id.to_string())),
+        ("at", micros(e.at)),
+    ]))
+}
+
 fn micros(at: DateTime<Utc>) -> Value {
     Value::TimestampMicros(at.timestamp_micros())
 }
@@ -138,7 +171,15 @@ fn record(fields: Vec<(&str, Value)>) -> Value {
 }
 
 pub(crate) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEvent> {
-    if record_full_name.starts_with("plinth.identity.Session") {
+    if record_full_name == SIGNING_KEY_ROTATED {
+        let f = crate::fields::Fields::new(SIGNING_KEY_ROTATED, value)?;
+        Ok(PublishedEvent::SigningKeyRotated(SigningKeyRotatedV1 {
+            kid: f.string("kid")?,
+            previous_kid: f.optional_string("previous_kid")?,
+            tenant_id: f.string("tenant_id")?,
+            at: f.time("at")?,
+        }))
+    } else if record_full_name.starts_with("plinth.identity.Session") {
         session::decode(record_full_name, value)
     } else {
         user::decode(record_full_name, value)

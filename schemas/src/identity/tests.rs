@@ -122,3 +122,31 @@ fn token_hashes_are_never_published() {
     assert!(!String::from_utf8_lossy(&bytes).contains("reset-token-hash"));
     assert!(matches!(event, PublishedEvent::PasswordResetIssued(e) if e.expires_at == at));
 }
+
+#[test]
+fn a_key_rotation_round_trips_through_avro_bytes_without_key_material() {
+    let at = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
+    let rotated = plinth_domain_identity::SigningKeyEvent::SigningKeyRotated(
+        plinth_domain_identity::SigningKeyRotated {
+            kid: "k2".into(),
+            previous_kid: Some("k1".into()),
+            tenant_id: TenantId::default(),
+            at,
+        },
+    );
+    let json = serde_json::to_value(rotated).unwrap();
+    let PublishedEvent::SigningKeyRotated(back) =
+        crate::authz::tests::round_trip("identity.signing_key", "SigningKeyRotated", &json)
+    else {
+        panic!("not a key rotation");
+    };
+    assert_eq!(
+        back,
+        SigningKeyRotatedV1 {
+            kid: "k2".into(),
+            previous_kid: Some("k1".into()),
+            tenant_id: "default".into(),
+            at,
+        }
+    );
+}

@@ -33,13 +33,12 @@ impl Key {
 
 /// Makes a new Ed25519 key the active one; the previous active key is retired but verifies for
 /// `verify_secs` more (the lifetime of the tokens it signed). Returns the new key id.
-pub(crate) async fn rotate(pool: &Pool, verify_secs: f64) -> Result<String, TokenError> {
+pub(crate) async fn rotate(pool: &Pool, kid: &str, verify_secs: f64) -> Result<(), TokenError> {
     let signing = SigningKey::generate(&mut rand::rngs::OsRng);
     let private = signing
         .to_pkcs8_der()
         .map_err(|e| TokenError::Keys(e.to_string()))?;
     let public = signing.verifying_key().to_bytes().to_vec();
-    let kid = uuid::Uuid::now_v7().simple().to_string();
     let mut client = pool
         .get()
         .await
@@ -56,7 +55,7 @@ pub(crate) async fn rotate(pool: &Pool, verify_secs: f64) -> Result<String, Toke
     )
     .await?;
     tx.commit().await?;
-    Ok(kid)
+    Ok(())
 }
 
 /// The active key and the retired keys still valid for verification.

@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, Header, Validation};
+use plinth_domain_core::{Actor, CommandMetadata, TenantId};
+use plinth_domain_identity::{RecordKeyRotation, SIGNING_KEYS_ID, SigningKeys};
+use plinth_infra_event_store::CommandBus;
 use plinth_infra_postgres::{Migration, Migrations, Pool};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -76,6 +79,8 @@ pub enum TokenError {
 /// Issues and verifies access tokens with keys kept in Postgres.
 pub struct TokenService {
     pool: Pool,
+    /// Where key rotations are recorded (for the audit trail); `None` records nothing.
+    events: Option<CommandBus<SigningKeys>>,
     settings: TokenSettings,
     keys: RwLock<Arc<Vec<Key>>>,
     last_reload: Mutex<Instant>,
@@ -85,10 +90,16 @@ pub struct TokenService {
 const RELOAD_AT_MOST_EVERY: Duration = Duration::from_secs(5);
 
 impl TokenService {
-    /// Loads the keys, creating the first one if there is none.
-    pub async fn start(pool: Pool, settings: TokenSettings) -> Result<Self, TokenError> {
+    /// Loads the keys, creating the first one if there is none. With an event-store pool,
+    /// every new key is recorded (`SigningKeyRotated`) before it is used.
+    pub async fn start(
+        pool: Pool,
+        settings: TokenSettings,
+        events: Option<sqlx::PgPool>,
+    ) -> Result<Self, TokenError> {
         let service = Self {
             pool,
+            events: events.map(|pool| CommandBus::new(pool, ())),
             settings,
             keys: RwLock::new(Arc::new(Vec::new())),
             last_reload: Mutex::new(Instant::now()),
@@ -102,8 +113,29 @@ impl TokenService {
 
     /// Makes a new key the signing key; the previous one still verifies its tokens until they
     /// expire. Returns the new key id.
+    /// The rotation is recorded first: a rotation that cannot be recorded does not happen.
     pub async fn rotate(&self) -> Result<String, TokenError> {
-        let kid = keys::rotate(&self.pool, self.settings.access_ttl.as_secs_f64()).await?;
+        let kid = Uuid::now_v7().simple().to_string();
+        if let Some(events) = &self.events {
+            let metadata = CommandMetadata::new(
+                TenantId::default(),
+                Actor::Service("identity".into()),
+                Uuid::now_v7(),
+            );
+            let record = RecordKeyRotation {
+                kid: kid.clone(),
+                at: Utc::now(),
+            };
+            events
+                .execute(SIGNING_KEYS_ID, record, &metadata)
+                .await
+                .map_err(|e| {
+                    TokenError::Keys(format!(
+                        "the rotation cannot be recorded, so the key was not rotated: {e}"
+                    ))
+                })?;
+        }
+        keys::rotate(&self.pool, &kid, self.settings.access_ttl.as_secs_f64()).await?;
         self.reload().await?;
         Ok(kid)
     }
