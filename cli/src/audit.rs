@@ -27,6 +27,17 @@ pub enum Source {
     Kafka,
 }
 
+/// Which copies of the checkpoints `verify` checks the trails against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Checkpoints {
+    /// Those stored in the event store.
+    Db,
+    /// Those on the `audit.checkpoint` topic.
+    Kafka,
+    /// Both: deleting checkpoints from one copy hides nothing.
+    Both,
+}
+
 /// A bar on stderr (drawn only on a terminal) counting towards `total`, if known.
 fn progress(total: Option<u64>, what: &str) -> ProgressBar {
     let bar = total.map_or_else(ProgressBar::new_spinner, ProgressBar::new);
@@ -74,26 +85,50 @@ impl Stack {
         })
     }
 
-    /// Recomputes every trail from `source` and checks its checkpoints against `key`.
-    pub async fn verify_audit(&self, source: Source, key: VerifyingKey) -> anyhow::Result<Report> {
+    /// Recomputes every trail from `source` and checks it and the `checkpoints` against `key`.
+    pub async fn verify_audit(
+        &self,
+        source: Source,
+        checkpoints: Checkpoints,
+        key: VerifyingKey,
+    ) -> anyhow::Result<Report> {
+        let from_db = checkpoints != Checkpoints::Kafka;
+        let from_kafka = checkpoints != Checkpoints::Db;
         let report = match source {
             Source::Db => {
                 let total = plinth_services_audit::store::count_records(&self.pool, None)
                     .await
                     .context("counting audit records")?;
+                let more = if from_kafka {
+                    plinth_services_audit::kafka::checkpoints(&self.settings)
+                        .await
+                        .context("reading the checkpoints from Kafka")?
+                } else {
+                    Vec::new()
+                };
                 let bar = progress(Some(total), "verifying");
                 let report =
-                    plinth_services_audit::store::verify(&self.pool, key, &|n| bar.set_position(n))
-                        .await;
+                    plinth_services_audit::store::verify(&self.pool, key, from_db, more, &|n| {
+                        bar.set_position(n);
+                    })
+                    .await;
                 bar.finish_and_clear();
                 report.context("reading the trails from Postgres")?
             }
             Source::Kafka => {
+                let more = if from_db {
+                    plinth_services_audit::store::checkpoints(&self.pool)
+                        .await
+                        .context("reading the checkpoints from Postgres")?
+                } else {
+                    Vec::new()
+                };
                 let bar = progress(None, "verifying");
-                let report = plinth_services_audit::kafka::verify(&self.settings, key, &|n| {
-                    bar.set_position(n);
-                })
-                .await;
+                let report =
+                    plinth_services_audit::kafka::verify(&self.settings, key, more, &|n| {
+                        bar.set_position(n);
+                    })
+                    .await;
                 bar.finish_and_clear();
                 report.context("reading the audit topics from Kafka")?
             }
@@ -225,6 +260,20 @@ pub struct ReplaySummary {
 /// A schema name for a replay started now: `replay_20261124_120000`.
 pub fn replay_schema_name() -> String {
     format!("replay_{}", Utc::now().format("%Y%m%d_%H%M%S"))
+}
+
+/// `--schema`: a new schema's name (lowercase letters, digits and `_`, not starting with a
+/// digit, at most 63 characters).
+pub fn parse_schema(text: &str) -> Result<String, String> {
+    let valid = !text.is_empty()
+        && text.len() <= 63
+        && !text.starts_with(|c: char| c.is_ascii_digit())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    valid.then(|| text.to_owned()).ok_or_else(|| {
+        format!("{text:?} is not a schema name: use lowercase letters, digits and _")
+    })
 }
 
 /// `--until`: an RFC 3339 time or an event-store position.

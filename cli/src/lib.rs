@@ -25,7 +25,9 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
-pub use audit::{ReplaySummary, Source, parse_time, parse_until, replay_schema_name};
+pub use audit::{
+    Checkpoints, ReplaySummary, Source, parse_schema, parse_time, parse_until, replay_schema_name,
+};
 pub use probes::{BrokerProbe, RegistryProbe};
 
 /// A part of Plinth that `plinth serve` can run on its own.

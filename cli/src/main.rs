@@ -72,13 +72,15 @@ enum AuditCommand {
         /// Where to read the trails.
         #[arg(long, value_enum, default_value = "db")]
         source: plinth_cli::Source,
+        /// Which copies of the checkpoints to check against.
+        #[arg(long, value_enum, default_value = "both")]
+        checkpoints: plinth_cli::Checkpoints,
         /// The public key to verify with (PEM or 64 hex digits). Default: the public half of
         /// the configured signing key.
         #[arg(long)]
         public_key: Option<PathBuf>,
     },
-    /// Print the public key that verifies checkpoints (PEM), creating the signing key if
-    /// there is none yet.
+    /// Print the public key that verifies checkpoints (PEM), from the configured signing key.
     PublicKey,
     /// Rebuild the read models (users, sessions, audit; the authz view in memory) from the
     /// event store into a fresh Postgres schema.
@@ -87,7 +89,7 @@ enum AuditCommand {
         #[arg(long, value_parser = plinth_cli::parse_until)]
         until: Option<plinth_projections_runtime::Until>,
         /// The schema to create (default: replay_<date>_<time>).
-        #[arg(long)]
+        #[arg(long, value_parser = plinth_cli::parse_schema)]
         schema: Option<String>,
     },
     /// Print what a subject could do at a moment: their effective permissions then.
@@ -172,13 +174,17 @@ async fn main() -> anyhow::Result<ExitCode> {
         print!("{}", plinth_cli::modules_report());
         return Ok(ExitCode::SUCCESS);
     }
-    let settings = Settings::load(&cli.config_dir, &ProcessEnv).context("loading configuration")?;
-    let _telemetry =
-        plinth_infra_telemetry::init(&settings.telemetry).context("starting telemetry")?;
-    let shutdown = plinth_cli::shutdown_on_signal();
-    let stack = Stack::connect(settings).context("connecting to Postgres")?;
     if let Command::Audit { command } = cli.command {
-        return Ok(match audit(&stack, command).await {
+        // Scripts rely on the exit code: anything that stops the run is 3, never 1.
+        let run = async {
+            let settings =
+                Settings::load(&cli.config_dir, &ProcessEnv).context("loading configuration")?;
+            let _telemetry =
+                plinth_infra_telemetry::init(&settings.telemetry).context("starting telemetry")?;
+            let stack = Stack::connect(settings).context("connecting to Postgres")?;
+            audit(&stack, command).await
+        };
+        return Ok(match run.await {
             Ok(code) => code,
             Err(e) => {
                 eprintln!("Error: {e:#}");
@@ -186,6 +192,11 @@ async fn main() -> anyhow::Result<ExitCode> {
             }
         });
     }
+    let settings = Settings::load(&cli.config_dir, &ProcessEnv).context("loading configuration")?;
+    let _telemetry =
+        plinth_infra_telemetry::init(&settings.telemetry).context("starting telemetry")?;
+    let shutdown = plinth_cli::shutdown_on_signal();
+    let stack = Stack::connect(settings).context("connecting to Postgres")?;
     let outcome: anyhow::Result<()> = match cli.command {
         Command::Migrate => stack.migrate().await.context("migrating the database"),
         Command::Keys {
@@ -250,9 +261,13 @@ async fn main() -> anyhow::Result<ExitCode> {
 
 async fn audit(stack: &Stack, command: AuditCommand) -> anyhow::Result<ExitCode> {
     match command {
-        AuditCommand::Verify { source, public_key } => {
+        AuditCommand::Verify {
+            source,
+            checkpoints,
+            public_key,
+        } => {
             let key = stack.audit_public_key(public_key.as_deref())?;
-            let report = stack.verify_audit(source, key).await?;
+            let report = stack.verify_audit(source, checkpoints, key).await?;
             println!(
                 "Read {} records of {} trails and {} valid checkpoints (key {}).",
                 report.records,
@@ -270,11 +285,8 @@ async fn audit(stack: &Stack, command: AuditCommand) -> anyhow::Result<ExitCode>
             Ok(ExitCode::from(1))
         }
         AuditCommand::PublicKey => {
-            let key = stack.audit_signing_key()?;
-            print!(
-                "{}",
-                plinth_services_audit::public_key_pem(&key.verifying_key())
-            );
+            let key = stack.audit_public_key(None)?;
+            print!("{}", plinth_services_audit::public_key_pem(&key));
             Ok(ExitCode::SUCCESS)
         }
         AuditCommand::Replay { until, schema } => {

@@ -88,7 +88,7 @@ async fn every_event_and_decision_is_recorded_once_searchable_checkpointed_and_v
     // The consumer restarts under a new group: it re-reads every topic from the start.
     recorder.cancel();
     world.registered("carol@example.org", "Carol").await;
-    let _again = world.start_audit_in(&format!("{}again.", world.settings.projector.group_prefix));
+    let again = world.start_audit_in(&format!("{}again.", world.settings.projector.group_prefix));
     let after = all_recorded(&world).await;
     assert!(after > recorded, "carol's registration is recorded too");
     assert_eq!(
@@ -227,4 +227,27 @@ async fn every_event_and_decision_is_recorded_once_searchable_checkpointed_and_v
             "{source}: {out}"
         );
     }
+
+    // Checkpoints deleted from the database, then the trail cut short: the copies on the
+    // checkpoint topic still cover the removed records.
+    again.cancel();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let client = world.pool.get().await.unwrap();
+    client
+        .batch_execute(
+            "DELETE FROM events WHERE aggregate_type = 'audit.checkpoint'; \
+             DELETE FROM events WHERE aggregate_type = 'audit.trail' AND sequence > 2",
+        )
+        .await
+        .unwrap();
+    let (code, out, _) = world
+        .plinth(&["audit", "verify", "--checkpoints", "db"])
+        .await;
+    assert_eq!(code, 0, "the database alone no longer shows it: {out}");
+    let (code, out, err) = world.plinth(&["audit", "verify"]).await;
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("BROKEN: tenant default, position 3: the trail ends at position 2, but a signed checkpoint covers position"),
+        "{out}"
+    );
 }

@@ -216,6 +216,20 @@ async fn verify_catches_each_kind_of_tampering_at_its_position_and_passes_an_unt
     }
     assert!(!out.contains("tenant clean"), "{out}");
 
+    // The recorder goes on, but the checkpointer will not sign over the rewritten tail: its
+    // records no longer chain from the checkpoint it signed at 8.
+    let recorder = world.stack().audit_recorder().unwrap();
+    assert_eq!(recorder.record(&sources("truncated", 4)).await.unwrap(), 4);
+    let signed: i64 = client
+        .query_one(
+            "SELECT count(*) FROM events WHERE aggregate_type = 'audit.checkpoint' AND aggregate_id = 'truncated'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(signed, 2, "no checkpoint over the tampered trail");
+
     // The honest key alone decides: with another public key every checkpoint is forged.
     let other = std::env::temp_dir().join(format!("plinth-other-{}.pub", Uuid::now_v7()));
     std::fs::write(

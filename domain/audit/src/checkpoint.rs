@@ -19,6 +19,7 @@ pub struct Checkpoint {
     pub position: i64,
     /// The hash of the record at `position`.
     pub head_hash: String,
+    #[serde(with = "crate::record::canonical_time")]
     pub at: DateTime<Utc>,
     /// Which key signed ([`key_id`] of its public half).
     pub key_id: String,

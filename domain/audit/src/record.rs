@@ -91,6 +91,7 @@ pub struct AuditRecord {
     pub tenant_id: String,
     /// 1, 2, … within the tenant's trail.
     pub position: i64,
+    #[serde(with = "canonical_time")]
     pub at: DateTime<Utc>,
     pub actor: String,
     pub action: String,
@@ -136,6 +137,21 @@ struct Canonical<'a> {
 /// A time as records write it: RFC 3339, UTC, exactly six fractional digits.
 pub fn timestamp(at: &DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// Serializes times in the canonical [`timestamp`] form, so a JSON record (a JSONL export line)
+/// shows `at` exactly as its hash covers it.
+pub(crate) mod canonical_time {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::timestamp(at))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        DateTime::<Utc>::deserialize(d)
+    }
 }
 
 impl RecordDraft {

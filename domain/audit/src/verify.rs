@@ -23,6 +23,8 @@ pub enum Problem {
     Hash { expected: String, found: String },
     /// The stored record cannot be read as a record at all.
     Unreadable { reason: String },
+    /// A stored checkpoint cannot be read as a checkpoint at all.
+    UnreadableCheckpoint { reason: String },
     /// A checkpoint's signature does not verify with the public key.
     Signature {
         key_id: String,
@@ -56,6 +58,9 @@ impl fmt::Display for Finding {
             ),
             Problem::Unreadable { reason } => {
                 write!(f, "the record cannot be read ({reason}): it was altered")
+            }
+            Problem::UnreadableCheckpoint { reason } => {
+                write!(f, "a checkpoint cannot be read ({reason}): it was altered")
             }
             Problem::Tenant { found } => {
                 write!(f, "the record belongs to tenant {found}, not to this trail")
@@ -134,7 +139,8 @@ impl Verifier {
         }
     }
 
-    /// Checks a checkpoint's signature; a valid one is then held against its trail.
+    /// Checks a checkpoint's signature; a valid one is then held against its trail. The same
+    /// checkpoint given twice (from two copies) counts once.
     pub fn checkpoint(&mut self, checkpoint: Checkpoint) {
         if !checkpoint.is_signed_by(&self.key) {
             self.report.findings.push(Finding {
@@ -147,12 +153,24 @@ impl Verifier {
             });
             return;
         }
-        self.report.checkpoints += 1;
         let trail = self.trails.entry(checkpoint.tenant_id.clone()).or_default();
+        if trail.checkpoints.contains(&checkpoint) {
+            // The same checkpoint from another copy (the database and the topic).
+            return;
+        }
+        self.report.checkpoints += 1;
         let at = trail
             .checkpoints
             .partition_point(|c| c.position <= checkpoint.position);
         trail.checkpoints.insert(at, checkpoint);
+    }
+
+    /// Starts `trail_id`'s check after `position`, whose record hashes to `head` (a point
+    /// already verified, such as the last checkpoint this signer made).
+    pub fn resume(&mut self, trail_id: &str, position: i64, head: String) {
+        let trail = self.trails.entry(trail_id.to_owned()).or_default();
+        trail.position = position;
+        trail.head = Some(head);
     }
 
     /// Checks the next record of `trail_id`'s trail.
@@ -231,6 +249,15 @@ impl Verifier {
             tenant_id: trail_id.to_owned(),
             position: trail.position + 1,
             problem: Problem::Unreadable { reason },
+        });
+    }
+
+    /// Notes a stored checkpoint of `trail_id` that cannot be read (reported at position 0).
+    pub fn unreadable_checkpoint(&mut self, trail_id: &str, reason: String) {
+        self.report.findings.push(Finding {
+            tenant_id: trail_id.to_owned(),
+            position: 0,
+            problem: Problem::UnreadableCheckpoint { reason },
         });
     }
 
@@ -419,6 +446,30 @@ mod tests {
         assert_eq!(finding.position, 4);
         assert!(
             matches!(finding.problem, Problem::Checkpoint { .. }),
+            "{finding}"
+        );
+    }
+
+    #[test]
+    fn a_checkpoint_from_two_copies_counts_once_and_a_resumed_check_starts_mid_trail() {
+        let records = trail(6);
+        let checkpoint = checkpoint_at(&records, 4, &key());
+        let report = verify(&records, &[checkpoint.clone(), checkpoint]);
+        assert_eq!(report.checkpoints, 1);
+        assert!(report.is_clean());
+
+        let mut verifier = Verifier::new(key().verifying_key());
+        verifier.resume("default", 3, records[2].hash.clone());
+        for record in &records[3..] {
+            verifier.record("default", record);
+        }
+        assert!(verifier.finish().is_clean());
+        let mut verifier = Verifier::new(key().verifying_key());
+        verifier.resume("default", 3, "f".repeat(64));
+        verifier.record("default", &records[3]);
+        let finding = only(&verifier.finish());
+        assert!(
+            matches!(finding.problem, Problem::PrevHash { .. }),
             "{finding}"
         );
     }

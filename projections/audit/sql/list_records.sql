@@ -8,7 +8,7 @@ WHERE tenant_id = $1
   AND ($5::text IS NULL OR target_id = $5)
   AND ($6::text IS NULL OR outcome = $6)
   AND ($7::timestamptz IS NULL OR at >= $7)
-  AND ($8::timestamptz IS NULL OR at < $8)
+  AND ($8::timestamptz IS NULL OR at <= $8)
   AND ($9::bigint IS NULL OR position < $9)
 ORDER BY position DESC
 LIMIT $10

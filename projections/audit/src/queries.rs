@@ -18,7 +18,7 @@ pub struct RecordSearch {
     pub outcome: Option<Outcome>,
     /// Records at or after this time.
     pub since: Option<DateTime<Utc>>,
-    /// Records before this time.
+    /// Records at or before this time.
     pub until: Option<DateTime<Utc>>,
     /// Records before this position (the `next` of the previous page).
     pub before: Option<i64>,

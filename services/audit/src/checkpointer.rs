@@ -7,17 +7,23 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use ed25519_dalek::SigningKey;
-use plinth_domain_audit::{Checkpoint, CheckpointError, CheckpointLog, RecordCheckpoint};
+use plinth_domain_audit::{
+    Checkpoint, CheckpointError, CheckpointEvent, CheckpointLog, GENESIS_HASH, RecordCheckpoint,
+    TrailEvent, Verifier,
+};
 use plinth_infra_event_store::{CommandBus, CommandError};
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use crate::{AuditError, Result};
 
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 struct Coverage {
     head: i64,
     checkpointed: i64,
+    /// The last point this signer verified and signed (position, hash): the next checkpoint
+    /// is signed only if the records since then still chain from it.
+    signed: Option<(i64, String)>,
     /// When the first record not covered by a checkpoint was appended.
     uncovered_since: Option<Instant>,
 }
@@ -49,21 +55,35 @@ impl Checkpointer {
         let heads: Vec<(String, i64)> = sqlx::query_as(include_str!("../sql/trail_heads.sql"))
             .fetch_all(&self.pool)
             .await?;
-        let checkpointed: HashMap<String, i64> =
-            sqlx::query_as(include_str!("../sql/checkpointed.sql"))
-                .fetch_all(&self.pool)
-                .await?
-                .into_iter()
-                .collect();
+        let mut checkpointed: HashMap<String, Checkpoint> = HashMap::new();
+        let latest: Vec<(String, String)> = sqlx::query_as(include_str!("../sql/checkpointed.sql"))
+            .fetch_all(&self.pool)
+            .await?;
+        let own = self.key.verifying_key();
+        for (tenant, payload) in latest {
+            match serde_json::from_str::<CheckpointEvent>(&payload) {
+                Ok(CheckpointEvent::CheckpointSigned(c)) if c.is_signed_by(&own) => {
+                    checkpointed.insert(tenant, c);
+                }
+                _ => error!(
+                    tenant,
+                    "The latest audit checkpoint is not one this key signed; its trail is re-verified from the start before the next checkpoint."
+                ),
+            }
+        }
         let now = Instant::now();
         let mut coverage = self.coverage.lock().expect("never poisoned");
         for (tenant, head) in heads {
-            let done = checkpointed.get(&tenant).copied().unwrap_or(0);
+            let signed = checkpointed
+                .remove(&tenant)
+                .map(|c| (c.position, c.head_hash));
+            let done = signed.as_ref().map_or(0, |(position, _)| *position);
             coverage.insert(
                 tenant,
                 Coverage {
                     head,
                     checkpointed: done,
+                    signed,
                     uncovered_since: (head > done).then_some(now),
                 },
             );
@@ -90,14 +110,45 @@ impl Checkpointer {
     }
 
     /// Signs a checkpoint at the current end of `tenant`'s trail, unless one covers it already.
+    /// First re-verifies the records since the last point this signer signed: a trail edited,
+    /// shortened or extended by someone else in the meantime is refused, not signed.
     pub async fn sign(&self, tenant: &str) -> Result<Option<Checkpoint>> {
-        let head: Option<(i64, String)> = sqlx::query_as(include_str!("../sql/trail_head.sql"))
-            .bind(tenant)
-            .fetch_optional(&self.pool)
-            .await?;
-        let Some((position, hash)) = head else {
-            return Ok(None);
+        let since = {
+            let coverage = self.coverage.lock().expect("never poisoned");
+            coverage.get(tenant).and_then(|c| c.signed.clone())
         };
+        let since = match since {
+            Some(point) => Some(point),
+            None => self.latest_own_checkpoint(tenant).await?,
+        };
+        let (from, head) = since.unwrap_or((0, GENESIS_HASH.to_owned()));
+        let rows: Vec<String> = sqlx::query_scalar(include_str!("../sql/trail_after.sql"))
+            .bind(tenant)
+            .bind(from)
+            .fetch_all(&self.pool)
+            .await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut verifier = Verifier::new(self.key.verifying_key());
+        verifier.resume(tenant, from, head);
+        let mut last_record = None;
+        for row in &rows {
+            match serde_json::from_str::<TrailEvent>(row) {
+                Ok(TrailEvent::RecordAppended(record)) => {
+                    verifier.record(tenant, &record);
+                    last_record = Some(record);
+                }
+                Err(e) => verifier.unreadable(tenant, e.to_string()),
+            }
+        }
+        if let Some(finding) = verifier.finish().findings.into_iter().next() {
+            error!(%finding, "Refusing to sign an audit checkpoint: the trail changed behind the recorder.");
+            return Err(AuditError::Tampered(finding.to_string()));
+        }
+        let record = last_record
+            .ok_or_else(|| AuditError::Tampered(format!("tenant {tenant}: no readable record")))?;
+        let (position, hash) = (record.position, record.hash);
         let checkpoint = Checkpoint::sign(tenant, position, &hash, Utc::now(), &self.key);
         let metadata = crate::service_metadata(tenant)?;
         let result = self
@@ -115,10 +166,39 @@ impl Checkpointer {
         };
         let mut coverage = self.coverage.lock().expect("never poisoned");
         let entry = coverage.entry(tenant.to_owned()).or_default();
+        if signed.is_some() {
+            entry.signed = Some((position, hash));
+        }
         entry.checkpointed = entry.checkpointed.max(position);
         entry.head = entry.head.max(position);
         entry.uncovered_since = (entry.head > entry.checkpointed).then(Instant::now);
         Ok(signed)
+    }
+
+    /// The (position, head hash) of `tenant`'s latest stored checkpoint, if this key signed it.
+    async fn latest_own_checkpoint(&self, tenant: &str) -> Result<Option<(i64, String)>> {
+        let payload: Option<String> =
+            sqlx::query_scalar(include_str!("../sql/latest_checkpoint.sql"))
+                .bind(tenant)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(
+            match payload.map(|p| serde_json::from_str::<CheckpointEvent>(&p)) {
+                Some(Ok(CheckpointEvent::CheckpointSigned(c)))
+                    if c.is_signed_by(&self.key.verifying_key()) =>
+                {
+                    Some((c.position, c.head_hash))
+                }
+                Some(_) => {
+                    error!(
+                        tenant,
+                        "The latest audit checkpoint is not one this key signed; re-verifying the trail from its start."
+                    );
+                    None
+                }
+                None => None,
+            },
+        )
     }
 
     /// Signs checkpoints for trails whose uncovered records are older than the interval, until

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use ed25519_dalek::VerifyingKey;
-use plinth_domain_audit::{AuditRecord, Report, Verifier};
+use plinth_domain_audit::{AuditRecord, Checkpoint, Report, Verifier};
 use plinth_infra_config::Settings;
 use plinth_infra_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
 use plinth_infra_kafka::rdkafka::{Message, Offset, TopicPartitionList};
@@ -119,26 +119,39 @@ impl InOrder {
     }
 }
 
-/// Verifies the trails as the topics carry them, against `key`.
+/// Every checkpoint on the checkpoint topic, as its tenant and either the checkpoint or why
+/// it is unreadable.
+pub async fn checkpoints(
+    settings: &Settings,
+) -> Result<Vec<(String, std::result::Result<Checkpoint, String>)>> {
+    let codec = AvroCodec::new(&settings.schema_registry.url)?;
+    let mut found = Vec::new();
+    read_topic(settings, &codec, "audit.checkpoint", |event| match event {
+        Ok(PublishedEvent::CheckpointSigned(checkpoint)) => {
+            found.push((checkpoint.tenant_id.clone(), Ok(checkpoint)));
+        }
+        Ok(_) => {}
+        Err(reason) => found.push(("(unknown tenant)".to_owned(), Err(reason))),
+    })
+    .await?;
+    Ok(found)
+}
+
+/// Verifies the trails as the topics carry them, against `key` and the checkpoints on the
+/// checkpoint topic plus `more` (from another copy).
 pub async fn verify(
     settings: &Settings,
     key: VerifyingKey,
+    more: Vec<(String, std::result::Result<Checkpoint, String>)>,
     progress: &dyn Fn(u64),
 ) -> Result<Report> {
     let codec = AvroCodec::new(&settings.schema_registry.url)?;
     let mut verifier = Verifier::new(key);
-    let mut unreadable = None;
-    read_topic(settings, &codec, "audit.checkpoint", |event| match event {
-        Ok(PublishedEvent::CheckpointSigned(checkpoint)) => verifier.checkpoint(checkpoint),
-        Ok(_) => {}
-        Err(reason) => unreadable = unreadable.take().or(Some(reason)),
-    })
-    .await?;
-    if let Some(reason) = unreadable {
-        return Err(AuditError::Unreadable {
-            what: "a checkpoint on the audit.checkpoint topic".into(),
-            reason,
-        });
+    for (trail, checkpoint) in checkpoints(settings).await?.into_iter().chain(more) {
+        match checkpoint {
+            Ok(checkpoint) => verifier.checkpoint(checkpoint),
+            Err(reason) => verifier.unreadable_checkpoint(&trail, reason),
+        }
     }
     let mut order = InOrder::default();
     let mut read = 0;

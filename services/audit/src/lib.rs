@@ -55,6 +55,8 @@ pub enum AuditError {
     Unreadable { what: String, reason: String },
     #[error("cannot write the export: {0}")]
     Write(String),
+    #[error("the trail was changed behind the recorder: {0}")]
+    Tampered(String),
 }
 
 /// Result with this crate's [`AuditError`].

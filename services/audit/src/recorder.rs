@@ -91,7 +91,10 @@ impl Recorder {
                 match self.append(&tenant, drafts).await {
                     Ok(head) => {
                         appended += count;
-                        self.checkpointer.appended(&tenant, head).await?;
+                        // Recording goes on when a checkpoint cannot be signed (logged).
+                        if let Err(e) = self.checkpointer.appended(&tenant, head).await {
+                            warn!(tenant, error = %e, "No audit checkpoint signed.");
+                        }
                     }
                     Err(AuditError::Store(reason)) if round < MAX_ROUNDS => {
                         debug!(

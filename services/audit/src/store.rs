@@ -8,7 +8,7 @@ use plinth_domain_audit::{AuditRecord, CheckpointEvent, Report, TrailEvent, Veri
 use plinth_infra_postgres::Pool;
 use tokio_postgres::types::ToSql;
 
-use crate::{AuditError, Result};
+use crate::Result;
 
 /// Which records to read.
 #[derive(Debug, Clone, Default)]
@@ -86,19 +86,29 @@ where
     Ok(read)
 }
 
-/// Verifies every trail in the event store against its checkpoints and `key`. `progress` is
-/// told how many records have been read.
-pub async fn verify(pool: &Pool, key: VerifyingKey, progress: &dyn Fn(u64)) -> Result<Report> {
+/// Verifies every trail in the event store against `key` and its checkpoints: those stored,
+/// plus `more` (read from another copy, such as the checkpoint topic, so deleting checkpoints
+/// from the database hides nothing). `progress` is told how many records have been read.
+pub async fn verify(
+    pool: &Pool,
+    key: VerifyingKey,
+    stored_checkpoints: bool,
+    more: Vec<(
+        String,
+        std::result::Result<plinth_domain_audit::Checkpoint, String>,
+    )>,
+    progress: &dyn Fn(u64),
+) -> Result<Report> {
     let mut verifier = Verifier::new(key);
-    for (trail, checkpoint) in checkpoints(pool).await? {
+    let stored = if stored_checkpoints {
+        checkpoints(pool).await?
+    } else {
+        Vec::new()
+    };
+    for (trail, checkpoint) in stored.into_iter().chain(more) {
         match checkpoint {
             Ok(checkpoint) => verifier.checkpoint(checkpoint),
-            Err(reason) => {
-                return Err(AuditError::Unreadable {
-                    what: format!("a checkpoint of tenant {trail}"),
-                    reason,
-                });
-            }
+            Err(reason) => verifier.unreadable_checkpoint(&trail, reason),
         }
     }
     let mut read = 0;
