@@ -252,8 +252,21 @@ impl Verifier {
         });
     }
 
-    /// Notes a stored checkpoint of `trail_id` that cannot be read (reported at position 0).
-    pub fn unreadable_checkpoint(&mut self, trail_id: &str, reason: String) {
+    /// Checks checkpoints as read from a copy: each either read, or the reason it could not be
+    /// (reported at position 0 of its trail).
+    pub fn checkpoints(
+        &mut self,
+        read: impl IntoIterator<Item = (String, Result<Checkpoint, String>)>,
+    ) {
+        for (trail_id, checkpoint) in read {
+            match checkpoint {
+                Ok(checkpoint) => self.checkpoint(checkpoint),
+                Err(reason) => self.unreadable_checkpoint(&trail_id, reason),
+            }
+        }
+    }
+
+    fn unreadable_checkpoint(&mut self, trail_id: &str, reason: String) {
         self.report.findings.push(Finding {
             tenant_id: trail_id.to_owned(),
             position: 0,

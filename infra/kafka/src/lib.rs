@@ -1,14 +1,17 @@
 //! Kafka plumbing shared by the relay, the projectors and the tests: client settings tuned for
 //! the configured broker ([`producer`], [`consumer`]), topic creation ([`ensure_topics`]), the
-//! header names every published event carries ([`headers`]), and the Confluent wire-format Avro
-//! codec backed by the schema registry ([`AvroCodec`]).
+//! header names every published event carries ([`headers`]), the Confluent wire-format Avro
+//! codec backed by the schema registry ([`AvroCodec`]), and the pieces of every consumer loop
+//! ([`recv_batch`], [`AvroCodec::decode_patiently`], [`OwnedConsumer`]).
 
 mod client;
 mod codec;
+mod consume;
 pub mod headers;
 
 pub use client::{consumer, ensure_topics, fetch_metadata, producer};
 pub use codec::{AvroCodec, Decoded};
+pub use consume::{OwnedConsumer, recv_batch};
 pub use rdkafka;
 
 /// What can go wrong with Kafka or the registry.

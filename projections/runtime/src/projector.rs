@@ -5,7 +5,7 @@ use plinth_infra_config::Settings;
 use plinth_infra_kafka::rdkafka::Message;
 use plinth_infra_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
 use plinth_infra_kafka::rdkafka::message::BorrowedMessage;
-use plinth_infra_kafka::{AvroCodec, Decoded};
+use plinth_infra_kafka::{AvroCodec, Decoded, OwnedConsumer};
 use plinth_infra_postgres::Pool;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, info_span, warn};
@@ -61,39 +61,20 @@ impl Projector {
             }
         }
         let group = format!("{}{}", self.settings.projector.group_prefix, name);
-        let consumer = OwnedConsumer(Some(plinth_infra_kafka::consumer(
-            &self.settings.kafka,
-            &group,
-        )?));
+        let consumer =
+            OwnedConsumer::new(plinth_infra_kafka::consumer(&self.settings.kafka, &group)?);
         let topic_refs: Vec<&str> = topics.iter().map(String::as_str).collect();
         consumer
             .subscribe(&topic_refs)
             .map_err(plinth_infra_kafka::Error::from)?;
         info!(projection = name, group = %group, topics = ?topics, "Projector started.");
-        loop {
-            let first = tokio::select! {
-                () = shutdown.cancelled() => break,
-                message = consumer.recv() => message,
-            };
-            let first = match first {
-                Ok(message) => message,
-                Err(e) => {
-                    warn!(projection = name, error = %e, "Kafka consumer error.");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                    continue;
-                }
-            };
-            // Whatever else is already fetched joins the batch (one transaction for all).
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match tokio::time::timeout(Duration::from_millis(1), consumer.recv()).await {
-                    Ok(Ok(message)) => batch.push(message),
-                    _ => break,
-                }
-            }
+        // Whatever else is already fetched joins the batch (one transaction for all).
+        while let Some(batch) =
+            plinth_infra_kafka::recv_batch(&consumer, MAX_BATCH, &shutdown).await
+        {
             self.handle(&consumer, &batch, &shutdown).await;
         }
-        close(consumer).await;
+        consumer.close().await;
         info!(projection = name, "Projector stopped.");
         Ok(())
     }
@@ -209,22 +190,11 @@ pub(crate) async fn decode(
     payload: &[u8],
     shutdown: &CancellationToken,
 ) -> Option<Envelope> {
-    let mut pause = Duration::from_millis(100);
-    let Decoded { record_name, value } = loop {
-        match codec.decode(payload).await {
-            Ok(decoded) => break decoded,
-            Err(plinth_infra_kafka::Error::NotAvro(reason)) => {
-                error!(event_id = %headers.event_id, reason, "Skipping a message that is not Avro.");
-                return None;
-            }
-            Err(e) => {
-                warn!(error = %e, "Cannot decode through the registry; retrying.");
-                tokio::select! {
-                    () = shutdown.cancelled() => return None,
-                    () = tokio::time::sleep(pause) => {}
-                }
-                pause = (pause * 2).min(Duration::from_secs(5));
-            }
+    let Decoded { record_name, value } = match codec.decode_patiently(payload, shutdown).await? {
+        Ok(decoded) => decoded,
+        Err(reason) => {
+            error!(event_id = %headers.event_id, reason, "Skipping a message that is not Avro.");
+            return None;
         }
     };
     match plinth_schemas::decode(&record_name, value) {
@@ -240,53 +210,5 @@ pub(crate) async fn decode(
             error!(event_id = %headers.event_id, error = %e, "Skipping an event that does not match its schema.");
             None
         }
-    }
-}
-
-/// Owns the group consumer so that librdkafka's destroy never runs on a runtime thread: it can
-/// block forever when a group member leaves while the broker is unreachable (rust-rdkafka issue
-/// 509), and a runtime that drops this task at shutdown would block with it.
-struct OwnedConsumer(Option<StreamConsumer>);
-
-impl std::ops::Deref for OwnedConsumer {
-    type Target = StreamConsumer;
-
-    fn deref(&self) -> &StreamConsumer {
-        self.0
-            .as_ref()
-            .expect("the consumer is present until the owner is dropped")
-    }
-}
-
-impl OwnedConsumer {
-    /// Hands the consumer to a plain thread to unsubscribe and destroy; returns when that
-    /// finished or after `bound`, whichever comes first.
-    fn destroy_detached(&mut self) -> Option<tokio::sync::oneshot::Receiver<()>> {
-        let consumer = self.0.take()?;
-        let (done, finished) = tokio::sync::oneshot::channel();
-        std::thread::spawn(move || {
-            consumer.unsubscribe();
-            drop(consumer);
-            let _ = done.send(());
-        });
-        Some(finished)
-    }
-}
-
-impl Drop for OwnedConsumer {
-    fn drop(&mut self) {
-        let _ = self.destroy_detached();
-    }
-}
-
-/// Leaves the group on a plain thread, waiting at most 5 s for it (a process does not wait for
-/// a stray thread at exit).
-async fn close(mut consumer: OwnedConsumer) {
-    if let Some(finished) = consumer.destroy_detached()
-        && tokio::time::timeout(Duration::from_secs(5), finished)
-            .await
-            .is_err()
-    {
-        warn!("Kafka consumer did not close within 5 s; leaving it behind.");
     }
 }

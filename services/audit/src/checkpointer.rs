@@ -55,30 +55,11 @@ impl Checkpointer {
         let heads: Vec<(String, i64)> = sqlx::query_as(include_str!("../sql/trail_heads.sql"))
             .fetch_all(&self.pool)
             .await?;
-        let mut checkpointed: HashMap<String, Checkpoint> = HashMap::new();
-        let latest: Vec<(String, String)> = sqlx::query_as(include_str!("../sql/checkpointed.sql"))
-            .fetch_all(&self.pool)
-            .await?;
-        let own = self.key.verifying_key();
-        for (tenant, payload) in latest {
-            match serde_json::from_str::<CheckpointEvent>(&payload) {
-                Ok(CheckpointEvent::CheckpointSigned(c)) if c.is_signed_by(&own) => {
-                    checkpointed.insert(tenant, c);
-                }
-                _ => error!(
-                    tenant,
-                    "The latest audit checkpoint is not one this key signed; its trail is re-verified from the start before the next checkpoint."
-                ),
-            }
-        }
         let now = Instant::now();
-        let mut coverage = self.coverage.lock().expect("never poisoned");
         for (tenant, head) in heads {
-            let signed = checkpointed
-                .remove(&tenant)
-                .map(|c| (c.position, c.head_hash));
+            let signed = self.latest_own_checkpoint(&tenant).await?;
             let done = signed.as_ref().map_or(0, |(position, _)| *position);
-            coverage.insert(
+            self.coverage.lock().expect("never poisoned").insert(
                 tenant,
                 Coverage {
                     head,

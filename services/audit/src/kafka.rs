@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use ed25519_dalek::VerifyingKey;
-use plinth_domain_audit::{AuditRecord, Checkpoint, Report, Verifier};
+use plinth_domain_audit::{AuditRecord, Report, Verifier};
 use plinth_infra_config::Settings;
 use plinth_infra_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
 use plinth_infra_kafka::rdkafka::{Message, Offset, TopicPartitionList};
@@ -121,9 +121,7 @@ impl InOrder {
 
 /// Every checkpoint on the checkpoint topic, as its tenant and either the checkpoint or why
 /// it is unreadable.
-pub async fn checkpoints(
-    settings: &Settings,
-) -> Result<Vec<(String, std::result::Result<Checkpoint, String>)>> {
+pub async fn checkpoints(settings: &Settings) -> Result<Vec<crate::CheckpointCopy>> {
     let codec = AvroCodec::new(&settings.schema_registry.url)?;
     let mut found = Vec::new();
     read_topic(settings, &codec, "audit.checkpoint", |event| match event {
@@ -142,17 +140,12 @@ pub async fn checkpoints(
 pub async fn verify(
     settings: &Settings,
     key: VerifyingKey,
-    more: Vec<(String, std::result::Result<Checkpoint, String>)>,
+    more: Vec<crate::CheckpointCopy>,
     progress: &dyn Fn(u64),
 ) -> Result<Report> {
     let codec = AvroCodec::new(&settings.schema_registry.url)?;
     let mut verifier = Verifier::new(key);
-    for (trail, checkpoint) in checkpoints(settings).await?.into_iter().chain(more) {
-        match checkpoint {
-            Ok(checkpoint) => verifier.checkpoint(checkpoint),
-            Err(reason) => verifier.unreadable_checkpoint(&trail, reason),
-        }
-    }
+    verifier.checkpoints(checkpoints(settings).await?.into_iter().chain(more));
     let mut order = InOrder::default();
     let mut read = 0;
     read_topic(settings, &codec, "audit.trail", |event| {

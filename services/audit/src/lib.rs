@@ -39,6 +39,9 @@ pub const MIGRATIONS: Migrations = Migrations {
 pub enum AuditError {
     #[error("the event store refused the append: {0}")]
     Store(String),
+    /// Another writer appended first (or already recorded one of the events).
+    #[error("another writer appended to the trail first")]
+    Raced,
     #[error("Postgres: {0}")]
     Sqlx(#[from] sqlx::Error),
     #[error("Postgres: {0}")]
@@ -58,6 +61,13 @@ pub enum AuditError {
     #[error("the trail was changed behind the recorder: {0}")]
     Tampered(String),
 }
+
+/// A checkpoint as read from one copy (the database or the topic): its tenant, and the
+/// checkpoint or why it could not be read.
+pub type CheckpointCopy = (
+    String,
+    std::result::Result<plinth_domain_audit::Checkpoint, String>,
+);
 
 /// Result with this crate's [`AuditError`].
 pub type Result<T, E = AuditError> = std::result::Result<T, E>;

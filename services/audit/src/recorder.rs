@@ -11,7 +11,7 @@ use plinth_infra_event_store::{CommandBus, CommandError};
 use plinth_infra_kafka::rdkafka::Message;
 use plinth_infra_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
 use plinth_infra_kafka::rdkafka::message::BorrowedMessage;
-use plinth_infra_kafka::{AvroCodec, headers};
+use plinth_infra_kafka::{AvroCodec, OwnedConsumer, headers, recv_batch};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 use uuid::Uuid;
@@ -32,6 +32,7 @@ pub fn audited_aggregate_types() -> Vec<&'static str> {
         .map(|s| s.aggregate_type)
         .filter(|t| !t.starts_with("audit."))
         .collect();
+    types.sort_unstable();
     types.dedup();
     types
 }
@@ -120,11 +121,8 @@ impl Recorder {
         };
         match self.bus.execute(tenant, command, &metadata).await {
             Ok(committed) => Ok(committed.sequence),
-            Err(CommandError::Conflict) => Err(AuditError::Store("conflict".into())),
-            Err(e) => Err(AuditError::Unreadable {
-                what: format!("tenant {tenant}'s trail"),
-                reason: e.to_string(),
-            }),
+            Err(CommandError::Conflict) => Err(AuditError::Raced),
+            Err(e) => Err(AuditError::Store(e.to_string())),
         }
     }
 
@@ -151,7 +149,8 @@ impl Recorder {
         }
         let codec = AvroCodec::new(&self.settings.schema_registry.url)?;
         let group = format!("{}audit", self.settings.projector.group_prefix);
-        let consumer = plinth_infra_kafka::consumer(&self.settings.kafka, &group)?;
+        let consumer =
+            OwnedConsumer::new(plinth_infra_kafka::consumer(&self.settings.kafka, &group)?);
         let refs: Vec<&str> = topics.iter().map(String::as_str).collect();
         consumer.subscribe(&refs)?;
         info!(group = %group, topics = ?topics, "Audit recorder started.");
@@ -160,32 +159,13 @@ impl Recorder {
             let stop = shutdown.clone();
             tokio::spawn(async move { checkpointer.run(stop).await })
         };
-        loop {
-            let first = tokio::select! {
-                () = shutdown.cancelled() => break,
-                message = consumer.recv() => message,
-            };
-            let first = match first {
-                Ok(message) => message,
-                Err(e) => {
-                    warn!(error = %e, "Kafka consumer error in the audit recorder.");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                    continue;
-                }
-            };
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match tokio::time::timeout(Duration::from_millis(1), consumer.recv()).await {
-                    Ok(Ok(message)) => batch.push(message),
-                    _ => break,
-                }
-            }
+        while let Some(batch) = recv_batch(&consumer, MAX_BATCH, &shutdown).await {
             if !self.handle(&codec, &consumer, &batch, &shutdown).await {
                 break;
             }
         }
         checkpoints.abort();
-        close(consumer).await;
+        consumer.close().await;
         info!("Audit recorder stopped.");
         Ok(())
     }
@@ -265,22 +245,11 @@ async fn source_event(
         return None;
     };
     let payload = message.payload().unwrap_or_default();
-    let mut pause = Duration::from_millis(100);
-    let decoded = loop {
-        match codec.decode(payload).await {
-            Ok(decoded) => break decoded,
-            Err(plinth_infra_kafka::Error::NotAvro(reason)) => {
-                error!(%event_id, reason, "Skipping a message that is not Avro.");
-                return None;
-            }
-            Err(e) => {
-                warn!(error = %e, "Cannot decode through the registry; retrying.");
-                tokio::select! {
-                    () = shutdown.cancelled() => return None,
-                    () = tokio::time::sleep(pause) => {}
-                }
-                pause = (pause * 2).min(Duration::from_secs(5));
-            }
+    let decoded = match codec.decode_patiently(payload, shutdown).await? {
+        Ok(decoded) => decoded,
+        Err(reason) => {
+            error!(%event_id, reason, "Skipping a message that is not Avro.");
+            return None;
         }
     };
     let value = serde_json::Value::try_from(decoded.value).unwrap_or_else(|e| {
@@ -300,20 +269,4 @@ async fn source_event(
         recorded_at: at,
         value,
     })
-}
-
-/// Leaves the group on a plain thread (librdkafka's destroy can block; see the projector).
-async fn close(consumer: StreamConsumer) {
-    let (done, finished) = tokio::sync::oneshot::channel();
-    std::thread::spawn(move || {
-        consumer.unsubscribe();
-        drop(consumer);
-        let _ = done.send(());
-    });
-    if tokio::time::timeout(Duration::from_secs(5), finished)
-        .await
-        .is_err()
-    {
-        warn!("Kafka consumer did not close within 5 s; leaving it behind.");
-    }
 }

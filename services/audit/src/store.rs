@@ -33,9 +33,7 @@ pub async fn count_records(pool: &Pool, tenant: Option<&str>) -> Result<u64> {
 }
 
 /// Every stored checkpoint, as its trail id and either the checkpoint or why it is unreadable.
-pub async fn checkpoints(
-    pool: &Pool,
-) -> Result<Vec<(String, Result<plinth_domain_audit::Checkpoint, String>)>> {
+pub async fn checkpoints(pool: &Pool) -> Result<Vec<crate::CheckpointCopy>> {
     let client = pool
         .get()
         .await
@@ -93,10 +91,7 @@ pub async fn verify(
     pool: &Pool,
     key: VerifyingKey,
     stored_checkpoints: bool,
-    more: Vec<(
-        String,
-        std::result::Result<plinth_domain_audit::Checkpoint, String>,
-    )>,
+    more: Vec<crate::CheckpointCopy>,
     progress: &dyn Fn(u64),
 ) -> Result<Report> {
     let mut verifier = Verifier::new(key);
@@ -105,12 +100,7 @@ pub async fn verify(
     } else {
         Vec::new()
     };
-    for (trail, checkpoint) in stored.into_iter().chain(more) {
-        match checkpoint {
-            Ok(checkpoint) => verifier.checkpoint(checkpoint),
-            Err(reason) => verifier.unreadable_checkpoint(&trail, reason),
-        }
-    }
+    verifier.checkpoints(stored.into_iter().chain(more));
     let mut read = 0;
     scan_records(pool, &RecordFilter::default(), |trail, record| {
         match record {
