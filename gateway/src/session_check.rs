@@ -5,12 +5,24 @@
 //! a few milliseconds old) passes, since its token is signed and the write committed. Logout,
 //! revocation and disabling wait for the views before they answer, so the next request is
 //! refused.
+//!
+//! A session the view has not seen is dated by its token's `iat`, which has whole seconds only.
+//! When that second is the second of the account's cut (a reset, a password change or a
+//! disable), the token alone cannot tell whether the session began before the cut: the check
+//! waits (bounded) for the sessions view to date it exactly, and refuses if it cannot.
+
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use plinth_domain_core::TenantId;
+use plinth_projections_sessions::SessionView;
+use plinth_projections_users::Access;
 use uuid::Uuid;
 
 use crate::{ApiError, AppState};
+
+/// How long an ambiguous session may wait for the sessions view to date it.
+const DATING_WAIT: Duration = Duration::from_secs(2);
 
 /// Refuses an ended session or a disabled account.
 pub(crate) async fn check(
@@ -20,46 +32,97 @@ pub(crate) async fn check(
     session: Uuid,
     issued_at: i64,
 ) -> Result<(), ApiError> {
+    let (mut session_view, access) = read(state, tenant, user, session).await?;
+    let Some(access) = access else {
+        return session_verdict(session_view.as_ref(), user).map(drop);
+    };
+    if access.disabled {
+        return Err(ApiError::Unauthorized("the account is disabled".into()));
+    }
+    let cut = access
+        .sessions_not_before
+        .filter(|_| access.session_kept != Some(session));
+    if session_view.is_none()
+        && let Some(cut) = cut
+        && issued_at == cut.timestamp()
+    {
+        session_view = dated(state, tenant, session).await?;
+    }
+    let started_at = match session_verdict(session_view.as_ref(), user)? {
+        Some(started_at) => started_at,
+        None => DateTime::from_timestamp(issued_at, 0).unwrap_or_default(),
+    };
+    let ended_by_cut = cut.is_some_and(|cut| match &session_view {
+        Some(_) => started_at < cut,
+        // Undated in the cut's second: it may have begun before the cut, so it fails closed.
+        None => started_at.timestamp() <= cut.timestamp(),
+    });
+    if ended_by_cut {
+        return Err(ApiError::Unauthorized(
+            "the session started before a password change, a reset or a disable".into(),
+        ));
+    }
+    Ok(())
+}
+
+async fn read(
+    state: &AppState,
+    tenant: &TenantId,
+    user: Uuid,
+    session: Uuid,
+) -> Result<(Option<SessionView>, Option<Access>), ApiError> {
     let client = state
         .read_pool
         .get()
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    let (session_view, access) = tokio::try_join!(
+    tokio::try_join!(
         plinth_projections_sessions::get_session(&client, tenant.as_str(), session),
         plinth_projections_users::access(&client, tenant.as_str(), user),
     )
-    .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    let started_at = match &session_view {
-        Some(s) if s.user_id != user => {
-            return Err(ApiError::Unauthorized(
-                "the session belongs to another user".into(),
-            ));
-        }
+    .map_err(|e| ApiError::Unavailable(e.to_string()))
+}
+
+/// The session as the view holds it: `Some(start)` for a live one of `user`, `None` when the
+/// view has not seen it; an ended or foreign one is refused.
+fn session_verdict(
+    view: Option<&SessionView>,
+    user: Uuid,
+) -> Result<Option<DateTime<Utc>>, ApiError> {
+    match view {
+        Some(s) if s.user_id != user => Err(ApiError::Unauthorized(
+            "the session belongs to another user".into(),
+        )),
         Some(s) if s.revoked_at.is_some() => {
-            return Err(ApiError::Unauthorized("the session has ended".into()));
+            Err(ApiError::Unauthorized("the session has ended".into()))
         }
         Some(s) if s.expires_at <= Utc::now() => {
-            return Err(ApiError::Unauthorized("the session has expired".into()));
+            Err(ApiError::Unauthorized("the session has expired".into()))
         }
-        Some(s) => s.started_at,
-        None => DateTime::from_timestamp(issued_at, 0).unwrap_or_default(),
-    };
-    let Some(access) = access else {
-        return Ok(());
-    };
-    if access.disabled {
-        return Err(ApiError::Unauthorized("the account is disabled".into()));
+        Some(s) => Ok(Some(s.started_at)),
+        None => Ok(None),
     }
-    let before_cutoff = |cutoff: DateTime<Utc>| match &session_view {
-        Some(_) => started_at < cutoff,
-        // A token's iat has whole seconds only.
-        None => started_at.timestamp() < cutoff.timestamp(),
-    };
-    if access.sessions_not_before.is_some_and(before_cutoff) {
-        return Err(ApiError::Unauthorized(
-            "the session started before a password reset or a disable".into(),
-        ));
+}
+
+/// Waits (at most [`DATING_WAIT`]) for the sessions view to see `session`.
+async fn dated(
+    state: &AppState,
+    tenant: &TenantId,
+    session: Uuid,
+) -> Result<Option<SessionView>, ApiError> {
+    let deadline = tokio::time::Instant::now() + DATING_WAIT;
+    loop {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let client = state
+            .read_pool
+            .get()
+            .await
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        let view = plinth_projections_sessions::get_session(&client, tenant.as_str(), session)
+            .await
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        if view.is_some() || tokio::time::Instant::now() >= deadline {
+            return Ok(view);
+        }
     }
-    Ok(())
 }

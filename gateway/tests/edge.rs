@@ -50,11 +50,12 @@ impl IdentityApi for StandIn {
     async fn change_password(
         &self,
         _: UserId,
+        _: uuid::Uuid,
         _: String,
         _: String,
         _: PasswordPolicy,
         _: CommandMetadata,
-    ) -> Result<(), IdentityError> {
+    ) -> Result<ConsistencyToken, IdentityError> {
         Err(IdentityError::NotFound)
     }
 
@@ -103,7 +104,7 @@ impl IdentityApi for StandIn {
         _: String,
         _: PasswordPolicy,
         _: CommandMetadata,
-    ) -> Result<(), IdentityError> {
+    ) -> Result<ConsistencyToken, IdentityError> {
         Err(IdentityError::InvalidToken)
     }
 

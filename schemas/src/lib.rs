@@ -78,7 +78,7 @@ pub enum PublishedEvent {
     LoginFailed(identity::LoginFailedV1),
     AccountLocked(identity::AccountLockedV1),
     DisplayNameChanged(identity::DisplayNameChangedV1),
-    PasswordChanged(identity::UserFactV1),
+    PasswordChanged(identity::PasswordChangedV2),
     EmailVerificationIssued(identity::TokenIssuedV1),
     EmailVerified(identity::EmailVerifiedV1),
     PasswordResetRequested(identity::UserFactV1),

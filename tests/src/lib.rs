@@ -1,8 +1,10 @@
 //! The test harness for Plinth's end-to-end scenarios: each [`World`] is a fresh database, its
 //! own topic prefix and consumer groups on the shared test broker, the schema registry, the
 //! users projector and the gateway in-process, and the relay as a real `plinth serve relay`
-//! process that a test may kill. `make test` provides Postgres, the broker and the binary.
+//! process that a test may kill. [`DevStack`] runs the whole of `plinth dev` as a process
+//! instead, for crash tests. `make test` provides Postgres, the broker and the binary.
 
+mod dev;
 mod kafka;
 mod process;
 
@@ -18,8 +20,9 @@ use plinth_projections_runtime::{Projection, Projector};
 use rand::Rng;
 use tokio_util::sync::CancellationToken;
 
+pub use dev::DevStack;
 pub use kafka::{KafkaRecord, read_topic};
-pub use process::{Broker, RelayProcess};
+pub use process::{Broker, PlinthProcess};
 
 /// The password [`World::register`] gives every account.
 pub const PASSWORD: &str = "correct horse battery";
@@ -267,40 +270,18 @@ impl World {
     /// Runs the `plinth` binary with `args` against this world; returns its exit code, standard
     /// output and standard error.
     pub async fn plinth(&self, args: &[&str]) -> (i32, String, String) {
-        let mut command = tokio::process::Command::new(process::plinth_bin());
-        command
-            .args(args)
-            .env("PLINTH_CONFIG_DIR", "/nonexistent-plinth-config")
-            .env("PLINTH_DATABASE_URL", &self.db.url)
-            .env("PLINTH_KAFKA_BROKERS", &self.settings.kafka.brokers)
-            .env(
-                "PLINTH_KAFKA_TOPIC_PREFIX",
-                &self.settings.kafka.topic_prefix,
-            )
-            .env(
-                "PLINTH_PROJECTOR_GROUP_PREFIX",
-                &self.settings.projector.group_prefix,
-            )
-            .env(
-                "PLINTH_SCHEMA_REGISTRY_URL",
-                &self.settings.schema_registry.url,
-            )
-            .env(
-                "PLINTH_AUDIT_SIGNING_KEY_PATH",
-                &self.settings.audit.signing_key_path,
-            )
-            .env("RUST_LOG", "warn");
-        let output = command.output().await.expect("run plinth");
-        (
-            output.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
+        run_plinth(args, &self.settings, &self.db.url).await
     }
 
     /// Starts `plinth serve relay` for this world.
-    pub fn spawn_relay(&self) -> RelayProcess {
-        RelayProcess::spawn(&self.settings, &self.db.url)
+    pub fn spawn_relay(&self) -> PlinthProcess {
+        PlinthProcess::spawn(
+            &["serve", "relay"],
+            &self.settings,
+            &self.db.url,
+            "relay",
+            "info,plinth_infra_relay=debug",
+        )
     }
 
     /// The topic of an aggregate type in this world.
@@ -389,6 +370,27 @@ impl Drop for World {
         let _ = std::fs::remove_dir_all(&self.mailbox);
         let _ = std::fs::remove_file(&self.settings.audit.signing_key_path);
     }
+}
+
+/// Runs the `plinth` binary with `args`, configured by `settings`, to its end; returns its exit
+/// code, standard output and standard error.
+pub async fn run_plinth(
+    args: &[&str],
+    settings: &Settings,
+    database_url: &str,
+) -> (i32, String, String) {
+    let output = tokio::process::Command::new(process::plinth_bin())
+        .args(args)
+        .envs(process::settings_env(settings, database_url))
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .expect("run plinth");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 /// Installs tracing with OpenTelemetry once per test process, so trace context flows as in the

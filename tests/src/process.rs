@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use plinth_infra_config::Settings;
 
-/// A `plinth serve relay` process; killed (SIGKILL) when dropped.
-pub struct RelayProcess {
+/// A `plinth` process (`plinth serve relay`, `plinth dev`) configured for a world; killed
+/// (SIGKILL) when dropped. Its output goes to [`PlinthProcess::log`].
+pub struct PlinthProcess {
     child: Child,
     pub log: PathBuf,
 }
@@ -17,8 +18,67 @@ pub(crate) fn plinth_bin() -> PathBuf {
     )
 }
 
-impl RelayProcess {
-    pub(crate) fn spawn(settings: &Settings, database_url: &str) -> Self {
+/// The environment that configures a `plinth` process exactly as `settings` (no config files).
+pub(crate) fn settings_env(settings: &Settings, database_url: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("PLINTH_CONFIG_DIR", "/nonexistent-plinth-config".into()),
+        ("PLINTH_DATABASE_URL", database_url.to_owned()),
+        ("PLINTH_KAFKA_BROKERS", settings.kafka.brokers.clone()),
+        (
+            "PLINTH_KAFKA_TOPIC_PREFIX",
+            settings.kafka.topic_prefix.clone(),
+        ),
+        (
+            "PLINTH_KAFKA_MESSAGE_TIMEOUT_MS",
+            settings.kafka.message_timeout_ms.to_string(),
+        ),
+        (
+            "PLINTH_PROJECTOR_GROUP_PREFIX",
+            settings.projector.group_prefix.clone(),
+        ),
+        (
+            "PLINTH_SCHEMA_REGISTRY_URL",
+            settings.schema_registry.url.clone(),
+        ),
+        (
+            "PLINTH_SCHEMA_REGISTRY_LISTEN",
+            settings.schema_registry.listen.to_string(),
+        ),
+        ("PLINTH_GATEWAY_LISTEN", settings.gateway.listen.to_string()),
+        (
+            "PLINTH_GATEWAY_CONSISTENCY_WAIT_MS",
+            settings.gateway.consistency_wait_ms.to_string(),
+        ),
+        (
+            "PLINTH_RELAY_BATCH_SIZE",
+            settings.relay.batch_size.to_string(),
+        ),
+        (
+            "PLINTH_AUDIT_SIGNING_KEY_PATH",
+            settings.audit.signing_key_path.clone(),
+        ),
+        (
+            "PLINTH_AUDIT_CHECKPOINT_EVERY_RECORDS",
+            settings.audit.checkpoint_every_records.to_string(),
+        ),
+        (
+            "PLINTH_AUDIT_CHECKPOINT_INTERVAL_SECS",
+            settings.audit.checkpoint_interval_secs.to_string(),
+        ),
+        ("PLINTH_MAIL_URL", settings.mail.url.expose().clone()),
+    ]
+}
+
+impl PlinthProcess {
+    /// Runs `plinth <args>` configured by `settings`, logging at `log_filter` into a file named
+    /// after `name`.
+    pub(crate) fn spawn(
+        args: &[&str],
+        settings: &Settings,
+        database_url: &str,
+        name: &str,
+        log_filter: &str,
+    ) -> Self {
         let bin = plinth_bin();
         assert!(
             bin.exists(),
@@ -26,33 +86,21 @@ impl RelayProcess {
             bin.display()
         );
         let log =
-            std::env::temp_dir().join(format!("plinth-relay-{}log", settings.kafka.topic_prefix));
+            std::env::temp_dir().join(format!("plinth-{name}-{}log", settings.kafka.topic_prefix));
         let out = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&log)
             .unwrap();
         let child = Command::new(bin)
-            .args(["serve", "relay"])
-            .env("PLINTH_CONFIG_DIR", "/nonexistent-plinth-config")
-            .env("PLINTH_DATABASE_URL", database_url)
-            .env("PLINTH_KAFKA_BROKERS", &settings.kafka.brokers)
-            .env("PLINTH_KAFKA_TOPIC_PREFIX", &settings.kafka.topic_prefix)
-            .env(
-                "PLINTH_KAFKA_MESSAGE_TIMEOUT_MS",
-                settings.kafka.message_timeout_ms.to_string(),
-            )
-            .env("PLINTH_SCHEMA_REGISTRY_URL", &settings.schema_registry.url)
-            .env(
-                "PLINTH_RELAY_BATCH_SIZE",
-                settings.relay.batch_size.to_string(),
-            )
-            .env("RUST_LOG", "info,plinth_infra_relay=debug")
+            .args(args)
+            .envs(settings_env(settings, database_url))
+            .env("RUST_LOG", log_filter)
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
             .stderr(out)
             .spawn()
-            .expect("spawn plinth serve relay");
+            .unwrap_or_else(|e| panic!("spawn plinth {}: {e}", args.join(" ")));
         Self { child, log }
     }
 
@@ -61,9 +109,24 @@ impl RelayProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+
+    /// SIGTERM, then waits for the process to exit; returns how long it took.
+    pub fn terminate(mut self) -> Duration {
+        let started = std::time::Instant::now();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+        started.elapsed()
+    }
+
+    /// Whether the process has exited (with its status).
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
 }
 
-impl Drop for RelayProcess {
+impl Drop for PlinthProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -245,3 +245,78 @@ async fn changing_the_password_needs_the_current_one_and_replaces_it() {
         "the new hash is not published"
     );
 }
+
+#[tokio::test]
+async fn a_password_change_ends_every_other_session_and_wrong_guesses_lock_the_account() {
+    let world = World::start().await;
+    let _relay = world.spawn_relay();
+    world.registered("ada@example.org", "Ada").await;
+    let sign_in = || async {
+        let body: Value = login(&world, "ada@example.org", "correct horse battery")
+            .await
+            .json()
+            .await
+            .unwrap();
+        (
+            body["access_token"].as_str().unwrap().to_owned(),
+            body["refresh_token"].as_str().unwrap().to_owned(),
+        )
+    };
+    let (thief_access, thief_refresh) = sign_in().await;
+    let (own_access, _) = sign_in().await;
+    let change = |token: &str, current: &str| {
+        world
+            .http
+            .post(format!("{}/v1/auth/password", world.gateway_url))
+            .bearer_auth(token)
+            .json(&json!({ "current_password": current, "new_password": "a brand new passphrase" }))
+            .send()
+    };
+    assert_eq!(
+        change(&own_access, "correct horse battery")
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    assert_eq!(
+        me(&world, &own_access).await.status(),
+        200,
+        "the changing session goes on"
+    );
+    assert_eq!(
+        me(&world, &thief_access).await.status(),
+        401,
+        "every other session ends at once"
+    );
+    let refreshed = world
+        .http
+        .post(format!("{}/v1/auth/refresh", world.gateway_url))
+        .json(&json!({ "refresh_token": thief_refresh }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refreshed.status(), 400, "and cannot be refreshed");
+
+    // A stolen access token cannot guess the password: wrong guesses count as failed logins.
+    for _ in 0..5 {
+        assert_eq!(
+            change(&own_access, "a wrong guess!!")
+                .await
+                .unwrap()
+                .status(),
+            401
+        );
+    }
+    assert_eq!(world.count_events("LoginFailed").await, 5);
+    assert_eq!(world.count_events("AccountLocked").await, 1);
+    let locked = change(&own_access, "a brand new passphrase").await.unwrap();
+    assert_eq!(locked.status(), 423, "locked, even with the right password");
+    assert!(locked.headers().contains_key("retry-after"));
+    assert_eq!(
+        login(&world, "ada@example.org", "a brand new passphrase")
+            .await
+            .status(),
+        423
+    );
+}

@@ -39,10 +39,12 @@ pub struct ResetPassword {
     pub new_password: Password,
 }
 
-/// Replace the password. The caller has checked the current one and the policy.
+/// Replace the password. The caller has checked the current one and the policy. Every session
+/// of the user started before the change ends, except `keep_session` (the one asking).
 #[derive(Debug, Clone)]
 pub struct ChangePassword {
     pub new_password: Password,
+    pub keep_session: Option<uuid::Uuid>,
 }
 
 /// Change the name shown for the user. The same name again changes nothing.

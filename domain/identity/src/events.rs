@@ -77,13 +77,16 @@ pub struct DisplayNameChanged {
     pub at: DateTime<Utc>,
 }
 
-/// The password was replaced; only its hash is stored, and the hash is never published.
+/// The password was replaced; only its hash is stored, and the hash is never published. Every
+/// session started before `at` ended, except `kept_session` (the one that changed it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PasswordChanged {
     pub user_id: UserId,
     pub tenant_id: TenantId,
     pub password_hash: PasswordHash,
     pub at: DateTime<Utc>,
+    #[serde(default)]
+    pub kept_session: Option<uuid::Uuid>,
 }
 
 /// A verification token was sent for the address; only its hash is kept. A newer token replaces

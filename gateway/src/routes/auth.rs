@@ -9,8 +9,9 @@ use serde_json::json;
 
 use crate::context::{Caller, RequestMetadata};
 use crate::json::JsonObject;
-use crate::routes::users::CONSISTENCY_TOKEN_HEADER;
+use crate::routes::users::{CONSISTENCY_TOKEN_HEADER, wait_for_view};
 use crate::{ApiError, AppState};
+use plinth_projections_users::NAME as USERS_VIEW;
 
 /// `POST /v1/auth/register {email, password, display_name}` → 201 `{id, consistency_token}`.
 pub(crate) async fn register(
@@ -226,11 +227,13 @@ pub(crate) async fn complete_password_reset(
     let (Some(token), Some(new)) = (token, new) else {
         return Err(ApiError::Validation(errors));
     };
-    state
+    let written = state
         .identity
         .reset_password(token, new.to_owned(), state.password_policy, metadata)
         .await
         .map_err(identity_error)?;
+    // The account's earlier sessions are refused from the next request on.
+    wait_for_view(&state, USERS_VIEW, &written).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -244,8 +247,10 @@ pub(crate) async fn jwks(State(state): State<AppState>) -> Response {
     response
 }
 
-/// `POST /v1/auth/password {current_password, new_password}` → 204. A wrong current password is
-/// a 401; a new one that breaks the policy a 422 naming the rule.
+/// `POST /v1/auth/password {current_password, new_password}` → 204, once every other session
+/// of the user is refused. A wrong current password is a 401 and counts as a failed login (so
+/// the lockout applies: 423 while locked); a new one that breaks the policy a 422 naming the
+/// rule.
 pub(crate) async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
@@ -259,10 +264,11 @@ pub(crate) async fn change_password(
         return Err(ApiError::Validation(errors));
     };
     let metadata = caller.acting(metadata);
-    state
+    let written = state
         .identity
         .change_password(
             plinth_domain_identity::UserId(caller.user_id),
+            caller.session_id,
             current.to_owned(),
             new.to_owned(),
             state.password_policy,
@@ -270,5 +276,7 @@ pub(crate) async fn change_password(
         )
         .await
         .map_err(identity_error)?;
+    // The user's other sessions are refused from the next request on.
+    wait_for_view(&state, USERS_VIEW, &written).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,11 +1,12 @@
 use cqrs_es::event_sink::EventSink;
-use cqrs_es::persist::PersistedEventStore;
-use cqrs_es::{Aggregate, AggregateContext, AggregateError, EventStore};
+use cqrs_es::persist::{EventStoreAggregateContext, PersistedEventStore};
+use cqrs_es::{Aggregate, AggregateError, EventStore};
 use plinth_domain_core::{CommandMetadata, UniqueClaim, UniqueClaims, metadata_keys};
 use postgres_es::PostgresEventRepository;
 use tracing::{debug, warn};
 
 use crate::ConsistencyToken;
+use crate::snapshots::Snapshots;
 
 /// SQLSTATE raised by the events table when a unique claim is held by another aggregate.
 const CLAIM_TAKEN: &str = "PLU01";
@@ -13,6 +14,7 @@ const CLAIM_TAKEN: &str = "PLU01";
 /// Runs commands against event-sourced aggregates stored by `postgres-es`.
 pub struct CommandBus<A: Aggregate> {
     store: PersistedEventStore<PostgresEventRepository, A>,
+    snapshots: Option<Snapshots>,
     services: A::Services,
     max_attempts: u32,
 }
@@ -59,19 +61,22 @@ where
         let repo = PostgresEventRepository::new(pool);
         Self {
             store: PersistedEventStore::new_event_store(repo),
+            snapshots: None,
             services,
             max_attempts: 3,
         }
     }
 
-    /// A bus that keeps a snapshot of each aggregate every `every` events, so loading reads the
-    /// snapshot and the events after it (for long-lived aggregates such as an audit trail).
+    /// A bus that snapshots each aggregate once a commit takes it past a multiple of `every`
+    /// events, so loading reads the snapshot and the events after it (for long-lived
+    /// aggregates such as an audit trail). A snapshot is always the state after a whole
+    /// commit, stored with that commit's last sequence (`snapshots.rs` says why cqrs-es's own
+    /// snapshots are not used).
     pub fn with_snapshots(pool: sqlx::PgPool, services: A::Services, every: usize) -> Self {
-        let repo = PostgresEventRepository::new(pool);
+        let snapshots = Snapshots::new(pool.clone(), every);
         Self {
-            store: PersistedEventStore::new_snapshot_store(repo, every),
-            services,
-            max_attempts: 3,
+            snapshots: Some(snapshots),
+            ..Self::new(pool, services)
         }
     }
 
@@ -85,12 +90,23 @@ where
 
     /// The aggregate's current state.
     pub async fn load(&self, aggregate_id: &str) -> Result<A, CommandError<A::Error>> {
-        let context = self
-            .store
-            .load_aggregate(aggregate_id)
-            .await
-            .map_err(store_error)?;
-        Ok(context.aggregate)
+        Ok(self.load_context(aggregate_id).await?.aggregate)
+    }
+
+    /// The aggregate and its sequence: from its snapshot and the events after it, if this bus
+    /// keeps snapshots, else from all its events.
+    async fn load_context(
+        &self,
+        aggregate_id: &str,
+    ) -> Result<EventStoreAggregateContext<A>, CommandError<A::Error>> {
+        match &self.snapshots {
+            Some(snapshots) => snapshots.load(aggregate_id).await,
+            None => self
+                .store
+                .load_aggregate(aggregate_id)
+                .await
+                .map_err(store_error),
+        }
     }
 
     /// Loads `aggregate_id`, runs `command`, and commits the resulting events with `metadata`
@@ -105,15 +121,11 @@ where
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut context = self
-                .store
-                .load_aggregate(aggregate_id)
-                .await
-                .map_err(store_error)?;
+            let mut context = self.load_context(aggregate_id).await?;
             let loaded_sequence = context.current_sequence as i64;
             let sink = EventSink::default();
             context
-                .aggregate()
+                .aggregate
                 .handle(command.clone(), &self.services, &sink)
                 .await
                 .map_err(CommandError::Rejected)?;
@@ -141,12 +153,23 @@ where
                     map.insert(key.to_owned(), json);
                 }
             }
+            // The store only needs the id and the sequence; the state stays here, so that a
+            // snapshot can be taken of it after the whole commit.
+            let mut state = std::mem::take(&mut context.aggregate);
             match self.store.commit(events, context, map).await {
                 Ok(envelopes) => {
                     let sequence = envelopes
                         .last()
                         .map_or(loaded_sequence, |e| e.sequence as i64);
                     debug!(aggregate_id, sequence, "Command committed.");
+                    if let Some(snapshots) = &self.snapshots {
+                        for envelope in envelopes {
+                            state.apply(envelope.payload);
+                        }
+                        snapshots
+                            .after_commit(aggregate_id, loaded_sequence, sequence, &state)
+                            .await;
+                    }
                     return Ok(Self::committed(aggregate_id, sequence, count));
                 }
                 Err(AggregateError::AggregateConflict) if attempt < self.max_attempts => {
@@ -181,7 +204,7 @@ where
     }
 }
 
-fn store_error<E: std::error::Error>(error: AggregateError<E>) -> CommandError<E> {
+pub(crate) fn store_error<E: std::error::Error>(error: AggregateError<E>) -> CommandError<E> {
     match error {
         AggregateError::UserError(e) => CommandError::Rejected(e),
         AggregateError::AggregateConflict => CommandError::Conflict,

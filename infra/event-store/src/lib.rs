@@ -7,11 +7,14 @@
 //!   reserve values (an e-mail within a tenant) in the same transaction as the events.
 //! - **[`CommandBus`]**: loads an aggregate, runs a command, commits with metadata, retries a
 //!   bounded number of times on an optimistic-lock conflict, and returns a [`ConsistencyToken`].
+//!   With [`CommandBus::with_snapshots`] it snapshots long-lived aggregates at commit
+//!   boundaries (`snapshots.rs`).
 //!
 //! Tables are created by [`MIGRATIONS`] (`migrations/*.sql`).
 
 mod command_bus;
 mod global_order;
+mod snapshots;
 mod token;
 
 pub use command_bus::{CommandBus, CommandError, Committed};
@@ -33,6 +36,11 @@ pub const MIGRATIONS: Migrations = Migrations {
             version: 2,
             name: "claim_release",
             sql: include_str!("../migrations/0002_claim_release.sql"),
+        },
+        Migration {
+            version: 3,
+            name: "aggregate_snapshots",
+            sql: include_str!("../migrations/0003_aggregate_snapshots.sql"),
         },
     ],
 };

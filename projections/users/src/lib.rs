@@ -26,6 +26,11 @@ pub const MIGRATIONS: Migrations = Migrations {
             name: "account_state",
             sql: include_str!("../migrations/0002_account_state.sql"),
         },
+        Migration {
+            version: 3,
+            name: "session_kept",
+            sql: include_str!("../migrations/0003_session_kept.sql"),
+        },
     ],
 };
 
@@ -69,6 +74,15 @@ impl Projection for UsersProjection {
             PublishedEvent::EmailVerified(e) => {
                 flags(e.user_id, Flags::verified(), envelope.sequence)
             }
+            PublishedEvent::PasswordChanged(e) => flags(
+                e.user_id,
+                Flags {
+                    sessions_not_before: Some(e.at),
+                    session_kept: e.kept_session_id,
+                    ..Flags::default()
+                },
+                envelope.sequence,
+            ),
             PublishedEvent::PasswordReset(e) => flags(
                 e.user_id,
                 Flags {
@@ -114,7 +128,9 @@ struct Flags {
     email_verified: Option<bool>,
     disabled: Option<bool>,
     administrator: Option<bool>,
+    /// Replaces the kept session whenever `sessions_not_before` is set.
     sessions_not_before: Option<DateTime<Utc>>,
+    session_kept: Option<Uuid>,
 }
 
 impl Flags {
@@ -136,6 +152,7 @@ fn flags(user_id: Uuid, flags: Flags, sequence: i64) -> Vec<Statement> {
             Box::new(flags.administrator),
             Box::new(flags.sessions_not_before),
             Box::new(sequence),
+            Box::new(flags.session_kept),
         ],
     }]
 }

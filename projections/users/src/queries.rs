@@ -99,8 +99,10 @@ fn escape_like(text: &str) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Access {
     pub disabled: bool,
-    /// Sessions started before this no longer work.
+    /// Sessions started before this no longer work…
     pub sessions_not_before: Option<DateTime<Utc>>,
+    /// …except this one (it changed the password).
+    pub session_kept: Option<Uuid>,
 }
 
 /// The access state of `user` in `tenant`; `None` while the view has not seen the user yet.
@@ -115,6 +117,7 @@ pub async fn access(
     Ok(row.map(|r| Access {
         disabled: r.get("disabled"),
         sessions_not_before: r.get("sessions_not_before"),
+        session_kept: r.get("session_kept"),
     }))
 }
 

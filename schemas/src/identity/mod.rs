@@ -43,8 +43,18 @@ pub struct UserRegisteredV1 {
     pub registered_at: DateTime<Utc>,
 }
 
+/// `plinth.identity.PasswordChanged`, version 2: every session of the user started before `at`
+/// ended, except `kept_session_id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordChangedV2 {
+    pub user_id: Uuid,
+    pub tenant_id: String,
+    pub at: DateTime<Utc>,
+    pub kept_session_id: Option<Uuid>,
+}
+
 /// Every user record that says only who, in which tenant, when, version 1:
-/// `LoginSucceeded`, `PasswordChanged`, `PasswordResetRequested`, `PasswordReset`,
+/// `LoginSucceeded`, `PasswordResetRequested`, `PasswordReset`,
 /// `UserDisabled`, `UserEnabled`, `AdministratorBootstrapped`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserFactV1 {

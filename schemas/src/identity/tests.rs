@@ -150,3 +150,39 @@ fn a_key_rotation_round_trips_through_avro_bytes_without_key_material() {
         }
     );
 }
+
+#[test]
+fn a_password_change_round_trips_with_the_session_it_kept_and_without_the_hash() {
+    use plinth_domain_identity::PasswordChanged;
+    let at = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
+    for kept in [Some(Uuid::from_u128(9)), None] {
+        let changed = UserEvent::PasswordChanged(PasswordChanged {
+            user_id: UserId(Uuid::from_u128(42)),
+            tenant_id: TenantId::default(),
+            password_hash: PasswordHash("$argon2id$secret-hash".into()),
+            at,
+            kept_session: kept,
+        });
+        let (bytes, event) = round_trip(
+            "identity.user",
+            "PasswordChanged",
+            &serde_json::to_value(changed).unwrap(),
+        );
+        assert!(!String::from_utf8_lossy(&bytes).contains("secret-hash"));
+        assert_eq!(
+            event,
+            PublishedEvent::PasswordChanged(PasswordChangedV2 {
+                user_id: Uuid::from_u128(42),
+                tenant_id: "default".into(),
+                at,
+                kept_session_id: kept,
+            })
+        );
+    }
+    // A change stored before sessions were kept reads as "none kept".
+    let stored = serde_json::json!({"PasswordChanged": {
+        "user_id": Uuid::from_u128(42), "tenant_id": "default",
+        "password_hash": "$argon2id$x", "at": "2026-11-24T12:00:00Z"}});
+    let (_, event) = round_trip("identity.user", "PasswordChanged", &stored);
+    assert!(matches!(event, PublishedEvent::PasswordChanged(e) if e.kept_session_id.is_none()));
+}

@@ -8,8 +8,8 @@ use super::{
     ACCOUNT_LOCKED, ADMINISTRATOR_BOOTSTRAPPED, AccountLockedV1, DISPLAY_NAME_CHANGED,
     DisplayNameChangedV1, EMAIL_VERIFICATION_ISSUED, EMAIL_VERIFIED, EmailVerifiedV1, LOGIN_FAILED,
     LOGIN_SUCCEEDED, LoginFailedV1, PASSWORD_CHANGED, PASSWORD_RESET, PASSWORD_RESET_ISSUED,
-    PASSWORD_RESET_REQUESTED, TokenIssuedV1, USER_DISABLED, USER_ENABLED, USER_REGISTERED,
-    UserFactV1, UserRegisteredV1, micros, record,
+    PASSWORD_RESET_REQUESTED, PasswordChangedV2, TokenIssuedV1, USER_DISABLED, USER_ENABLED,
+    USER_REGISTERED, UserFactV1, UserRegisteredV1, micros, record,
 };
 use crate::fields::Fields;
 use crate::{Error, PublishedEvent, Result};
@@ -86,7 +86,20 @@ pub(crate) fn encode_user_event(event_type: &str, payload: &serde_json::Value) -
             token_issued(who(e.user_id, &e.tenant_id), e.token.expires_at, e.at)
         }
         UserEvent::LoginSucceeded(e) => fact(e.user_id, &e.tenant_id, e.at),
-        UserEvent::PasswordChanged(e) => fact(e.user_id, &e.tenant_id, e.at),
+        UserEvent::PasswordChanged(e) => {
+            let mut fields = who(e.user_id, &e.tenant_id);
+            fields.extend([
+                ("at", micros(e.at)),
+                (
+                    "kept_session_id",
+                    match e.kept_session {
+                        Some(id) => Value::Union(1, Box::new(Value::String(id.to_string()))),
+                        None => Value::Union(0, Box::new(Value::Null)),
+                    },
+                ),
+            ]);
+            record(fields)
+        }
         UserEvent::PasswordResetRequested(e) => fact(e.user_id, &e.tenant_id, e.at),
         UserEvent::PasswordReset(e) => fact(e.user_id, &e.tenant_id, e.at),
         UserEvent::UserDisabled(e) => fact(e.user_id, &e.tenant_id, e.at),
@@ -159,7 +172,18 @@ pub(super) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEv
         EMAIL_VERIFICATION_ISSUED => PublishedEvent::EmailVerificationIssued(token(&f)?),
         PASSWORD_RESET_ISSUED => PublishedEvent::PasswordResetIssued(token(&f)?),
         LOGIN_SUCCEEDED => PublishedEvent::LoginSucceeded(fact(&f)?),
-        PASSWORD_CHANGED => PublishedEvent::PasswordChanged(fact(&f)?),
+        PASSWORD_CHANGED => PublishedEvent::PasswordChanged(PasswordChangedV2 {
+            user_id: f.uuid("user_id")?,
+            tenant_id: f.string("tenant_id")?,
+            at: f.time("at")?,
+            kept_session_id: f
+                .optional_string("kept_session_id")?
+                .map(|id| {
+                    uuid::Uuid::parse_str(&id)
+                        .map_err(|_| Fields::bad(PASSWORD_CHANGED, "kept_session_id is not a UUID"))
+                })
+                .transpose()?,
+        }),
         PASSWORD_RESET_REQUESTED => PublishedEvent::PasswordResetRequested(fact(&f)?),
         PASSWORD_RESET => PublishedEvent::PasswordReset(fact(&f)?),
         USER_DISABLED => PublishedEvent::UserDisabled(fact(&f)?),

@@ -97,11 +97,8 @@ impl Recorder {
                             warn!(tenant, error = %e, "No audit checkpoint signed.");
                         }
                     }
-                    Err(AuditError::Store(reason)) if round < MAX_ROUNDS => {
-                        debug!(
-                            tenant,
-                            reason, "Trail append raced another writer; retrying."
-                        );
+                    Err(AuditError::Raced) if round < MAX_ROUNDS => {
+                        debug!(tenant, "Trail append raced another writer; retrying.");
                         raced = true;
                     }
                     Err(e) => return Err(e),

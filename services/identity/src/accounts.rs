@@ -142,15 +142,18 @@ impl IdentityService {
         Ok(committed.token)
     }
 
+    /// A wrong `current` password is recorded as a failed login, so a stolen access token
+    /// cannot guess passwords without locking the account; while locked, no change is made.
     #[tracing::instrument(skip_all, fields(user_id = %user, tenant = %metadata.tenant_id))]
     pub(crate) async fn replace_password(
         &self,
         user: UserId,
+        session: Uuid,
         current: String,
         new: String,
         policy: PasswordPolicy,
         metadata: CommandMetadata,
-    ) -> Result<(), IdentityError> {
+    ) -> Result<ConsistencyToken, IdentityError> {
         let aggregate_id = user.to_string();
         let state = self
             .users
@@ -160,21 +163,37 @@ impl IdentityService {
         let (Some(hash), Some(email)) = (state.password_hash(), state.email()) else {
             return Err(IdentityError::NotFound);
         };
+        if let Some(until) = state.locked_until(chrono::Utc::now()) {
+            return Err(IdentityError::Locked { until });
+        }
         if !self
             .hasher
             .verify(&current, hash)
             .await
             .map_err(|e| IdentityError::Internal(e.to_string()))?
         {
+            let failed = UserCommand::RecordLogin(RecordLogin {
+                succeeded: false,
+                checked_against: hash.clone(),
+            });
+            self.users
+                .execute(&aggregate_id, failed, &metadata)
+                .await
+                .map_err(command_error)?;
+            info!("Password change refused: wrong current password (counted as a failed login).");
             return Err(IdentityError::InvalidCredentials);
         }
         let new_password = policy.parse(&new, Some(email))?;
-        let command = UserCommand::ChangePassword(ChangePassword { new_password });
-        self.users
+        let command = UserCommand::ChangePassword(ChangePassword {
+            new_password,
+            keep_session: Some(session),
+        });
+        let committed = self
+            .users
             .execute(&aggregate_id, command, &metadata)
             .await
             .map_err(command_error)?;
-        info!("Password changed.");
-        Ok(())
+        info!("Password changed; every other session ended.");
+        Ok(committed.token)
     }
 }

@@ -109,14 +109,17 @@ pub trait IdentityApi: Send + Sync {
     ) -> Result<ConsistencyToken, IdentityError>;
 
     /// Replaces `user`'s password after checking the current one; the new one must meet `policy`.
+    /// A wrong current password counts as a failed login (toward the lockout); a change ends
+    /// every other session of the user, keeping `session` (the one asking).
     async fn change_password(
         &self,
         user: UserId,
+        session: uuid::Uuid,
         current: String,
         new: String,
         policy: PasswordPolicy,
         metadata: CommandMetadata,
-    ) -> Result<(), IdentityError>;
+    ) -> Result<ConsistencyToken, IdentityError>;
 
     /// Redeems an e-mail verification token.
     async fn verify_email(
@@ -140,7 +143,7 @@ pub trait IdentityApi: Send + Sync {
         new: String,
         policy: PasswordPolicy,
         metadata: CommandMetadata,
-    ) -> Result<(), IdentityError>;
+    ) -> Result<ConsistencyToken, IdentityError>;
 
     /// Disables (`true`) or enables `user` of the metadata's tenant.
     async fn set_disabled(

@@ -145,7 +145,7 @@ impl IdentityService {
         new: String,
         policy: PasswordPolicy,
         metadata: CommandMetadata,
-    ) -> Result<(), IdentityError> {
+    ) -> Result<ConsistencyToken, IdentityError> {
         let (user, hash) = secrets::parse(token).ok_or(IdentityError::InvalidToken)?;
         let user = UserId(user);
         let state = self
@@ -153,7 +153,8 @@ impl IdentityService {
             .await?
             .ok_or(IdentityError::InvalidToken)?;
         let new_password = policy.parse(&new, state.email())?;
-        self.users
+        let committed = self
+            .users
             .execute(
                 &user.to_string(),
                 UserCommand::ResetPassword(ResetPassword { hash, new_password }),
@@ -162,6 +163,6 @@ impl IdentityService {
             .await
             .map_err(command_error)?;
         info!(user_id = %user, "Password reset; earlier sessions ended.");
-        Ok(())
+        Ok(committed.token)
     }
 }

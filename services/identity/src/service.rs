@@ -202,12 +202,13 @@ impl IdentityApi for IdentityService {
     async fn change_password(
         &self,
         user: UserId,
+        session: uuid::Uuid,
         current: String,
         new: String,
         policy: PasswordPolicy,
         metadata: CommandMetadata,
-    ) -> Result<(), IdentityError> {
-        self.replace_password(user, current, new, policy, metadata)
+    ) -> Result<ConsistencyToken, IdentityError> {
+        self.replace_password(user, session, current, new, policy, metadata)
             .await
     }
 
@@ -233,7 +234,7 @@ impl IdentityApi for IdentityService {
         new: String,
         policy: PasswordPolicy,
         metadata: CommandMetadata,
-    ) -> Result<(), IdentityError> {
+    ) -> Result<ConsistencyToken, IdentityError> {
         self.redeem_reset(token, new, policy, metadata).await
     }
 

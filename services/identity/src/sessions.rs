@@ -44,7 +44,7 @@ impl IdentityService {
             .load(&user_id.to_string())
             .await
             .map_err(command_error)?;
-        if !user.accepts_session_from(started_at) {
+        if !user.accepts_session(session_id, started_at) {
             return Err(IdentityError::InvalidToken);
         }
         let next = secrets::generate(session_id);

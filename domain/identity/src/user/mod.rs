@@ -40,8 +40,12 @@ struct Registered {
     reset: Option<OneTimeToken>,
     disabled: bool,
     administrator: bool,
-    /// Sessions started before this instant no longer work (set by a reset or a disable).
+    /// Sessions started before this instant no longer work (set by a reset, a password change
+    /// or a disable)…
     sessions_not_before: Option<DateTime<Utc>>,
+    /// …except this one, which changed the password.
+    #[serde(default)]
+    session_kept: Option<uuid::Uuid>,
     /// The last password-reset request, to throttle reset mail.
     #[serde(default)]
     reset_requested_at: Option<DateTime<Utc>>,
@@ -102,6 +106,7 @@ impl Aggregate for User {
                 tenant_id,
                 password_hash: services.hasher.hash(&cmd.new_password).await?,
                 at,
+                kept_session: cmd.keep_session,
             }),
             UserCommand::ChangeDisplayName(cmd) => {
                 if user.display_name == cmd.display_name {
@@ -155,6 +160,7 @@ impl Aggregate for User {
                 disabled: false,
                 administrator: false,
                 sessions_not_before: None,
+                session_kept: None,
                 reset_requested_at: None,
             });
             return;
@@ -175,7 +181,11 @@ impl Aggregate for User {
                 user.locked_until = Some(e.until);
             }
             UserEvent::DisplayNameChanged(e) => user.display_name = e.display_name,
-            UserEvent::PasswordChanged(e) => user.password_hash = e.password_hash,
+            UserEvent::PasswordChanged(e) => {
+                user.password_hash = e.password_hash;
+                user.sessions_not_before = Some(e.at);
+                user.session_kept = e.kept_session;
+            }
             UserEvent::EmailVerificationIssued(e) => user.verification = Some(e.token),
             UserEvent::EmailVerified(_) => {
                 user.email_verified = true;
@@ -190,10 +200,12 @@ impl Aggregate for User {
                 user.email_verified = true;
                 user.verification = None;
                 user.sessions_not_before = Some(e.at);
+                user.session_kept = None;
             }
             UserEvent::UserDisabled(e) => {
                 user.disabled = true;
                 user.sessions_not_before = Some(e.at);
+                user.session_kept = None;
             }
             UserEvent::UserEnabled(_) => user.disabled = false,
             UserEvent::AdministratorBootstrapped(_) => user.administrator = true,
@@ -263,6 +275,13 @@ impl User {
         self.state().is_some_and(|r| r.email_verified)
     }
 
+    /// Until when the account is locked, if it is at `now`.
+    pub fn locked_until(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.state()
+            .and_then(|r| r.locked_until)
+            .filter(|until| *until > now)
+    }
+
     /// Whether an administrator disabled the account.
     pub fn disabled(&self) -> bool {
         self.state().is_some_and(|r| r.disabled)
@@ -273,13 +292,15 @@ impl User {
         self.state().is_some_and(|r| r.administrator)
     }
 
-    /// Whether a session started at `started_at` may still be used: the account is enabled and
-    /// no reset or disable happened since.
-    pub fn accepts_session_from(&self, started_at: DateTime<Utc>) -> bool {
+    /// Whether `session`, started at `started_at`, may still be used: the account is enabled
+    /// and no reset, password change (but the one it made) or disable happened since.
+    pub fn accepts_session(&self, session: uuid::Uuid, started_at: DateTime<Utc>) -> bool {
         self.state().is_some_and(|r| {
             !r.disabled
-                && r.sessions_not_before
+                && (r
+                    .sessions_not_before
                     .is_none_or(|cutoff| started_at >= cutoff)
+                    || r.session_kept == Some(session))
         })
     }
 }

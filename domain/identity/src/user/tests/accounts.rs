@@ -147,8 +147,9 @@ async fn a_reset_token_replaces_the_password_once_and_clears_the_lockout() {
     }
     assert!(user.registered.as_ref().unwrap().locked_until.is_none());
     assert!(user.email_verified());
-    assert!(!user.accepts_session_from(noon() - chrono::Duration::seconds(1)));
-    assert!(user.accepts_session_from(noon()));
+    let session = uuid::Uuid::now_v7();
+    assert!(!user.accepts_session(session, noon() - chrono::Duration::seconds(1)));
+    assert!(user.accepts_session(session, noon()));
 }
 
 #[tokio::test]
@@ -195,7 +196,7 @@ async fn a_disabled_user_counts_failures_but_cannot_log_in_until_enabled() {
         user.apply(event);
     }
     assert!(!user.disabled());
-    assert!(!user.accepts_session_from(noon() - chrono::Duration::minutes(1)));
+    assert!(!user.accepts_session(uuid::Uuid::now_v7(), noon() - chrono::Duration::minutes(1)));
 }
 
 #[tokio::test]
@@ -268,6 +269,7 @@ async fn a_login_checked_against_a_replaced_password_is_refused() {
         tenant_id,
         password_hash: PasswordHash("$fake$22".into()),
         at: noon(),
+        kept_session: None,
     });
     TestFramework::<User>::with(services(Arc::new(PrefixHasher)))
         .given(vec![ada_registered(), changed])

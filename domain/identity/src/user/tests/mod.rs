@@ -214,22 +214,39 @@ async fn a_new_display_name_is_recorded_and_the_same_one_changes_nothing() {
 }
 
 #[tokio::test]
-async fn a_new_password_is_stored_only_as_its_hash() {
+async fn a_new_password_is_stored_only_as_its_hash_and_ends_every_other_session() {
+    let kept = uuid::Uuid::now_v7();
     let change = UserCommand::ChangePassword(crate::ChangePassword {
         new_password: PasswordPolicy::default()
             .parse("a brand new passphrase", None)
             .unwrap(),
+        keep_session: Some(kept),
+    });
+    let changed = UserEvent::PasswordChanged(PasswordChanged {
+        user_id: UserId(uuid::Uuid::from_u128(7)),
+        tenant_id: TenantId::default(),
+        password_hash: PasswordHash("$fake$22".into()),
+        at: noon(),
+        kept_session: Some(kept),
     });
     TestFramework::<User>::with(services(Arc::new(PrefixHasher)))
         .given(vec![ada_registered()])
         .when_async(change)
         .await
-        .then_expect_events(vec![UserEvent::PasswordChanged(PasswordChanged {
-            user_id: UserId(uuid::Uuid::from_u128(7)),
-            tenant_id: TenantId::default(),
-            password_hash: PasswordHash("$fake$22".into()),
-            at: noon(),
-        })]);
+        .then_expect_events(vec![changed.clone()]);
+    let mut user = User::default();
+    user.apply(ada_registered());
+    user.apply(changed);
+    let earlier = noon() - chrono::Duration::minutes(5);
+    assert!(
+        user.accepts_session(kept, earlier),
+        "the session that changed it"
+    );
+    assert!(
+        !user.accepts_session(uuid::Uuid::now_v7(), earlier),
+        "a thief's older session ends"
+    );
+    assert!(user.accepts_session(uuid::Uuid::now_v7(), noon()));
 }
 
 #[tokio::test]
