@@ -11,7 +11,7 @@ use ed25519_dalek::VerifyingKey;
 use indicatif::{ProgressBar, ProgressStyle};
 use plinth_domain_audit::Report;
 use plinth_projections_authz::AuthzView;
-use plinth_projections_runtime::{Projection, Rebuild, StoreReader, Until};
+use plinth_projections_runtime::{Delivery, Projection, Rebuild, StoreReader, Until};
 use plinth_services_audit::export::Format;
 use plinth_services_audit::store::RecordFilter;
 use uuid::Uuid;
@@ -193,7 +193,7 @@ impl Stack {
             .context("reading the event store")?
         {
             for envelope in &batch {
-                view.apply(envelope);
+                view.apply(&Delivery::from(envelope.clone()));
             }
             summary.statements += rebuild
                 .apply(&batch, per_event)
@@ -228,7 +228,7 @@ impl Stack {
                 if plinth_projections_authz::AGGREGATE_TYPES
                     .contains(&envelope.aggregate_type.as_str())
                 {
-                    view.apply(envelope);
+                    view.apply(&Delivery::from(envelope.clone()));
                 }
             }
         }

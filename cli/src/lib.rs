@@ -82,8 +82,9 @@ pub struct Stack {
 }
 
 /// Every migration, in dependency order.
-pub const ALL_MIGRATIONS: [plinth_infra_postgres::Migrations; 10] = [
+pub const ALL_MIGRATIONS: [plinth_infra_postgres::Migrations; 11] = [
     plinth_infra_event_store::MIGRATIONS,
+    plinth_services_authz::MIGRATIONS,
     plinth_services_audit::MIGRATIONS,
     plinth_services_identity::tokens::MIGRATIONS,
     plinth_infra_relay::MIGRATIONS,

@@ -51,6 +51,10 @@ pub trait Authorizer: Send + Sync {
     /// Waits (at most `timeout`) until decisions reflect the authz write named by `token`;
     /// returns whether they do.
     async fn wait_for(&self, token: &ConsistencyToken, timeout: Duration) -> bool;
+
+    /// Waits (at most `timeout`) until decisions reflect `writes` authz writes (the store's
+    /// count of them); returns how many they reflect then.
+    async fn wait_for_writes(&self, writes: u64, timeout: Duration) -> u64;
 }
 
 /// Decisions from the in-memory authz view (roles and bindings from the authz topics).
@@ -82,6 +86,11 @@ impl Authorizer for ViewAuthorizer {
             allowed: verdict.allowed,
             reason: verdict.reason,
         }
+    }
+
+    async fn wait_for_writes(&self, writes: u64, timeout: Duration) -> u64 {
+        self.0.wait_for_writes(writes, timeout).await;
+        self.0.applied_writes()
     }
 
     async fn wait_for(&self, token: &ConsistencyToken, timeout: Duration) -> bool {

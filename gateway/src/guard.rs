@@ -13,7 +13,7 @@ use axum::routing::MethodRouter;
 use plinth_domain_authz::AccessDecided;
 use plinth_domain_core::{Actor, CommandMetadata};
 use plinth_domain_permissions::{Access, Permission, ROUTES, RouteInfo};
-use tracing::{debug, error};
+use tracing::{debug, error, warn};
 use uuid::Uuid;
 
 use crate::authorize::{Decision, Subject};
@@ -132,6 +132,14 @@ async fn guard(
         {
             return e.into_response();
         }
+        // A sensitive permission (managing access, disabling users, reading the audit trail)
+        // is decided only once the view reflects every authz write in the store: a revocation
+        // committed anywhere is enforced even while the relay or this gateway's feed is behind.
+        if permission.is_sensitive()
+            && let Err(e) = wait_until_current(&state).await
+        {
+            return e.into_response();
+        }
         let decision = state
             .authorizer
             .check(
@@ -160,6 +168,28 @@ async fn guard(
     }
     parts.extensions.insert(caller);
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// Waits (bounded) until the authz view has applied every authz write the store holds; fails
+/// closed when it has not.
+async fn wait_until_current(state: &AppState) -> Result<(), ApiError> {
+    let committed = state.authz.committed_writes().await.map_err(|e| {
+        ApiError::Unavailable(format!("cannot count the committed authz writes: {e}"))
+    })?;
+    let applied = state
+        .authorizer
+        .wait_for_writes(committed, state.consistency_wait)
+        .await;
+    if applied >= committed {
+        Ok(())
+    } else {
+        warn!(
+            applied,
+            committed,
+            "The authz view is behind the event store; a sensitive permission was refused."
+        );
+        Err(ApiError::AuthzBehind { applied, committed })
+    }
 }
 
 /// Records a decision for audit (`authz.decision`): who, what, the route, and the client.

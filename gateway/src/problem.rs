@@ -43,6 +43,12 @@ pub enum ApiError {
     /// A read could not reach the freshness its consistency token asks for in time.
     #[error("the view has not caught up with the write yet; retry shortly")]
     NotYetConsistent,
+    /// A sensitive permission is decided only on an authz view that has applied every authz
+    /// write the store holds, and this one has not caught up in time: fail closed.
+    #[error(
+        "the authorization view has applied {applied} of the {committed} authz writes committed; a sensitive permission is decided only on a current view, retry shortly"
+    )]
+    AuthzBehind { applied: u64, committed: u64 },
     /// A dependency is down; details are logged, not returned.
     #[error("service temporarily unavailable")]
     Unavailable(String),
@@ -123,6 +129,11 @@ impl ApiError {
                 "not-yet-consistent",
                 "Not yet consistent",
             ),
+            Self::AuthzBehind { .. } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "authz-not-current",
+                "Authorization view not current",
+            ),
             Self::Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -165,7 +176,10 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if matches!(self, Self::NotYetConsistent | Self::Unavailable(_)) {
+        if matches!(
+            self,
+            Self::NotYetConsistent | Self::AuthzBehind { .. } | Self::Unavailable(_)
+        ) {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

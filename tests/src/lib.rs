@@ -5,6 +5,7 @@
 //! instead, for crash tests. `make test` provides Postgres, the broker and the binary.
 
 mod dev;
+mod http;
 mod kafka;
 mod process;
 

@@ -12,56 +12,6 @@ use plinth_tests::{PASSWORD, World};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-/// Sends a JSON request as `bearer` (in `tenant`, if given); returns status, body and the
-/// `Consistency-Token` header.
-async fn send(
-    world: &World,
-    method: reqwest::Method,
-    path: &str,
-    bearer: &str,
-    tenant: Option<&str>,
-    body: Option<Value>,
-) -> (u16, Value, Option<String>) {
-    let mut request = world
-        .http
-        .request(method, format!("{}{path}", world.gateway_url))
-        .header("Authorization", bearer);
-    if let Some(tenant) = tenant {
-        request = request.header("X-Tenant-Id", tenant);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let token = response
-        .headers()
-        .get("consistency-token")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let body = response.json().await.unwrap_or(Value::Null);
-    (status, body, token)
-}
-
-async fn post(world: &World, path: &str, bearer: &str, body: Value) -> (u16, Value) {
-    let (status, body, _) =
-        send(world, reqwest::Method::POST, path, bearer, None, Some(body)).await;
-    (status, body)
-}
-
-async fn get(world: &World, path: &str, bearer: &str) -> (u16, Value) {
-    let (status, body, _) = send(world, reqwest::Method::GET, path, bearer, None, None).await;
-    (status, body)
-}
-
-async fn signed_in(world: &World, email: &str) -> (Uuid, String) {
-    let id = world.registered(email, "Someone").await;
-    let bearer = format!(
-        "Bearer {}",
-        world.login(email).await["access_token"].as_str().unwrap()
-    );
-    (id, bearer)
-}
-
 /// Checks `permission` for `subject` (on `resource`) as `bearer`: `(allowed, reason)`.
 async fn check(
     world: &World,
@@ -70,13 +20,13 @@ async fn check(
     permission: &str,
     resource: Option<Value>,
 ) -> (bool, String) {
-    let (status, body) = post(
-        world,
-        "/v1/authz/check",
-        bearer,
-        json!({"subject": subject, "permission": permission, "resource": resource}),
-    )
-    .await;
+    let (status, body) = world
+        .post_as(
+            "/v1/authz/check",
+            bearer,
+            json!({"subject": subject, "permission": permission, "resource": resource}),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     (
         body["allowed"].as_bool().unwrap(),
@@ -89,66 +39,63 @@ async fn roles_inherit_refuse_cycles_and_free_their_names() {
     let world = World::start().await;
     let _relay = world.spawn_relay();
     let admin = world.bootstrap_admin("root@example.org").await;
-    let (ada, _) = signed_in(&world, "ada@example.org").await;
+    let (ada, _) = world.signed_in("ada@example.org").await;
 
-    let (status, editors) = post(
-        &world,
-        "/v1/authz/roles",
-        &admin,
-        json!({"name": "editors", "permissions": ["identity.user.read"]}),
-    )
-    .await;
+    let (status, editors) = world
+        .post_as(
+            "/v1/authz/roles",
+            &admin,
+            json!({"name": "editors", "permissions": ["identity.user.read"]}),
+        )
+        .await;
     assert_eq!(status, 201, "{editors}");
     assert!(editors["consistency_token"].is_string(), "{editors}");
     let editors = editors["id"].as_str().unwrap().to_owned();
-    let (_, moderators) = post(
-        &world,
-        "/v1/authz/roles",
-        &admin,
-        json!({"name": "moderators", "permissions": ["identity.user.disable"]}),
-    )
-    .await;
+    let (_, moderators) = world
+        .post_as(
+            "/v1/authz/roles",
+            &admin,
+            json!({"name": "moderators", "permissions": ["identity.user.disable"]}),
+        )
+        .await;
     let moderators = moderators["id"].as_str().unwrap().to_owned();
 
-    let (status, _) = post(
-        &world,
-        &format!("/v1/authz/roles/{editors}/include"),
-        &admin,
-        json!({"role": moderators}),
-    )
-    .await;
+    let (status, _) = world
+        .post_as(
+            &format!("/v1/authz/roles/{editors}/include"),
+            &admin,
+            json!({"role": moderators}),
+        )
+        .await;
     assert_eq!(status, 200);
-    let (status, cycle) = post(
-        &world,
-        &format!("/v1/authz/roles/{moderators}/include"),
-        &admin,
-        json!({"role": editors}),
-    )
-    .await;
+    let (status, cycle) = world
+        .post_as(
+            &format!("/v1/authz/roles/{moderators}/include"),
+            &admin,
+            json!({"role": editors}),
+        )
+        .await;
     assert_eq!(status, 409, "{cycle}");
     assert!(
         cycle["detail"].as_str().unwrap().contains("cycle"),
         "{cycle}"
     );
 
-    let (status, _) = post(
-        &world,
-        "/v1/authz/bindings",
-        &admin,
-        json!({"subject": ada, "role": editors}),
-    )
-    .await;
+    let (status, _) = world
+        .post_as(
+            "/v1/authz/bindings",
+            &admin,
+            json!({"subject": ada, "role": editors}),
+        )
+        .await;
     assert_eq!(status, 201);
     let (allowed, reason) = check(&world, &admin, ada, "identity.user.disable", None).await;
     assert!(allowed, "{reason}");
     assert!(reason.contains("editors (through moderators)"), "{reason}");
 
-    let (_, held) = get(
-        &world,
-        &format!("/v1/authz/subjects/{ada}/permissions"),
-        &admin,
-    )
-    .await;
+    let (_, held) = world
+        .get_as(&format!("/v1/authz/subjects/{ada}/permissions"), &admin)
+        .await;
     let names: Vec<&str> = held["permissions"]
         .as_array()
         .unwrap()
@@ -160,12 +107,12 @@ async fn roles_inherit_refuse_cycles_and_free_their_names() {
         ["identity.user.disable", "identity.user.read"],
         "{held}"
     );
-    let (_, holders) = get(
-        &world,
-        "/v1/authz/permissions/identity.user.disable/subjects",
-        &admin,
-    )
-    .await;
+    let (_, holders) = world
+        .get_as(
+            "/v1/authz/permissions/identity.user.disable/subjects",
+            &admin,
+        )
+        .await;
     let subjects: Vec<&str> = holders["subjects"]
         .as_array()
         .unwrap()
@@ -175,56 +122,45 @@ async fn roles_inherit_refuse_cycles_and_free_their_names() {
     assert!(subjects.contains(&ada.to_string().as_str()), "{holders}");
 
     // Excluding takes the inherited permission away; names are unique, and a rename frees one.
-    post(
-        &world,
-        &format!("/v1/authz/roles/{editors}/exclude"),
-        &admin,
-        json!({"role": moderators}),
-    )
-    .await;
+    world
+        .post_as(
+            &format!("/v1/authz/roles/{editors}/exclude"),
+            &admin,
+            json!({"role": moderators}),
+        )
+        .await;
     assert!(
         !check(&world, &admin, ada, "identity.user.disable", None)
             .await
             .0
     );
-    let (status, _) = post(
-        &world,
-        "/v1/authz/roles",
-        &admin,
-        json!({"name": "editors"}),
-    )
-    .await;
+    let (status, _) = world
+        .post_as("/v1/authz/roles", &admin, json!({"name": "editors"}))
+        .await;
     assert_eq!(status, 409, "the name is taken");
-    let (status, renamed, _) = send(
-        &world,
-        reqwest::Method::PATCH,
-        &format!("/v1/authz/roles/{editors}"),
-        &admin,
-        None,
-        Some(json!({"name": "writers"})),
-    )
-    .await;
+    let (status, renamed, _) = world
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/v1/authz/roles/{editors}"),
+            &admin,
+            None,
+            Some(json!({"name": "writers"})),
+        )
+        .await;
     assert_eq!(status, 200, "{renamed}");
-    let (status, again) = post(
-        &world,
-        "/v1/authz/roles",
-        &admin,
-        json!({"name": "editors"}),
-    )
-    .await;
+    let (status, again) = world
+        .post_as("/v1/authz/roles", &admin, json!({"name": "editors"}))
+        .await;
     assert_eq!(status, 201, "a rename releases the old name: {again}");
 
     // The listing pages through custom roles, then the built-in ones.
-    let (_, first) = get(&world, "/v1/authz/roles?limit=2", &admin).await;
+    let (_, first) = world.get_as("/v1/authz/roles?limit=2", &admin).await;
     assert_eq!(first["roles"][0]["id"], editors, "{first}");
     assert_eq!(first["roles"][0]["name"], "writers", "{first}");
     let cursor = first["next_cursor"].as_str().unwrap();
-    let (_, rest) = get(
-        &world,
-        &format!("/v1/authz/roles?cursor={cursor}&limit=10"),
-        &admin,
-    )
-    .await;
+    let (_, rest) = world
+        .get_as(&format!("/v1/authz/roles?cursor={cursor}&limit=10"), &admin)
+        .await;
     let ids: Vec<&str> = rest["roles"]
         .as_array()
         .unwrap()
@@ -239,13 +175,13 @@ async fn roles_inherit_refuse_cycles_and_free_their_names() {
     assert!(rest["next_cursor"].is_null());
 
     // Bad input is named; built-in roles do not change.
-    let (status, bad) = post(
-        &world,
-        "/v1/authz/roles",
-        &admin,
-        json!({"name": "Bad Name", "permissions": ["identity.user.read", "identity.user.fly"]}),
-    )
-    .await;
+    let (status, bad) = world
+        .post_as(
+            "/v1/authz/roles",
+            &admin,
+            json!({"name": "Bad Name", "permissions": ["identity.user.read", "identity.user.fly"]}),
+        )
+        .await;
     assert_eq!(status, 422, "{bad}");
     let fields: Vec<&str> = bad["errors"]
         .as_array()
@@ -254,32 +190,34 @@ async fn roles_inherit_refuse_cycles_and_free_their_names() {
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, ["name", "permissions[1]"], "{bad}");
-    let (status, _) = post(
-        &world,
-        "/v1/authz/roles/owner/grant",
-        &admin,
-        json!({"permissions": ["identity.user.read"]}),
-    )
-    .await;
+    let (status, _) = world
+        .post_as(
+            "/v1/authz/roles/owner/grant",
+            &admin,
+            json!({"permissions": ["identity.user.read"]}),
+        )
+        .await;
     assert_eq!(status, 409);
 
     // Deleting a role ends what its bindings gave.
-    let (status, _, _) = send(
-        &world,
-        reqwest::Method::DELETE,
-        &format!("/v1/authz/roles/{editors}"),
-        &admin,
-        None,
-        None,
-    )
-    .await;
+    let (status, _, _) = world
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/v1/authz/roles/{editors}"),
+            &admin,
+            None,
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert!(
         !check(&world, &admin, ada, "identity.user.read", None)
             .await
             .0
     );
-    let (status, _) = get(&world, &format!("/v1/authz/roles/{editors}"), &admin).await;
+    let (status, _) = world
+        .get_as(&format!("/v1/authz/roles/{editors}"), &admin)
+        .await;
     assert_eq!(status, 404);
 }
 
@@ -288,17 +226,15 @@ async fn ownership_and_validity_periods_condition_a_binding() {
     let world = World::start().await;
     let _relay = world.spawn_relay();
     let admin = world.bootstrap_admin("root@example.org").await;
-    let (ada, ada_bearer) = signed_in(&world, "ada@example.org").await;
-    let (_, authors) = post(
-        &world,
-        "/v1/authz/roles",
-        &admin,
-        json!({"name": "authors", "permissions": ["identity.user.read"]}),
-    )
-    .await;
-    let (status, bound) = post(
-        &world,
-        "/v1/authz/bindings",
+    let (ada, ada_bearer) = world.signed_in("ada@example.org").await;
+    let (_, authors) = world
+        .post_as(
+            "/v1/authz/roles",
+            &admin,
+            json!({"name": "authors", "permissions": ["identity.user.read"]}),
+        )
+        .await;
+    let (status, bound) = world.post_as("/v1/authz/bindings",
         &admin,
         json!({"subject": ada, "role": authors["id"], "scope": {"type": "blog.post"}, "owner_only": true}),
     )
@@ -322,44 +258,41 @@ async fn ownership_and_validity_periods_condition_a_binding() {
 
     // A binding that ends in a few seconds, and one that has not started.
     let until = chrono::Utc::now() + chrono::Duration::seconds(3);
-    let (status, brief) = post(
-        &world,
-        "/v1/authz/bindings",
-        &admin,
-        json!({"subject": ada, "role": "admin", "valid_until": until.to_rfc3339()}),
-    )
-    .await;
+    let (status, brief) = world
+        .post_as(
+            "/v1/authz/bindings",
+            &admin,
+            json!({"subject": ada, "role": "admin", "valid_until": until.to_rfc3339()}),
+        )
+        .await;
     assert_eq!(status, 201, "{brief}");
     let later = chrono::Utc::now() + chrono::Duration::hours(1);
-    post(
-        &world,
-        "/v1/authz/bindings",
-        &admin,
-        json!({"subject": ada, "role": "owner", "valid_from": later.to_rfc3339()}),
-    )
-    .await;
+    world
+        .post_as(
+            "/v1/authz/bindings",
+            &admin,
+            json!({"subject": ada, "role": "owner", "valid_from": later.to_rfc3339()}),
+        )
+        .await;
     assert!(
         check(&world, &admin, ada, "identity.user.disable", None)
             .await
             .0
     );
-    assert_eq!(get(&world, "/v1/users", &ada_bearer).await.0, 200);
+    assert_eq!(world.get_as("/v1/users", &ada_bearer).await.0, 200);
     let wait = (until - chrono::Utc::now()).to_std().unwrap_or_default();
     tokio::time::sleep(wait + Duration::from_millis(200)).await;
     let (allowed, reason) = check(&world, &admin, ada, "identity.user.disable", None).await;
     assert!(!allowed, "{reason}");
     assert!(reason.contains("outside its validity period"), "{reason}");
     assert_eq!(
-        get(&world, "/v1/users", &ada_bearer).await.0,
+        world.get_as("/v1/users", &ada_bearer).await.0,
         403,
         "the guard too"
     );
-    let (_, listed) = get(
-        &world,
-        &format!("/v1/authz/subjects/{ada}/bindings"),
-        &ada_bearer,
-    )
-    .await;
+    let (_, listed) = world
+        .get_as(&format!("/v1/authz/subjects/{ada}/bindings"), &ada_bearer)
+        .await;
     let active: Vec<bool> = listed["bindings"]
         .as_array()
         .unwrap()
@@ -368,22 +301,20 @@ async fn ownership_and_validity_periods_condition_a_binding() {
         .collect();
     assert_eq!(active, [true, false, false], "her own bindings: {listed}");
 
-    let (status, bad) = post(
-        &world,
-        "/v1/authz/bindings",
+    let (status, bad) = world.post_as("/v1/authz/bindings",
         &admin,
         json!({"subject": ada, "role": "admin", "valid_from": later.to_rfc3339(), "valid_until": until.to_rfc3339()}),
     )
     .await;
     assert_eq!(status, 422, "{bad}");
     assert_eq!(bad["errors"][0]["field"], "valid_until", "{bad}");
-    let (status, bad) = post(
-        &world,
-        "/v1/authz/bindings",
-        &admin,
-        json!({"subject": ada, "role": "editors", "valid_until": "tomorrow"}),
-    )
-    .await;
+    let (status, bad) = world
+        .post_as(
+            "/v1/authz/bindings",
+            &admin,
+            json!({"subject": ada, "role": "editors", "valid_until": "tomorrow"}),
+        )
+        .await;
     assert_eq!(status, 422, "{bad}");
     let fields: Vec<&str> = bad["errors"]
         .as_array()
@@ -399,7 +330,7 @@ async fn a_binding_in_one_tenant_grants_nothing_in_another() {
     let world = World::start().await;
     let _relay = world.spawn_relay();
     let admin = world.bootstrap_admin("root@example.org").await;
-    let (ada, ada_bearer) = signed_in(&world, "ada@example.org").await;
+    let (ada, ada_bearer) = world.signed_in("ada@example.org").await;
     // An owner in tenant acme, who signs in there.
     let acme = |request: reqwest::RequestBuilder| request.header("X-Tenant-Id", "acme");
     let registered: Value = acme(
@@ -500,35 +431,28 @@ async fn a_binding_in_one_tenant_grants_nothing_in_another() {
             .contains("in tenant default"),
         "{home}"
     );
-    assert_eq!(get(&world, "/v1/users", &ada_bearer).await.0, 403);
-    let (_, listed) = get(
-        &world,
-        &format!("/v1/authz/subjects/{ada}/bindings"),
-        &admin,
-    )
-    .await;
+    assert_eq!(world.get_as("/v1/users", &ada_bearer).await.0, 403);
+    let (_, listed) = world
+        .get_as(&format!("/v1/authz/subjects/{ada}/bindings"), &admin)
+        .await;
     assert_eq!(
         listed["bindings"],
         json!([]),
         "acme's bindings are not listed here"
     );
     // acme's owner sees acme's roles, not default's.
-    post(
-        &world,
-        "/v1/authz/roles",
-        &admin,
-        json!({"name": "home-only"}),
-    )
-    .await;
-    let (_, roles, _) = send(
-        &world,
-        reqwest::Method::GET,
-        "/v1/authz/roles",
-        &wile_bearer,
-        Some("acme"),
-        None,
-    )
-    .await;
+    world
+        .post_as("/v1/authz/roles", &admin, json!({"name": "home-only"}))
+        .await;
+    let (_, roles, _) = world
+        .send(
+            reqwest::Method::GET,
+            "/v1/authz/roles",
+            &wile_bearer,
+            Some("acme"),
+            None,
+        )
+        .await;
     assert!(!roles.to_string().contains("home-only"), "{roles}");
 }
 
@@ -537,24 +461,24 @@ async fn only_a_platform_admin_hands_out_platform_admin_and_denials_are_reported
     let world = World::start().await;
     let _relay = world.spawn_relay();
     let admin = world.bootstrap_admin("root@example.org").await;
-    let (bob, bob_bearer) = signed_in(&world, "bob@example.org").await;
-    let (ada, ada_bearer) = signed_in(&world, "ada@example.org").await;
-    let (status, _) = post(
-        &world,
-        "/v1/authz/bindings",
-        &admin,
-        json!({"subject": bob, "role": "owner"}),
-    )
-    .await;
+    let (bob, bob_bearer) = world.signed_in("bob@example.org").await;
+    let (ada, ada_bearer) = world.signed_in("ada@example.org").await;
+    let (status, _) = world
+        .post_as(
+            "/v1/authz/bindings",
+            &admin,
+            json!({"subject": bob, "role": "owner"}),
+        )
+        .await;
     assert_eq!(status, 201);
     // An owner manages the tenant's access, but cannot make anyone platform administrator.
-    let (status, refused) = post(
-        &world,
-        "/v1/authz/bindings",
-        &bob_bearer,
-        json!({"subject": bob, "role": "platform-admin"}),
-    )
-    .await;
+    let (status, refused) = world
+        .post_as(
+            "/v1/authz/bindings",
+            &bob_bearer,
+            json!({"subject": bob, "role": "platform-admin"}),
+        )
+        .await;
     assert_eq!(status, 403, "{refused}");
     assert!(
         refused["detail"]
@@ -563,24 +487,20 @@ async fn only_a_platform_admin_hands_out_platform_admin_and_denials_are_reported
             .contains("platform administrator"),
         "{refused}"
     );
-    let (status, bound) = post(
-        &world,
-        "/v1/authz/bindings",
-        &bob_bearer,
-        json!({"subject": ada, "role": "admin"}),
-    )
-    .await;
+    let (status, bound) = world
+        .post_as(
+            "/v1/authz/bindings",
+            &bob_bearer,
+            json!({"subject": ada, "role": "admin"}),
+        )
+        .await;
     assert_eq!(status, 201, "{bound}");
     // admin reads access but does not manage it.
-    assert_eq!(get(&world, "/v1/authz/roles", &ada_bearer).await.0, 200);
+    assert_eq!(world.get_as("/v1/authz/roles", &ada_bearer).await.0, 200);
     let before = world.count_events("AccessDecided").await;
-    let (status, denied) = post(
-        &world,
-        "/v1/authz/roles",
-        &ada_bearer,
-        json!({"name": "mine"}),
-    )
-    .await;
+    let (status, denied) = world
+        .post_as("/v1/authz/roles", &ada_bearer, json!({"name": "mine"}))
+        .await;
     assert_eq!(status, 403, "{denied}");
     // The denial and bob's allowed (sensitive) bindings are in the store, for audit.
     assert!(world.count_events("AccessDecided").await > before);
@@ -629,26 +549,26 @@ async fn only_a_platform_admin_hands_out_platform_admin_and_denials_are_reported
         "the service's refusal is a denial too: {refused}"
     );
     // Managing access stays with the built-in roles: no custom role may hold it.
-    let (status, reserved) = post(
-        &world,
-        "/v1/authz/roles",
-        &bob_bearer,
-        json!({"name": "helpdesk", "permissions": ["authz.binding.manage"]}),
-    )
-    .await;
+    let (status, reserved) = world
+        .post_as(
+            "/v1/authz/roles",
+            &bob_bearer,
+            json!({"name": "helpdesk", "permissions": ["authz.binding.manage"]}),
+        )
+        .await;
     assert_eq!(status, 422, "{reserved}");
     assert_eq!(reserved["errors"][0]["field"], "permissions", "{reserved}");
     // The relay carries decisions on: a later write still reaches the view.
-    let (status, body, token) = send(
-        &world,
-        reqwest::Method::DELETE,
-        &format!("/v1/authz/bindings/{}", bound["id"].as_str().unwrap()),
-        &bob_bearer,
-        None,
-        None,
-    )
-    .await;
+    let (status, body, token) = world
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/v1/authz/bindings/{}", bound["id"].as_str().unwrap()),
+            &bob_bearer,
+            None,
+            None,
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert!(token.is_some());
-    assert_eq!(get(&world, "/v1/authz/roles", &ada_bearer).await.0, 403);
+    assert_eq!(world.get_as("/v1/authz/roles", &ada_bearer).await.0, 403);
 }

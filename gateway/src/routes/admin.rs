@@ -85,7 +85,8 @@ pub(crate) async fn list_users(
 }
 
 /// `POST /v1/users/{id}/disable` → 204: the user cannot log in and their sessions stop
-/// working (answers once the users view knows).
+/// working (answers once the users view knows). 403 when the user holds a permission the
+/// caller does not (an owner, for an admin) or is a platform administrator and the caller is not.
 pub(crate) async fn disable(
     state: State<AppState>,
     caller: Caller,
@@ -118,6 +119,15 @@ async fn set_disabled(
         return Err(ApiError::Conflict(
             "administrators cannot disable themselves".into(),
         ));
+    }
+    // No one takes access away from an account that holds more than they do (an admin from an
+    // owner, an owner from a platform administrator).
+    let now = chrono::Utc::now();
+    if let Err(reason) = state
+        .authz_view
+        .read(|policy| policy.may_administer(caller.tenant.as_str(), caller.user_id, id, now))
+    {
+        return Err(ApiError::Forbidden(reason));
     }
     let token = state
         .identity

@@ -13,7 +13,7 @@ use std::time::Instant;
 use casbin::prelude::*;
 use chrono::Utc;
 use plinth_projections_authz::{AuthzView, CheckRequest};
-use plinth_projections_runtime::Envelope;
+use plinth_projections_runtime::{Delivery, Envelope};
 use plinth_schemas::PublishedEvent;
 use plinth_schemas::authz::{RoleCreatedV1, RoleLinkV1, SubjectBoundV1};
 use uuid::Uuid;
@@ -69,8 +69,8 @@ fn includes_next(r: usize) -> bool {
     r % 5 != 4
 }
 
-fn envelope(aggregate_type: &str, id: Uuid, sequence: i64, event: PublishedEvent) -> Envelope {
-    Envelope {
+fn envelope(aggregate_type: &str, id: Uuid, sequence: i64, event: PublishedEvent) -> Delivery {
+    Delivery::from(Envelope {
         event_id: Uuid::now_v7(),
         aggregate_type: aggregate_type.into(),
         aggregate_id: id.to_string(),
@@ -78,7 +78,7 @@ fn envelope(aggregate_type: &str, id: Uuid, sequence: i64, event: PublishedEvent
         tenant_id: String::new(),
         traceparent: None,
         event,
-    }
+    })
 }
 
 struct Subject {

@@ -65,10 +65,14 @@ pub async fn feed(
         };
         match message {
             Ok(message) => {
-                if let Some(envelope) =
-                    plinth_projections_runtime::read_envelope(&codec, &message, &shutdown).await
-                {
-                    view.apply(&envelope);
+                match plinth_projections_runtime::read_delivery(&codec, &message, &shutdown).await {
+                    None => break,
+                    Some(Ok(delivery)) => {
+                        view.apply(&delivery);
+                    }
+                    Some(Err(e)) => {
+                        warn!(error = %e, "Skipping a message that is not a Plinth event.");
+                    }
                 }
             }
             Err(e) => {

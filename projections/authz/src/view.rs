@@ -1,15 +1,17 @@
 //! [`AuthzView`]: the [`Policy`] behind a lock, with the sequence applied for each role and
 //! binding, so that a check carrying a consistency token can wait until the view has seen that
-//! write (SpiceDB's `at_least_as_fresh`).
+//! write (SpiceDB's `at_least_as_fresh`), and with the count of every authz event applied, so
+//! that a sensitive check can wait until the view has applied every write the store holds
+//! (SpiceDB's `fully_consistent`).
 
 use std::collections::HashMap;
 use std::sync::RwLock;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use plinth_projections_runtime::Envelope;
+use plinth_projections_runtime::{Delivery, Payload};
 use tokio::sync::watch;
-use tracing::warn;
+use tracing::{error, warn};
 
 use crate::{CheckRequest, Policy, Verdict};
 
@@ -17,7 +19,8 @@ use crate::{CheckRequest, Policy, Verdict};
 #[derive(Debug)]
 pub struct AuthzView {
     state: RwLock<State>,
-    /// Bumped after every applied event; waiters re-check on each bump.
+    /// How many events were applied (each once): bumped after every one; waiters re-check on
+    /// each bump.
     applied_count: watch::Sender<u64>,
 }
 
@@ -39,11 +42,13 @@ impl Default for AuthzView {
 impl AuthzView {
     /// Applies an event if it is the next one of its aggregate; a redelivered one (sequence
     /// already applied) is skipped, and one that skips ahead waits for the relay to publish
-    /// its predecessor again. Returns whether it was applied.
-    pub fn apply(&self, envelope: &Envelope) -> bool {
+    /// its predecessor again. An event type this contract does not know counts as applied;
+    /// an unreadable one is not applied (its aggregate waits for a readable copy). Returns
+    /// whether it was applied.
+    pub fn apply(&self, delivery: &Delivery) -> bool {
         let key = (
-            envelope.aggregate_type.clone(),
-            envelope.aggregate_id.clone(),
+            delivery.aggregate_type.clone(),
+            delivery.aggregate_id.clone(),
         );
         {
             let mut state = self
@@ -51,14 +56,21 @@ impl AuthzView {
                 .write()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let applied = state.applied.get(&key).copied().unwrap_or(0);
-            if envelope.sequence != applied + 1 {
-                if envelope.sequence > applied + 1 {
-                    warn!(aggregate_id = %envelope.aggregate_id, sequence = envelope.sequence, applied, "An authz event arrived before its predecessor; waiting for it.");
+            if delivery.sequence != applied + 1 {
+                if delivery.sequence > applied + 1 {
+                    warn!(aggregate_id = %delivery.aggregate_id, sequence = delivery.sequence, applied, "An authz event arrived before its predecessor; waiting for it.");
                 }
                 return false;
             }
-            state.policy.apply(&envelope.event);
-            state.applied.insert(key, envelope.sequence);
+            match &delivery.payload {
+                Payload::Event(envelope) => state.policy.apply(&envelope.event),
+                Payload::Unknown(_) => {}
+                Payload::Unreadable(reason) => {
+                    error!(aggregate_id = %delivery.aggregate_id, sequence = delivery.sequence, event_id = %delivery.event_id, reason, "An authz event cannot be read; its role or binding is not updated until a readable copy arrives.");
+                    return false;
+                }
+            }
+            state.applied.insert(key, delivery.sequence);
         }
         self.applied_count.send_modify(|n| *n += 1);
         true
@@ -117,6 +129,19 @@ impl AuthzView {
         }
     }
 
+    /// How many authz events the view has applied (each once).
+    pub fn applied_writes(&self) -> u64 {
+        *self.applied_count.borrow()
+    }
+
+    /// Waits until the view has applied at least `writes` events (the store's count of authz
+    /// writes, say), for at most `timeout`. Returns whether it got there.
+    pub async fn wait_for_writes(&self, writes: u64, timeout: Duration) -> bool {
+        let mut changes = self.applied_count.subscribe();
+        let reached = tokio::time::timeout(timeout, changes.wait_for(|applied| *applied >= writes));
+        matches!(reached.await, Ok(Ok(_)))
+    }
+
     /// How many bindings the view holds.
     pub fn bindings(&self) -> usize {
         self.state
@@ -131,13 +156,18 @@ impl AuthzView {
 mod tests {
     use std::sync::Arc;
 
+    use plinth_projections_runtime::Envelope;
     use plinth_schemas::PublishedEvent;
     use plinth_schemas::authz::SubjectBoundV1;
     use uuid::Uuid;
 
     use super::*;
 
-    fn bound(sequence: i64) -> Envelope {
+    fn bound(sequence: i64) -> Delivery {
+        Delivery::from(bound_envelope(sequence))
+    }
+
+    fn bound_envelope(sequence: i64) -> Envelope {
         let at = Utc::now();
         Envelope {
             event_id: Uuid::now_v7(),
@@ -189,5 +219,30 @@ mod tests {
         tokio::task::yield_now().await;
         view.apply(&bound(1));
         assert!(waiter.await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn unknown_events_count_unreadable_ones_hold_their_aggregate_and_writes_can_be_awaited() {
+        let view = AuthzView::default();
+        assert!(view.apply(&bound(1)));
+        let unknown = Delivery {
+            payload: Payload::Unknown("plinth.authz.SomethingNew".into()),
+            ..bound(2)
+        };
+        assert!(
+            view.apply(&unknown),
+            "a newer producer's event type still counts"
+        );
+        let unreadable = Delivery {
+            payload: Payload::Unreadable("not Avro".into()),
+            ..bound(3)
+        };
+        assert!(!view.apply(&unreadable));
+        assert_eq!(view.applied("authz.binding", "b1"), 2);
+        assert_eq!(view.applied_writes(), 2);
+        assert!(view.wait_for_writes(2, Duration::from_millis(10)).await);
+        assert!(!view.wait_for_writes(3, Duration::from_millis(20)).await);
+        assert!(view.apply(&bound(3)), "a readable copy of event 3");
+        assert!(view.wait_for_writes(3, Duration::from_millis(10)).await);
     }
 }

@@ -15,6 +15,44 @@ pub struct Envelope {
     pub event: PublishedEvent,
 }
 
+/// A consumed Plinth event: which event of which aggregate it is, and what it says.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub event_id: Uuid,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub tenant_id: String,
+    pub payload: Payload,
+}
+
+/// What a consumed event says, as far as this contract version can read it.
+#[derive(Debug, Clone)]
+pub enum Payload {
+    /// An event this contract knows.
+    Event(Box<Envelope>),
+    /// An event type this contract version does not know (a newer producer's): skipped on
+    /// purpose, its sequence still counts as applied.
+    Unknown(String),
+    /// A value that cannot be read (not Avro, or not matching its schema): an aggregate's
+    /// events are not applied past it until a readable copy arrives.
+    Unreadable(String),
+}
+
+impl From<Envelope> for Delivery {
+    /// An event read some other way (from the store, in a replay) as if consumed.
+    fn from(envelope: Envelope) -> Self {
+        Self {
+            event_id: envelope.event_id,
+            aggregate_type: envelope.aggregate_type.clone(),
+            aggregate_id: envelope.aggregate_id.clone(),
+            sequence: envelope.sequence,
+            tenant_id: envelope.tenant_id.clone(),
+            payload: Payload::Event(Box::new(envelope)),
+        }
+    }
+}
+
 /// A message lacks what every Plinth event carries.
 #[derive(Debug, thiserror::Error)]
 #[error("message at {topic}/{partition}@{offset} is not a Plinth event: {reason}")]
@@ -58,6 +96,25 @@ impl EnvelopeHeaders {
             tenant_id: required(headers::TENANT_ID)?,
             traceparent: header(headers::TRACEPARENT),
         })
+    }
+
+    /// The delivery these headers announce, with `payload` made from them.
+    pub(crate) fn into_delivery(self, payload: impl FnOnce(Self) -> Payload) -> Delivery {
+        let (event_id, aggregate_type, aggregate_id, sequence, tenant_id) = (
+            self.event_id,
+            self.aggregate_type.clone(),
+            self.aggregate_id.clone(),
+            self.sequence,
+            self.tenant_id.clone(),
+        );
+        Delivery {
+            event_id,
+            aggregate_type,
+            aggregate_id,
+            sequence,
+            tenant_id,
+            payload: payload(self),
+        }
     }
 
     pub(crate) fn into_envelope(self, event: PublishedEvent) -> Envelope {

@@ -16,8 +16,8 @@ mod projector;
 mod replay;
 mod wait;
 
-pub use envelope::{Envelope, EnvelopeError};
-pub use projector::{Projector, read_envelope};
+pub use envelope::{Delivery, Envelope, EnvelopeError, Payload};
+pub use projector::{Projector, read_delivery};
 pub use replay::{Rebuild, StoreReader, Until, envelope};
 pub use wait::{applied_sequence, wait_for};
 

@@ -12,7 +12,8 @@ use tracing::{debug, error, info, info_span, warn};
 
 use crate::apply::{AggregatePosition, Consumed, apply};
 use crate::envelope::EnvelopeHeaders;
-use crate::{Envelope, Error, Projection};
+use crate::envelope::{Delivery, EnvelopeError, Payload};
+use crate::{Error, Projection};
 
 /// At most this many messages are applied in one transaction.
 const MAX_BATCH: usize = 500;
@@ -88,29 +89,40 @@ impl Projector {
         let name = self.projection.name();
         let mut batch = Vec::with_capacity(messages.len());
         for message in messages {
-            let (position, envelope) = match EnvelopeHeaders::parse(message) {
-                Ok(headers) => {
-                    if let Some(tp) = &headers.traceparent {
-                        let span =
-                            info_span!("project", projection = name, event_id = %headers.event_id);
-                        plinth_infra_telemetry::attach_traceparent(&span, tp);
-                        span.in_scope(|| debug!(offset = message.offset(), "Event received."));
-                    }
+            let (position, envelope) = match read_delivery(&self.codec, message, shutdown).await {
+                None => return,
+                Some(Ok(delivery)) => {
                     let position = AggregatePosition {
-                        aggregate_type: headers.aggregate_type.clone(),
-                        aggregate_id: headers.aggregate_id.clone(),
-                        sequence: headers.sequence,
+                        aggregate_type: delivery.aggregate_type,
+                        aggregate_id: delivery.aggregate_id,
+                        sequence: delivery.sequence,
                     };
-                    let envelope = decode(
-                        &self.codec,
-                        headers,
-                        message.payload().unwrap_or_default(),
-                        shutdown,
-                    )
-                    .await;
+                    let envelope = match delivery.payload {
+                        Payload::Event(envelope) => {
+                            if let Some(tp) = &envelope.traceparent {
+                                let span = info_span!("project", projection = name, event_id = %envelope.event_id);
+                                plinth_infra_telemetry::attach_traceparent(&span, tp);
+                                span.in_scope(|| {
+                                    debug!(offset = message.offset(), "Event received.");
+                                });
+                            }
+                            Some(*envelope)
+                        }
+                        Payload::Unknown(record) => {
+                            debug!(
+                                record,
+                                "Event type unknown to this contract version; skipped."
+                            );
+                            None
+                        }
+                        Payload::Unreadable(reason) => {
+                            error!(projection = name, event_id = %delivery.event_id, reason, "Skipping an event that cannot be read.");
+                            None
+                        }
+                    };
                     (Some(position), envelope)
                 }
-                Err(e) => {
+                Some(Err(e)) => {
                     error!(projection = name, error = %e, "Skipping a message that is not a Plinth event.");
                     (None, None)
                 }
@@ -156,59 +168,27 @@ impl Projector {
     }
 }
 
-/// A Plinth event from a Kafka message (headers and Confluent-framed Avro), for consumers that
-/// keep their state elsewhere than in Postgres (the in-memory authz view). Retries while the
-/// registry is unreachable; `None` (logged) for a message that is not a Plinth event, or an
-/// event type this contract version does not know.
-pub async fn read_envelope(
+/// A consumed message as a Plinth event: its headers, and its value decoded through the
+/// registry (retried while the registry is unreachable). `None` once `shutdown` is cancelled;
+/// `Err` for a message without the headers of a Plinth event.
+pub async fn read_delivery(
     codec: &AvroCodec,
     message: &impl Message,
     shutdown: &CancellationToken,
-) -> Option<Envelope> {
-    match EnvelopeHeaders::parse(message) {
-        Ok(headers) => {
-            decode(
-                codec,
-                headers,
-                message.payload().unwrap_or_default(),
-                shutdown,
-            )
-            .await
-        }
-        Err(e) => {
-            error!(error = %e, "Skipping a message that is not a Plinth event.");
-            None
-        }
-    }
-}
-
-/// Decodes the value, retrying while the registry is unreachable. `None`: an event type this
-/// projection's contract does not know (skipped on purpose).
-pub(crate) async fn decode(
-    codec: &AvroCodec,
-    headers: EnvelopeHeaders,
-    payload: &[u8],
-    shutdown: &CancellationToken,
-) -> Option<Envelope> {
-    let Decoded { record_name, value } = match codec.decode_patiently(payload, shutdown).await? {
-        Ok(decoded) => decoded,
-        Err(reason) => {
-            error!(event_id = %headers.event_id, reason, "Skipping a message that is not Avro.");
-            return None;
-        }
+) -> Option<Result<Delivery, EnvelopeError>> {
+    let headers = match EnvelopeHeaders::parse(message) {
+        Ok(headers) => headers,
+        Err(e) => return Some(Err(e)),
     };
-    match plinth_schemas::decode(&record_name, value) {
-        Ok(event) => Some(headers.into_envelope(event)),
-        Err(plinth_schemas::Error::UnknownRecord(record)) => {
-            debug!(
-                record,
-                "Event type unknown to this contract version; skipped."
-            );
-            None
-        }
-        Err(e) => {
-            error!(event_id = %headers.event_id, error = %e, "Skipping an event that does not match its schema.");
-            None
-        }
-    }
+    let decoded = codec
+        .decode_patiently(message.payload().unwrap_or_default(), shutdown)
+        .await?;
+    Some(Ok(headers.into_delivery(|headers| match decoded {
+        Err(reason) => Payload::Unreadable(format!("not Confluent-framed Avro: {reason}")),
+        Ok(Decoded { record_name, value }) => match plinth_schemas::decode(&record_name, value) {
+            Ok(event) => Payload::Event(Box::new(headers.into_envelope(event))),
+            Err(plinth_schemas::Error::UnknownRecord(record)) => Payload::Unknown(record),
+            Err(e) => Payload::Unreadable(e.to_string()),
+        },
+    })))
 }

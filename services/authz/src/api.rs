@@ -117,6 +117,10 @@ pub trait AuthzApi: Send + Sync {
         metadata: &CommandMetadata,
     ) -> Result<ConsistencyToken, AuthzError>;
 
+    /// How many role and binding events the store holds: every authz write committed so far,
+    /// in every tenant. A view that has applied as many reflects all of them.
+    async fn committed_writes(&self) -> Result<u64, AuthzError>;
+
     /// Records a decision for audit (the `authz.decision` topic).
     async fn record_decision(
         &self,

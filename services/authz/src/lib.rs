@@ -7,9 +7,25 @@
 //! tenant, a binding's custom role exists there, an inclusion makes no cycle (it loads the
 //! roles reachable from the included one), and only a platform administrator binds or unbinds
 //! `platform-admin`.
+//!
+//! [`AuthzApi::committed_writes`] counts every role and binding event in the store: a guard
+//! deciding a sensitive permission first waits until its view has applied that many, so
+//! revocations committed anywhere are enforced before access is granted.
 
 mod api;
 mod service;
 
 pub use api::{AuthzApi, AuthzError, NewBinding};
 pub use service::{AuthzService, platform_admin_binding};
+
+use plinth_infra_postgres::{Migration, Migrations};
+
+/// The authz service's index on the event store.
+pub const MIGRATIONS: Migrations = Migrations {
+    component: "authz",
+    steps: &[Migration {
+        version: 1,
+        name: "authz_writes",
+        sql: include_str!("../migrations/0001_authz_writes.sql"),
+    }],
+};

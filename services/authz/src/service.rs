@@ -65,6 +65,7 @@ fn binding_error(e: CommandError<BindingError>) -> AuthzError {
 
 /// The in-process authz service.
 pub struct AuthzService {
+    pool: sqlx::PgPool,
     roles: CommandBus<Role>,
     bindings: CommandBus<Binding>,
     decisions: CommandBus<Decision>,
@@ -79,7 +80,8 @@ impl AuthzService {
         Self {
             roles: CommandBus::new(pool.clone(), services.clone()),
             bindings: CommandBus::new(pool.clone(), services.clone()),
-            decisions: CommandBus::new(pool, services.clone()),
+            decisions: CommandBus::new(pool.clone(), services.clone()),
+            pool,
             services,
         }
     }
@@ -387,6 +389,14 @@ impl AuthzApi for AuthzService {
             .map_err(binding_error)?;
         info!(binding_id = %binding, "Subject unbound.");
         Ok(committed.token)
+    }
+
+    async fn committed_writes(&self) -> Result<u64, AuthzError> {
+        let count: i64 = sqlx::query_scalar(include_str!("../sql/committed_writes.sql"))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| AuthzError::Unavailable(e.to_string()))?;
+        Ok(count.unsigned_abs())
     }
 
     async fn record_decision(

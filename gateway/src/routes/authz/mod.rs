@@ -1,8 +1,9 @@
 //! `/v1/authz`: the check API (`check.rs`), role administration (`roles.rs`), and bindings
 //! with the reads about subjects and permissions (`bindings.rs`). Reads come from the
 //! in-memory authz view; a write answers once this gateway's view has applied it (bounded by
-//! `gateway.consistency_wait_ms`) and always returns its consistency token, which other
-//! gateways' reads and checks accept in the `Consistency-Token` header.
+//! `gateway.consistency_wait_ms`; past that, 202 with `"enforced": false`) and always returns
+//! its consistency token, which other gateways' reads and checks accept in the
+//! `Consistency-Token` header.
 
 pub(crate) mod bindings;
 pub(crate) mod check;
@@ -64,20 +65,27 @@ pub(crate) async fn wait_for_token(state: &AppState, headers: &HeaderMap) -> Res
 }
 
 /// The answer to a committed write: `body` plus its `consistency_token` (also as a header),
-/// once this gateway's view has applied it or the wait is up.
+/// once this gateway's view has applied it (`status`). When the wait is up first, the write is
+/// committed but not yet enforced here: 202 Accepted, with `"enforced": false`, so no client
+/// takes a revocation for done while the guards still decide without it. (Sensitive
+/// permissions are refused meanwhile: the guards wait for the view to catch up.)
 pub(crate) async fn written(
     state: &AppState,
     status: StatusCode,
     mut body: Map<String, Value>,
     token: &ConsistencyToken,
 ) -> Response {
-    if !state
+    let enforced = state
         .authorizer
         .wait_for(token, state.consistency_wait)
-        .await
-    {
-        warn!(%token, "The authz view has not applied a write yet; answering with its token.");
-    }
+        .await;
+    let status = if enforced {
+        status
+    } else {
+        warn!(%token, "The authz view has not applied a write yet; answering 202 with its token.");
+        StatusCode::ACCEPTED
+    };
+    body.insert("enforced".into(), Value::Bool(enforced));
     let token = token.to_string();
     body.insert("consistency_token".into(), Value::String(token.clone()));
     let mut response = (status, Json(Value::Object(body))).into_response();

@@ -249,7 +249,55 @@ impl Policy {
         page(held.into_iter().collect(), after, limit)
     }
 
-    /// Every subject holding `permission` in `tenant` now through a binding made there
+    /// Whether `actor` may administer `target`'s account in `tenant` (disable or enable it):
+    /// only a platform administrator acts on another platform administrator, and the actor
+    /// must hold, unconditionally, every permission the target holds there. So `admin` cannot
+    /// disable an `owner` (it lacks access management), nor an owner a platform administrator:
+    /// no one takes away access from someone they could not have given it to. `Err` says why.
+    pub fn may_administer(
+        &self,
+        tenant: &str,
+        actor: Uuid,
+        target: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<(), String> {
+        let platform_admin = |subject: Uuid| {
+            self.by_subject
+                .get(&subject)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| self.bindings.get(id))
+                .any(|b| b.role == PLATFORM_ADMIN && b.active(now))
+        };
+        if platform_admin(actor) {
+            return Ok(());
+        }
+        if platform_admin(target) {
+            return Err(format!(
+                "{target} is a platform administrator; only a platform administrator may change their account"
+            ));
+        }
+        let held = |subject: Uuid| {
+            self.effective_permissions(tenant, subject, now, None, usize::MAX)
+                .items
+        };
+        let actor_holds: BTreeSet<String> = held(actor)
+            .into_iter()
+            .filter(|h| !h.conditional)
+            .map(|h| h.permission)
+            .collect();
+        match held(target)
+            .into_iter()
+            .find(|h| !actor_holds.contains(&h.permission))
+        {
+            Some(missing) => Err(format!(
+                "{target} holds {}, which {actor} does not hold in tenant {tenant}",
+                missing.permission
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// (reverse lookup), by subject id; platform administrators of other tenants are not listed.
     pub fn holders(
         &self,

@@ -292,3 +292,39 @@ fn reverse_lookup_finds_every_holder_in_the_tenant_only() {
     let managers = p.holders("acme", "authz.role.manage", noon(), None, 10);
     assert!(managers.items.is_empty());
 }
+
+#[test]
+fn nobody_administers_an_account_that_holds_more_than_they_do() {
+    let (admin, owner, member, root) = (
+        Uuid::from_u128(1),
+        Uuid::from_u128(2),
+        Uuid::from_u128(3),
+        Uuid::from_u128(4),
+    );
+    let bind = |id: u128, subject: Uuid, tenant: &str, role: &str| {
+        PublishedEvent::SubjectBound(SubjectBoundV1 {
+            subject,
+            ..bound(id, tenant, role)
+        })
+    };
+    let policy = policy(&[
+        role(50, "acme", "editors", &["identity.user.read"]),
+        bind(10, admin, "acme", "admin"),
+        bind(11, owner, "acme", "owner"),
+        bind(12, member, "acme", &Uuid::from_u128(50).to_string()),
+        bind(13, root, "default", "platform-admin"),
+    ]);
+    let may = |actor, target| policy.may_administer("acme", actor, target, noon());
+    assert_eq!(may(admin, member), Ok(()));
+    let refused = may(admin, owner).unwrap_err();
+    assert!(refused.contains("authz."), "{refused}");
+    assert!(
+        may(owner, root)
+            .unwrap_err()
+            .contains("platform administrator")
+    );
+    assert!(may(admin, root).is_err());
+    assert_eq!(may(owner, admin), Ok(()));
+    assert_eq!(may(root, owner), Ok(()));
+    assert!(may(member, admin).is_err());
+}

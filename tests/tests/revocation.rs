@@ -1,0 +1,174 @@
+//! Access that must end when it is taken away: disabled accounts, sessions from before a cut,
+//! administrators acting above their rank, revoked bindings and rotated keys.
+
+use plinth_tests::World;
+use serde_json::json;
+
+async fn set_disabled(world: &World, admin: &str, user: uuid::Uuid, disabled: bool) -> u16 {
+    let action = if disabled { "disable" } else { "enable" };
+    world
+        .post_as(&format!("/v1/users/{user}/{action}"), admin, json!({}))
+        .await
+        .0
+}
+
+#[tokio::test]
+async fn a_session_the_views_have_not_seen_does_not_outlive_a_disable_in_its_second() {
+    let world = World::start().await;
+    let _relay = world.spawn_relay();
+    let admin = world.bootstrap_admin("root@example.org").await;
+    let ada = world.registered("ada@example.org", "Ada").await;
+    for _ in 0..20 {
+        assert_eq!(set_disabled(&world, &admin, ada, true).await, 204);
+        // A token of a session the sessions view has never seen, issued right after the
+        // disable: most often in the same second as the cut.
+        let token = world.bearer(&ada.to_string());
+        let cut: chrono::DateTime<chrono::Utc> = world
+            .pool
+            .get()
+            .await
+            .unwrap()
+            .query_one(
+                "SELECT sessions_not_before FROM users_v1 WHERE user_id = $1",
+                &[&ada],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(set_disabled(&world, &admin, ada, false).await, 204);
+        let iat = world
+            .tokens
+            .verify(token.trim_start_matches("Bearer "))
+            .await
+            .unwrap()
+            .iat;
+        if iat != cut.timestamp() {
+            continue;
+        }
+        let me = world
+            .http
+            .get(format!("{}/v1/users/me", world.gateway_url))
+            .header("Authorization", &token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            me.status(),
+            401,
+            "a session that may have started before the disable does not survive the enable"
+        );
+        return;
+    }
+    panic!("no token was ever issued in the second of a disable");
+}
+
+#[tokio::test]
+async fn an_admin_cannot_disable_an_owner_nor_an_owner_the_platform_administrator() {
+    let world = World::start().await;
+    let _relay = world.spawn_relay();
+    let root = world.bootstrap_admin("root@example.org").await;
+    let root_id: uuid::Uuid = world
+        .tokens
+        .verify(root.trim_start_matches("Bearer "))
+        .await
+        .unwrap()
+        .sub
+        .parse()
+        .unwrap();
+    let (admin_id, admin) = world.signed_in("admin@example.org").await;
+    let (owner_id, owner) = world.signed_in("owner@example.org").await;
+    let (member_id, _) = world.signed_in("member@example.org").await;
+    for (subject, role) in [(admin_id, "admin"), (owner_id, "owner")] {
+        let (status, body) = world
+            .post_as(
+                "/v1/authz/bindings",
+                &root,
+                json!({"subject": subject, "role": role}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    assert_eq!(set_disabled(&world, &admin, member_id, true).await, 204);
+    let (status, problem) = world
+        .post_as(&format!("/v1/users/{owner_id}/disable"), &admin, json!({}))
+        .await;
+    assert_eq!(status, 403, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("authz."),
+        "{problem}"
+    );
+    let (status, problem) = world
+        .post_as(&format!("/v1/users/{root_id}/disable"), &owner, json!({}))
+        .await;
+    assert_eq!(status, 403, "{problem}");
+    assert_eq!(set_disabled(&world, &owner, admin_id, true).await, 204);
+    assert_eq!(set_disabled(&world, &root, owner_id, true).await, 204);
+}
+
+#[tokio::test]
+async fn a_revocation_the_guards_cannot_enforce_yet_is_not_answered_as_done_and_fails_closed() {
+    let world = World::start_configured(&plinth_tests::env("PLINTH_KAFKA_BROKERS"), |s| {
+        s.gateway.consistency_wait_ms = 1500;
+    })
+    .await;
+    let _relay = world.spawn_relay();
+    let root = world.bootstrap_admin("root@example.org").await;
+    let (alice, alice_bearer) = world.signed_in("alice@example.org").await;
+    let (status, bound) = world
+        .post_as(
+            "/v1/authz/bindings",
+            &root,
+            json!({"subject": alice, "role": "owner"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{bound}");
+    assert_eq!(bound["enforced"], true);
+    let binding = bound["id"].as_str().unwrap().to_owned();
+
+    // A writer transaction left open anywhere holds the relay back: nothing committed after it
+    // is published, so no gateway's view can see the revocation.
+    let holder = world.pool.get().await.unwrap();
+    holder
+        .batch_execute("BEGIN; SELECT pg_current_xact_id();")
+        .await
+        .unwrap();
+    let (status, unbound, token) = world
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/v1/authz/bindings/{binding}"),
+            &root,
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 202, "committed, not enforced yet: {unbound}");
+    assert_eq!(unbound["enforced"], false);
+    assert!(token.is_some());
+    // The unbound owner cannot bind herself again meanwhile: managing bindings is sensitive,
+    // decided only on a view that has every committed authz write.
+    let (status, problem) = world
+        .post_as(
+            "/v1/authz/bindings",
+            &alice_bearer,
+            json!({"subject": alice, "role": "owner"}),
+        )
+        .await;
+    assert_eq!(status, 503, "{problem}");
+    assert_eq!(
+        problem["type"],
+        "https://plinth.dev/problems/authz-not-current"
+    );
+
+    holder.batch_execute("ROLLBACK").await.unwrap();
+    let (status, problem) = world
+        .post_as(
+            "/v1/authz/bindings",
+            &alice_bearer,
+            json!({"subject": alice, "role": "owner"}),
+        )
+        .await;
+    assert_eq!(
+        status, 403,
+        "once published, the revocation holds: {problem}"
+    );
+}
