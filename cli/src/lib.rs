@@ -346,7 +346,7 @@ impl Stack {
     pub fn password_policy(&self) -> PasswordPolicy {
         PasswordPolicy {
             min_chars: self.settings.identity.password_min_length,
-            ..PasswordPolicy::default()
+            max_chars: self.settings.identity.password_max_length,
         }
     }
 

@@ -127,7 +127,7 @@ async fn guard(
     {
         // A token naming an authz write (a grant, say) makes the guard decide only once the view
         // has applied it; tokens of other views are left to the handler.
-        if let Ok(Some(token)) = authz_token(&parts.headers)
+        if let Ok(Some(token)) = authz_token(&state, &parts.headers, &caller.tenant).await
             && let Err(e) = wait_for_write(&state, &token).await
         {
             return e.into_response();

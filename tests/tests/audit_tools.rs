@@ -20,7 +20,13 @@ fn sources(tenant: &str, count: i64) -> Vec<SourceEvent> {
         .map(|n| SourceEvent {
             event_id: Uuid::now_v7(),
             aggregate_type: "identity.user".into(),
-            aggregate_id: format!("user-{n}"),
+            // Cells a spreadsheet would run as formulas.
+            aggregate_id: match n % 4 {
+                1 => "=HYPERLINK(\"http://evil.example\",\"click\")".to_owned(),
+                2 => format!("+cmd|' /C calc'!A{n}"),
+                3 => format!("@SUM({n})"),
+                _ => format!("-{n}+1"),
+            },
             event_type: if n % 3 == 0 {
                 "LoginFailed"
             } else {
@@ -298,11 +304,33 @@ async fn export_round_trips_every_record_as_jsonl_and_as_csv() {
         .await;
     assert_eq!(code, 0, "{err}");
     let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let headers = reader.headers().unwrap().clone();
     assert_eq!(
-        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        headers.iter().collect::<Vec<_>>(),
         plinth_services_audit::export::CSV_COLUMNS
     );
-    let from_csv: Vec<AuditRecord> = reader.deserialize().map(Result::unwrap).collect();
+    // No cell a spreadsheet would evaluate; a reader restores the value by dropping the quote
+    // put before such a cell (docs/audit.md).
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    for row in &rows {
+        for cell in row {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a formula cell: {cell}"
+            );
+        }
+    }
+    assert!(rows.iter().any(|r| r[6].starts_with("'=HYPERLINK(")));
+    let from_csv: Vec<AuditRecord> = rows
+        .iter()
+        .map(|row| {
+            let restored: csv::StringRecord = row
+                .iter()
+                .map(plinth_services_audit::export::restore_cell)
+                .collect();
+            restored.deserialize(Some(&headers)).unwrap()
+        })
+        .collect();
     assert_eq!(from_csv, stored);
     for record in &from_csv {
         assert_eq!(

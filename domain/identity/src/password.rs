@@ -67,6 +67,18 @@ static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 });
 
 impl PasswordPolicy {
+    /// Checks only the length of a password presented to be compared with a stored hash (at
+    /// login, or as the current password): one longer than any password the policy accepts
+    /// cannot match, and hashing it would only cost work.
+    pub fn presented(&self, value: &str) -> Result<(), PasswordError> {
+        if value.chars().count() > self.max_chars {
+            return Err(PasswordError::TooLong {
+                max: self.max_chars,
+            });
+        }
+        Ok(())
+    }
+
     /// Checks `value` against every rule, in order of how helpful the message is; `email` is the
     /// account's address when known.
     pub fn parse(&self, value: &str, email: Option<&Email>) -> Result<Password, PasswordError> {

@@ -28,7 +28,11 @@ impl fmt::Display for UserId {
     }
 }
 
-/// An e-mail address, trimmed and lowercased so that uniqueness ignores case.
+/// An e-mail address, trimmed and lowercased so that uniqueness ignores case. Only addresses a
+/// mail transfer agent accepts without quoting are taken: the part before `@` is a dot-atom of
+/// ASCII letters, digits and ``!#$%&'*+-/=?^_`{|}~`` (RFC 5322 §3.2.3: no spaces, quotes,
+/// `;,:()<>[]\` or leading, trailing or doubled dots), the domain has at least two labels of
+/// letters, digits and inner hyphens (internationalised labels are sent in their ASCII form).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
@@ -41,7 +45,18 @@ pub enum EmailError {
     TooLong,
     #[error("e-mail address must have the form local@domain")]
     Malformed,
+    #[error(
+        "the part before @ may hold only ASCII letters, digits, inner dots and !#$%&'*+-/=?^_`{{|}}~ (at most 64)"
+    )]
+    LocalPart,
+    #[error(
+        "the domain must be labels of letters, digits and inner hyphens joined by dots, like example.org"
+    )]
+    Domain,
 }
+
+/// What RFC 5322 allows in an atom besides letters and digits.
+const ATEXT_SPECIALS: &str = "!#$%&'*+-/=?^_`{|}~";
 
 impl Email {
     pub fn parse(value: &str) -> Result<Self, EmailError> {
@@ -53,17 +68,26 @@ impl Email {
             return Err(EmailError::TooLong);
         }
         let (local, domain) = value.rsplit_once('@').ok_or(EmailError::Malformed)?;
-        let local_ok = !local.is_empty() && local.len() <= 64 && !local.contains('@');
-        let domain_ok = domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !domain.contains("..")
-            && domain
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
-        let no_space = !value.chars().any(|c| c.is_whitespace() || c.is_control());
-        if !(local_ok && domain_ok && no_space) {
+        if local.is_empty() || domain.is_empty() {
             return Err(EmailError::Malformed);
+        }
+        let atom = |a: &str| {
+            !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ATEXT_SPECIALS.contains(c))
+        };
+        if local.len() > 64 || !local.split('.').all(atom) {
+            return Err(EmailError::LocalPart);
+        }
+        let label = |l: &str| {
+            !l.is_empty()
+                && l.chars().count() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        };
+        if !domain.contains('.') || !domain.split('.').all(label) {
+            return Err(EmailError::Domain);
         }
         Ok(Self(value.to_lowercase()))
     }
@@ -154,18 +178,49 @@ mod tests {
 
     #[test]
     fn malformed_emails_are_rejected() {
-        for bad in [
-            "ada",
-            "@example.org",
-            "ada@",
-            "ada@example",
-            "ada@@example.org",
-            "a da@example.org",
-            "ada@exa..mple.org",
-        ] {
+        for bad in ["ada", "@example.org", "ada@"] {
             assert_eq!(Email::parse(bad), Err(EmailError::Malformed), "{bad}");
         }
+        for bad in [
+            "ada@example",
+            "ada@exa..mple.org",
+            "ada@-x.org",
+            "ada@x_y.org",
+        ] {
+            assert_eq!(Email::parse(bad), Err(EmailError::Domain), "{bad}");
+        }
         assert_eq!(Email::parse("  "), Err(EmailError::Empty));
+    }
+
+    #[test]
+    fn only_unquoted_dot_atoms_are_accepted_before_the_at() {
+        for bad in [
+            "a da@example.org",
+            "ada@@example.org",
+            "a;b@example.org",
+            "a(b)@example.org",
+            "a,b@example.org",
+            "<ada>@example.org",
+            "a[b]@example.org",
+            "a:b@example.org",
+            "\"ada\"@example.org",
+            "a\\b@example.org",
+            ".ada@example.org",
+            "ada.@example.org",
+            "a..da@example.org",
+            "adä@example.org",
+        ] {
+            assert_eq!(Email::parse(bad), Err(EmailError::LocalPart), "{bad}");
+        }
+        for good in [
+            "ada+tag@example.org",
+            "o'brien@example.org",
+            "a.b-c_d@mail.example.org",
+            "x!#$%&*/=?^`{|}~@example.org",
+            "ada@bücher.example",
+        ] {
+            assert!(Email::parse(good).is_ok(), "{good}");
+        }
     }
 
     #[test]

@@ -59,6 +59,14 @@ pub(crate) async fn register(
     Ok(response)
 }
 
+/// Refuses a presented password (to compare with a stored hash) longer than any the policy
+/// accepts, before it reaches the hasher.
+fn presented(state: &AppState, field: &str, password: &str) -> Result<(), ApiError> {
+    state.password_policy.presented(password).map_err(|e| {
+        ApiError::Validation(vec![crate::problem::FieldError::new(field, e.to_string())])
+    })
+}
+
 /// Maps an identity service error to its HTTP problem.
 pub(crate) fn identity_error(e: IdentityError) -> ApiError {
     match e {
@@ -123,6 +131,7 @@ pub(crate) async fn login(
     let (Some(email), Some(password)) = (email, password) else {
         return Err(ApiError::Validation(errors));
     };
+    presented(&state, "password", password)?;
     // A malformed address cannot belong to anyone: the same answer as a wrong password.
     let email = Email::parse(email).map_err(|_| ApiError::InvalidCredentials)?;
     let tenant = metadata.tenant_id.clone();
@@ -263,6 +272,7 @@ pub(crate) async fn change_password(
     let (Some(current), Some(new)) = (current, new) else {
         return Err(ApiError::Validation(errors));
     };
+    presented(&state, "current_password", current)?;
     let metadata = caller.acting(metadata);
     let written = state
         .identity

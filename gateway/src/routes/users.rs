@@ -64,7 +64,7 @@ async fn read_user(
     tenant: &str,
     id: Uuid,
 ) -> Result<Option<Json<UserBody>>, ApiError> {
-    if let Some(token) = consistency_token(headers)? {
+    if let Some(token) = consistency_token(state, headers, tenant).await? {
         wait_for_view(state, USERS_VIEW, &token).await?;
     }
     let client = state
@@ -78,16 +78,39 @@ async fn read_user(
     Ok(user.map(|u| Json(u.into())))
 }
 
-pub(crate) fn consistency_token(headers: &HeaderMap) -> Result<Option<ConsistencyToken>, ApiError> {
+/// The request's `Consistency-Token`, if it names a write committed in `tenant`. Any other
+/// token (made up, of another tenant, or ahead of the store) is refused at once, the same way
+/// whatever it names: it could never be waited out, and waiting would tell its sender how far
+/// another tenant's aggregates have got.
+pub(crate) async fn consistency_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    tenant: &str,
+) -> Result<Option<ConsistencyToken>, ApiError> {
     let Some(value) = headers.get(CONSISTENCY_TOKEN_HEADER) else {
         return Ok(None);
     };
     let text = value
         .to_str()
         .map_err(|_| ApiError::BadHeader("Consistency-Token must be ASCII".into()))?;
-    text.parse()
-        .map(Some)
-        .map_err(|e| ApiError::BadHeader(format!("Consistency-Token: {e}")))
+    let token: ConsistencyToken = text
+        .parse()
+        .map_err(|e| ApiError::BadHeader(format!("Consistency-Token: {e}")))?;
+    let client = state
+        .read_pool
+        .get()
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    if plinth_infra_event_store::names_committed_write(&client, &token, tenant)
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?
+    {
+        Ok(Some(token))
+    } else {
+        Err(ApiError::BadHeader(
+            "Consistency-Token names no write committed in this tenant".into(),
+        ))
+    }
 }
 
 /// Waits (bounded) until `view` has applied the write named by `token`.

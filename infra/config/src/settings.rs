@@ -112,8 +112,11 @@ pub struct ProjectorSettings {
 pub struct IdentitySettings {
     /// How many argon2id hashes may run at once (each takes 19 MiB and a core for ~50 ms).
     pub password_hash_concurrency: usize,
-    /// Shortest password accepted (characters); the maximum is 128.
+    /// Shortest password accepted (characters).
     pub password_min_length: usize,
+    /// Longest password accepted or checked (characters): anything longer is refused before
+    /// hashing, at registration, login and password change alike.
+    pub password_max_length: usize,
     /// `iss` of the access tokens this deployment signs.
     pub token_issuer: String,
     /// `aud` of the access tokens, required on every token the gateway accepts.
@@ -235,6 +238,7 @@ impl Default for IdentitySettings {
         Self {
             password_hash_concurrency: 2,
             password_min_length: 12,
+            password_max_length: 128,
             token_issuer: "http://127.0.0.1:8080".into(),
             token_audience: "plinth".into(),
             access_token_ttl_secs: 900,
@@ -315,6 +319,13 @@ impl Settings {
         }
         if !(8..=128).contains(&self.identity.password_min_length) {
             problems.push("identity.password_min_length must be between 8 and 128".to_owned());
+        }
+        if !(self.identity.password_min_length..=4096).contains(&self.identity.password_max_length)
+        {
+            problems.push(
+                "identity.password_max_length must be between identity.password_min_length and 4096"
+                    .to_owned(),
+            );
         }
         if !(60..=86_400).contains(&self.identity.access_token_ttl_secs) {
             problems.push("identity.access_token_ttl_secs must be between 60 and 86400".to_owned());

@@ -19,7 +19,7 @@ mod token;
 
 pub use command_bus::{CommandBus, CommandError, Committed};
 pub use global_order::{Cursor, ReadError, StoredEvent, read_committed_after};
-pub use token::{ConsistencyToken, TokenError};
+pub use token::{ConsistencyToken, TokenError, names_committed_write};
 
 use plinth_infra_postgres::{Migration, Migrations};
 

@@ -167,4 +167,58 @@ mod tests {
         assert!(matches!(error, Error::InvalidAddress(_)), "{error:?}");
         assert!(error.to_string().contains("ada at example.com"), "{error}");
     }
+
+    /// Every address registration takes (`Email::parse`) must be one this mailer can build a
+    /// message to; an address with a character the mailer refuses must be refused at
+    /// registration, or its verification mail fails for ever.
+    #[test]
+    fn every_address_registration_accepts_is_one_the_mailer_sends_to() {
+        use plinth_domain_identity::Email;
+        let mut candidates: Vec<String> = (0x20_u8..0x7f)
+            .map(char::from)
+            .flat_map(|c| {
+                [
+                    format!("a{c}b@example.org"),
+                    format!("{c}ab@example.org"),
+                    format!("ab@exa{c}mple.org"),
+                ]
+            })
+            .collect();
+        candidates.extend(
+            [
+                "ada@bücher.example",
+                "adä@example.org",
+                "a..b@example.org",
+                "\"a b\"@example.org",
+                "ada@[127.0.0.1]",
+            ]
+            .map(str::to_owned),
+        );
+        for address in candidates {
+            let sendable = build(
+                &sender(),
+                &Message {
+                    to: address.clone(),
+                    ..message("hi")
+                },
+            )
+            .is_ok();
+            if let Ok(email) = Email::parse(&address) {
+                let built = build(
+                    &sender(),
+                    &Message {
+                        to: email.as_str().to_owned(),
+                        ..message("hi")
+                    },
+                );
+                assert!(
+                    built.is_ok(),
+                    "registration took {address:?}, the mailer refuses it: {built:?}"
+                );
+            } else if sendable && !address.contains([' ', '"', '@']) {
+                // Refusing more than the mailer does is allowed only for what needs quoting.
+                panic!("{address:?} is refused at registration but the mailer sends to it");
+            }
+        }
+    }
 }

@@ -9,6 +9,7 @@
 mod accounts;
 mod admin;
 mod api;
+mod bounded;
 mod hasher;
 mod mail_tokens;
 mod secrets;

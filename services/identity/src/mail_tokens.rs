@@ -118,9 +118,10 @@ impl IdentityService {
             return Ok(());
         };
         // Appended after answering, so that the answer takes as long for a real account as
-        // for an unknown address (the lookup is the same for both).
+        // for an unknown address (the lookup is the same for both). A flood beyond the bound
+        // is dropped: one mail a minute per account is all it could send anyway.
         let users = Arc::clone(&self.users);
-        tokio::spawn(
+        let spawned = self.after_answer.spawn(
             async move {
                 match users
                     .execute(&user.to_string(), UserCommand::RequestPasswordReset, &metadata)
@@ -135,6 +136,9 @@ impl IdentityService {
             }
             .in_current_span(),
         );
+        if !spawned {
+            warn!(user_id = %user, "Too many password-reset requests in flight; this one is dropped.");
+        }
         Ok(())
     }
 
@@ -152,6 +156,11 @@ impl IdentityService {
             .user_in_tenant(user, &metadata)
             .await?
             .ok_or(IdentityError::InvalidToken)?;
+        // The token first: a forged one gets the same answer whatever the account and the
+        // password, so it reveals neither whether the user exists nor their address.
+        if !state.accepts_reset_token(&hash, chrono::Utc::now()) {
+            return Err(IdentityError::InvalidToken);
+        }
         let new_password = policy.parse(&new, state.email())?;
         let committed = self
             .users

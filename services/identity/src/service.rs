@@ -17,6 +17,7 @@ use plinth_infra_event_store::{CommandBus, CommandError, ConsistencyToken};
 
 use crate::Argon2Hasher;
 use crate::api::{IdentityApi, IdentityError, Registered, Registration, SignedIn};
+use crate::bounded::BoundedTasks;
 
 /// How long sessions and mailed tokens live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +48,12 @@ pub struct IdentityService {
     pub(crate) hasher: Argon2Hasher,
     pub(crate) pool: sqlx::PgPool,
     pub(crate) lifetimes: Lifetimes,
+    /// Work done after answering (reset requests), bounded.
+    pub(crate) after_answer: BoundedTasks,
 }
+
+/// Reset requests recorded in the background at once, at most.
+const AFTER_ANSWER_TASKS: usize = 64;
 
 /// Login attempts on one user are serialised by optimistic locking; a burst of concurrent
 /// attempts needs more retries than a bus's default so that every attempt is counted.
@@ -78,6 +84,7 @@ impl IdentityService {
             hasher,
             pool,
             lifetimes,
+            after_answer: BoundedTasks::new(AFTER_ANSWER_TASKS),
         }
     }
 

@@ -282,6 +282,14 @@ impl User {
             .filter(|until| *until > now)
     }
 
+    /// Whether `presented` is the account's current password-reset token, unexpired at `now`
+    /// (checked before anything else about a reset, so an invalid token reveals nothing).
+    pub fn accepts_reset_token(&self, presented: &crate::TokenHash, now: DateTime<Utc>) -> bool {
+        self.state()
+            .and_then(|r| r.reset.as_ref())
+            .is_some_and(|token| token.accepts(presented, now))
+    }
+
     /// Whether an administrator disabled the account.
     pub fn disabled(&self) -> bool {
         self.state().is_some_and(|r| r.disabled)

@@ -168,6 +168,7 @@ pub(crate) async fn of_subject(
     listing(
         &state,
         &headers,
+        &caller.tenant,
         &query,
         "bindings",
         |p, after, limit| p.subject_bindings(tenant, subject, now, after, limit),
@@ -191,6 +192,7 @@ pub(crate) async fn effective(
     listing(
         &state,
         &headers,
+        &caller.tenant,
         &query,
         "permissions",
         |p, after, limit| p.effective_permissions(tenant, subject, now, after, limit),
@@ -217,6 +219,7 @@ pub(crate) async fn holders(
     listing(
         &state,
         &headers,
+        &caller.tenant,
         &query,
         "subjects",
         |p, after, limit| p.holders(tenant, permission.as_str(), now, after, limit),

@@ -140,7 +140,7 @@ pub(crate) async fn check(
     let Some(check) = parsed.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
-    wait_for_token(&state, &headers).await?;
+    wait_for_token(&state, &headers, &caller.tenant).await?;
     Ok(Json(decide(&state, &caller, &check).await))
 }
 
@@ -182,7 +182,7 @@ pub(crate) async fn check_batch(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    wait_for_token(&state, &headers).await?;
+    wait_for_token(&state, &headers, &caller.tenant).await?;
     let mut results = Vec::with_capacity(checks.len());
     for check in &checks {
         results.push(decide(&state, &caller, check).await);

@@ -15,6 +15,7 @@ use axum::Json;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use plinth_domain_authz::{BindingError, RoleError};
+use plinth_domain_core::TenantId;
 use plinth_domain_permissions::Permission;
 use plinth_infra_event_store::ConsistencyToken;
 use plinth_projections_authz::{AGGREGATE_TYPES, Page, Policy};
@@ -29,8 +30,12 @@ use crate::{ApiError, AppState};
 
 /// The authz write (a role or a binding) a `Consistency-Token` header names, if any; a token
 /// of another view, or a malformed one, is a bad header.
-pub(crate) fn authz_token(headers: &HeaderMap) -> Result<Option<ConsistencyToken>, ApiError> {
-    match consistency_token(headers)? {
+pub(crate) async fn authz_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    tenant: &TenantId,
+) -> Result<Option<ConsistencyToken>, ApiError> {
+    match consistency_token(state, headers, tenant.as_str()).await? {
         Some(token) if !AGGREGATE_TYPES.contains(&token.aggregate_type.as_str()) => {
             Err(ApiError::BadHeader(
                 "Consistency-Token must name an authz write (a role or a binding)".into(),
@@ -57,8 +62,12 @@ pub(crate) async fn wait_for_write(
 }
 
 /// Waits for the authz write a `Consistency-Token` names, if the request carries one.
-pub(crate) async fn wait_for_token(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    match authz_token(headers)? {
+pub(crate) async fn wait_for_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    tenant: &TenantId,
+) -> Result<(), ApiError> {
+    match authz_token(state, headers, tenant).await? {
         Some(token) => wait_for_write(state, &token).await,
         None => Ok(()),
     }
@@ -162,13 +171,14 @@ impl PageQuery {
 pub(crate) async fn listing<T>(
     state: &AppState,
     headers: &HeaderMap,
+    tenant: &TenantId,
     query: &PageQuery,
     field: &str,
     read: impl FnOnce(&Policy, Option<&str>, usize) -> Page<T>,
     item: impl Fn(T) -> Value,
 ) -> Result<Json<Value>, ApiError> {
     let (limit, after) = query.parse()?;
-    wait_for_token(state, headers).await?;
+    wait_for_token(state, headers, tenant).await?;
     let page = state.authz_view.read(|policy| read(policy, after, limit));
     let mut body = Map::new();
     body.insert(

@@ -50,6 +50,7 @@ pub(crate) async fn list(
     listing(
         &state,
         &headers,
+        &caller.tenant,
         &query,
         "roles",
         |p, after, limit| p.roles(tenant, after, limit),
@@ -65,7 +66,7 @@ pub(crate) async fn get(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    wait_for_token(&state, &headers).await?;
+    wait_for_token(&state, &headers, &caller.tenant).await?;
     state
         .authz_view
         .read(|p| p.role(caller.tenant.as_str(), &id))
