@@ -3,6 +3,7 @@
 //! [`Component`]s until a shutdown signal.
 
 mod audit;
+mod keys;
 mod probes;
 
 use std::sync::Arc;
@@ -354,7 +355,8 @@ impl Stack {
     /// the authz view, fed from Kafka by a task that ends with `shutdown`.
     pub async fn gateway_state(&self, shutdown: CancellationToken) -> anyhow::Result<AppState> {
         let view = Arc::new(plinth_projections_authz::AuthzView::default());
-        let feeding = plinth_projections_authz::feed(view.clone(), self.settings.clone(), shutdown);
+        let feeding =
+            plinth_projections_authz::feed(view.clone(), self.settings.clone(), shutdown.clone());
         tokio::spawn(async move {
             if let Err(e) = feeding.await {
                 tracing::error!(error = %e, "The authz view stopped; permission checks deny what it does not know.");
@@ -373,11 +375,13 @@ impl Stack {
         )
         .await
         .context("loading signing keys")?;
+        let tokens = Arc::new(tokens);
+        keys::watch_rotations(tokens.clone(), self.settings.clone(), shutdown);
         Ok(AppState {
             authz: Arc::new(self.authz_service()?),
             authorizer: Arc::new(plinth_gateway::ViewAuthorizer(view.clone())),
             authz_view: view,
-            tokens: Arc::new(tokens),
+            tokens,
             identity: Arc::new(identity),
             read_pool: self.pool.clone(),
             probes: Arc::new(probes),

@@ -1,7 +1,9 @@
 //! Access that must end when it is taken away: disabled accounts, sessions from before a cut,
 //! administrators acting above their rank, revoked bindings and rotated keys.
 
-use plinth_tests::World;
+use std::time::Duration;
+
+use plinth_tests::{World, eventually};
 use serde_json::json;
 
 async fn set_disabled(world: &World, admin: &str, user: uuid::Uuid, disabled: bool) -> u16 {
@@ -170,5 +172,71 @@ async fn a_revocation_the_guards_cannot_enforce_yet_is_not_answered_as_done_and_
     assert_eq!(
         status, 403,
         "once published, the revocation holds: {problem}"
+    );
+}
+
+#[tokio::test]
+async fn a_key_rotated_by_another_process_is_picked_up_and_a_retired_key_stops_verifying() {
+    let world = World::start().await;
+    let _relay = world.spawn_relay();
+    world.registered("ada@example.org", "Ada").await;
+    let kid = |token: &str| jsonwebtoken::decode_header(token).unwrap().kid.unwrap();
+    let access = |body: serde_json::Value| body["access_token"].as_str().unwrap().to_owned();
+    let old_token = access(world.login("ada@example.org").await);
+    let old_kid = kid(&old_token);
+    let me = |token: String| {
+        world
+            .http
+            .get(format!("{}/v1/users/me", world.gateway_url))
+            .bearer_auth(token)
+            .send()
+    };
+
+    let rotate = || world.plinth(&["keys", "rotate"]);
+    let (code, out, err) = rotate().await;
+    assert_eq!(code, 0, "{out}{err}");
+    let new_kid = out.trim().rsplit(' ').next().unwrap().to_owned();
+    assert_ne!(new_kid, old_kid);
+    // The running gateway signs with the new key within seconds.
+    eventually(
+        "tokens signed with the rotated key",
+        Duration::from_secs(15),
+        || async {
+            let token = access(world.login("ada@example.org").await);
+            (kid(&token) == new_kid).then_some(())
+        },
+    )
+    .await;
+    assert_eq!(
+        me(old_token.clone()).await.unwrap().status(),
+        200,
+        "the retired key verifies the tokens it signed until they expire"
+    );
+
+    // Once the retired key's time is over, the gateway drops it at its next reload (here, the
+    // next rotation's): its tokens are refused.
+    world
+        .pool
+        .get()
+        .await
+        .unwrap()
+        .execute(
+            "UPDATE identity_signing_keys SET verify_until = now() - interval '1 second' WHERE kid = $1",
+            &[&old_kid],
+        )
+        .await
+        .unwrap();
+    let (code, _, err) = rotate().await;
+    assert_eq!(code, 0, "{err}");
+    eventually(
+        "the expired key dropped",
+        Duration::from_secs(15),
+        || async { (me(old_token.clone()).await.unwrap().status() == 401).then_some(()) },
+    )
+    .await;
+    let jwks: serde_json::Value = world.get_json("/.well-known/jwks.json").await;
+    assert!(
+        !jwks.to_string().contains(&old_kid),
+        "no longer published: {jwks}"
     );
 }

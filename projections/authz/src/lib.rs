@@ -7,7 +7,7 @@ mod feed;
 mod policy;
 mod view;
 
-pub use feed::{AGGREGATE_TYPES, FeedError, feed};
+pub use feed::{AGGREGATE_TYPES, feed};
 pub use policy::{
     BindingInfo, CheckRequest, Held, Holder, Page, Policy, Resource, RoleInfo, Verdict,
 };

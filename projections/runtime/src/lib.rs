@@ -9,14 +9,17 @@
 //! predecessor (a batch the relay retried) waits for its re-publication. So every event takes
 //! effect exactly once and in order, whatever crashes, retries or rebalances. [`wait_for`] lets a
 //! read carrying a consistency token wait until the projection has applied that write.
+//! [`follow`] serves views held in memory instead: every event of some topics, from the start.
 
 mod apply;
 mod envelope;
+mod follow;
 mod projector;
 mod replay;
 mod wait;
 
 pub use envelope::{Delivery, Envelope, EnvelopeError, Payload};
+pub use follow::follow;
 pub use projector::{Projector, read_delivery};
 pub use replay::{Rebuild, StoreReader, Until, envelope};
 pub use wait::{applied_sequence, wait_for};
@@ -72,4 +75,6 @@ pub enum Error {
     Envelope(#[from] EnvelopeError),
     #[error(transparent)]
     Read(#[from] plinth_infra_event_store::ReadError),
+    #[error("Kafka: {0}")]
+    Client(#[from] plinth_infra_kafka::rdkafka::error::KafkaError),
 }

@@ -12,12 +12,19 @@ use super::TokenError;
 pub(crate) struct Key {
     pub(crate) kid: String,
     pub(crate) active: bool,
+    /// For a retired key: when the last token it signed has expired; it verifies nothing after.
+    pub(crate) verify_until: Option<chrono::DateTime<chrono::Utc>>,
     pub(crate) encoding: EncodingKey,
     pub(crate) decoding: DecodingKey,
     public: Vec<u8>,
 }
 
 impl Key {
+    /// Whether the key still verifies tokens at `now`.
+    pub(crate) fn verifies_at(&self, now: chrono::DateTime<chrono::Utc>) -> bool {
+        self.active || self.verify_until.is_some_and(|until| now < until)
+    }
+
     /// The key as a JWK (RFC 8037, OKP / Ed25519).
     pub(crate) fn jwk(&self) -> Value {
         json!({
@@ -71,6 +78,7 @@ pub(crate) async fn load(client: &impl GenericClient) -> Result<Vec<Key>, TokenE
             Key {
                 kid: row.get("kid"),
                 active: row.get("active"),
+                verify_until: row.get("verify_until"),
                 encoding: EncodingKey::from_ed_der(&private),
                 decoding: DecodingKey::from_ed_der(&public),
                 public,

@@ -140,6 +140,20 @@ impl TokenService {
         Ok(kid)
     }
 
+    /// Whether `kid` is among the keys held now (a rotation another process made has been
+    /// picked up once its key is).
+    pub fn knows(&self, kid: &str) -> bool {
+        self.snapshot().iter().any(|k| k.kid == kid)
+    }
+
+    /// The key id new tokens are signed with.
+    pub fn active_kid(&self) -> Option<String> {
+        self.snapshot()
+            .iter()
+            .find(|k| k.active)
+            .map(|k| k.kid.clone())
+    }
+
     /// Re-reads the keys (after another instance rotated them).
     pub async fn reload(&self) -> Result<(), TokenError> {
         let client = self
@@ -192,6 +206,7 @@ impl TokenService {
             jti: Uuid::now_v7().to_string(),
         };
         let mut header = Header::new(Algorithm::EdDSA);
+        // Only the active key signs; retired ones are kept for verification alone.
         header.kid = Some(key.kid.clone());
         let token = jsonwebtoken::encode(&header, &claims, &key.encoding)
             .map_err(|e| TokenError::Keys(e.to_string()))?;
@@ -217,6 +232,11 @@ impl TokenService {
             .iter()
             .find(|k| k.kid == kid)
             .ok_or_else(|| TokenError::Invalid(format!("unknown kid {kid}")))?;
+        if !key.verifies_at(Utc::now()) {
+            return Err(TokenError::Invalid(format!(
+                "key {kid} was retired and its tokens have expired"
+            )));
+        }
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[&self.settings.issuer]);
         validation.set_audience(&[&self.settings.audience]);
@@ -236,8 +256,9 @@ impl TokenService {
             >= RELOAD_AT_MOST_EVERY
     }
 
-    /// The public keys, as served at `/.well-known/jwks.json`.
+    /// The public keys that still verify tokens, as served at `/.well-known/jwks.json`.
     pub fn jwks(&self) -> Value {
-        json!({ "keys": self.snapshot().iter().map(Key::jwk).collect::<Vec<_>>() })
+        let now = Utc::now();
+        json!({ "keys": self.snapshot().iter().filter(|k| k.verifies_at(now)).map(Key::jwk).collect::<Vec<_>>() })
     }
 }
