@@ -376,9 +376,15 @@ impl Stack {
         .await
         .context("loading signing keys")?;
         let tokens = Arc::new(tokens);
-        keys::watch_rotations(tokens.clone(), self.settings.clone(), shutdown);
+        keys::watch_rotations(tokens.clone(), self.settings.clone(), shutdown.clone());
+        let authz: Arc<dyn plinth_services_authz::AuthzApi> = Arc::new(self.authz_service()?);
         Ok(AppState {
-            authz: Arc::new(self.authz_service()?),
+            denials: plinth_gateway::Denials::start(
+                authz.clone(),
+                Duration::from_millis(self.settings.gateway.denial_window_ms),
+                shutdown,
+            ),
+            authz,
             authorizer: Arc::new(plinth_gateway::ViewAuthorizer(view.clone())),
             authz_view: view,
             tokens,

@@ -13,7 +13,7 @@ use axum::routing::MethodRouter;
 use plinth_domain_authz::AccessDecided;
 use plinth_domain_core::{Actor, CommandMetadata};
 use plinth_domain_permissions::{Access, Permission, ROUTES, RouteInfo};
-use tracing::{debug, error, warn};
+use tracing::{debug, warn};
 use uuid::Uuid;
 
 use crate::authorize::{Decision, Subject};
@@ -152,18 +152,22 @@ async fn guard(
             )
             .await;
         debug!(%permission, allowed = decision.allowed, reason = decision.reason, "Permission checked.");
-        if (!decision.allowed || permission.is_sensitive())
-            && let Err(e) = report(&mut parts, &state, info, &caller, permission, &decision).await
-        {
+        if !decision.allowed {
+            // Recorded in the background, repeats gathered: a client hammering a forbidden
+            // route does not turn each request into a write.
+            let (decided, metadata) =
+                decided(&mut parts, &state, info, &caller, permission, &decision).await;
+            state.denials.record(decided, metadata);
+            return ApiError::Forbidden(decision.reason).into_response();
+        }
+        if permission.is_sensitive() {
+            let (decided, metadata) =
+                decided(&mut parts, &state, info, &caller, permission, &decision).await;
             // Audit fails closed: an allowed sensitive action that cannot be recorded does not run.
-            if decision.allowed {
+            if let Err(e) = state.authz.record_decision(decided, &metadata).await {
                 return ApiError::Unavailable(format!("cannot record the access decision: {e}"))
                     .into_response();
             }
-            error!(error = %e, %permission, "A denial could not be recorded for audit.");
-        }
-        if !decision.allowed {
-            return ApiError::Forbidden(decision.reason).into_response();
         }
     }
     parts.extensions.insert(caller);
@@ -192,15 +196,16 @@ async fn wait_until_current(state: &AppState) -> Result<(), ApiError> {
     }
 }
 
-/// Records a decision for audit (`authz.decision`): who, what, the route, and the client.
-async fn report(
+/// A decision as recorded for audit (`authz.decision`): who, what, the route, and the client;
+/// with the metadata to record it under.
+async fn decided(
     parts: &mut http::request::Parts,
     state: &AppState,
     info: &RouteInfo,
     caller: &Caller,
     permission: Permission,
     decision: &Decision,
-) -> Result<(), plinth_services_authz::AuthzError> {
+) -> (AccessDecided, CommandMetadata) {
     let metadata = match RequestMetadata::from_request_parts(parts, state).await {
         Ok(RequestMetadata(metadata)) => metadata,
         Err(_) => CommandMetadata::new(caller.tenant.clone(), Actor::Anonymous, Uuid::now_v7()),
@@ -225,11 +230,10 @@ async fn report(
             .and_then(|v| v.to_str().ok())
             .map(|v| v.chars().take(512).collect()),
         at: chrono::Utc::now(),
+        repeated: 1,
+        first_at: None,
     };
-    state
-        .authz
-        .record_decision(decided, &caller.acting(metadata))
-        .await
+    (decided, caller.acting(metadata))
 }
 
 /// Whether the route names the caller in its `owner_param` (users may act on themselves).

@@ -9,6 +9,7 @@
 mod app;
 mod authorize;
 mod context;
+mod denials;
 mod guard;
 mod json;
 mod problem;
@@ -33,6 +34,7 @@ use tower_http::trace::TraceLayer;
 
 pub use app::{Application, StartError};
 pub use authorize::{Authorizer, Decision, ResourceRef, Subject, ViewAuthorizer};
+pub use denials::Denials;
 pub use guard::RouteError;
 pub use problem::ApiError;
 pub use readiness::{PostgresProbe, ReadinessProbe};
@@ -43,6 +45,8 @@ pub struct AppState {
     pub identity: Arc<dyn IdentityApi>,
     /// Role and binding administration, and where the guards report decisions for audit.
     pub authz: Arc<dyn AuthzApi>,
+    /// Where denials go for audit, repeats gathered (`denials.rs`).
+    pub denials: Arc<Denials>,
     /// Decides the permission checks of the route guards.
     pub authorizer: Arc<dyn Authorizer>,
     /// Roles and bindings in memory: what the authz listings read.

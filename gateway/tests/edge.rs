@@ -147,11 +147,18 @@ async fn tokens() -> Arc<TokenService> {
 }
 
 async fn state(identity: Arc<StandIn>) -> AppState {
-    AppState {
-        // Never connected either: no request here reaches the authz service.
-        authz: Arc::new(plinth_services_authz::AuthzService::new(
+    // Never connected either: no request here reaches the authz service.
+    let authz: Arc<dyn plinth_services_authz::AuthzApi> =
+        Arc::new(plinth_services_authz::AuthzService::new(
             sqlx::PgPool::connect_lazy("postgres://nobody@127.0.0.1:1/none").unwrap(),
-        )),
+        ));
+    AppState {
+        denials: plinth_gateway::Denials::start(
+            authz.clone(),
+            Duration::from_secs(10),
+            tokio_util::sync::CancellationToken::new(),
+        ),
+        authz,
         authorizer: Arc::new(plinth_gateway::ViewAuthorizer(Arc::default())),
         authz_view: Arc::default(),
         tokens: tokens().await,

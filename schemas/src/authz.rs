@@ -79,9 +79,10 @@ pub struct SubjectUnboundV1 {
     pub at: DateTime<Utc>,
 }
 
-/// `plinth.authz.AccessDecided`, version 1: a decision the gateway reported for audit.
+/// `plinth.authz.AccessDecided`, version 2: a decision the gateway reported for audit, or
+/// repeated denials gathered into one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccessDecidedV1 {
+pub struct AccessDecidedV2 {
     pub decision_id: Uuid,
     pub tenant_id: String,
     pub subject: Uuid,
@@ -94,6 +95,10 @@ pub struct AccessDecidedV1 {
     pub source_ip: Option<String>,
     pub user_agent: Option<String>,
     pub at: DateTime<Utc>,
+    /// How many identical decisions this record stands for (version 2; 1 before).
+    pub repeated: i32,
+    /// For gathered repeats, when the first was decided (version 2).
+    pub first_at: Option<DateTime<Utc>>,
 }
 
 pub(crate) fn micros(at: DateTime<Utc>) -> Value {
@@ -225,6 +230,11 @@ pub(crate) fn encode_decision_event(event_type: &str, json: &serde_json::Value) 
         ("source_ip", text(e.source_ip)),
         ("user_agent", text(e.user_agent)),
         ("at", micros(e.at)),
+        (
+            "repeated",
+            Value::Int(i32::try_from(e.repeated).unwrap_or(i32::MAX)),
+        ),
+        ("first_at", nullable(e.first_at.map(micros))),
     ]))
 }
 
@@ -290,7 +300,7 @@ pub(crate) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEv
             subject: f.uuid("subject")?,
             at: f.time("at")?,
         }),
-        "AccessDecided" => PublishedEvent::AccessDecided(AccessDecidedV1 {
+        "AccessDecided" => PublishedEvent::AccessDecided(AccessDecidedV2 {
             decision_id: f.uuid("decision_id")?,
             tenant_id: f.string("tenant_id")?,
             subject: f.uuid("subject")?,
@@ -303,6 +313,8 @@ pub(crate) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEv
             source_ip: f.optional_string("source_ip")?,
             user_agent: f.optional_string("user_agent")?,
             at: f.time("at")?,
+            repeated: f.int("repeated")?,
+            first_at: f.optional_time("first_at")?,
         }),
         other => return Err(Error::UnknownRecord(other.to_owned())),
     })
@@ -355,6 +367,8 @@ pub(crate) mod tests {
             source_ip: None,
             user_agent: Some("curl/8".into()),
             at,
+            repeated: 7,
+            first_at: Some(at - chrono::Duration::seconds(3)),
         });
         let json = serde_json::to_value(decided).unwrap();
         let PublishedEvent::AccessDecided(e) = round_trip("authz.decision", "AccessDecided", &json)
@@ -370,6 +384,10 @@ pub(crate) mod tests {
             (None, Some("curl/8"))
         );
         assert_eq!(e.at, at);
+        assert_eq!(
+            (e.repeated, e.first_at),
+            (7, Some(at - chrono::Duration::seconds(3)))
+        );
     }
 
     #[test]

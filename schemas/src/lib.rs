@@ -100,7 +100,7 @@ pub enum PublishedEvent {
     RoleDeleted(authz::RoleDeletedV1),
     SubjectBound(authz::SubjectBoundV1),
     SubjectUnbound(authz::SubjectUnboundV1),
-    AccessDecided(authz::AccessDecidedV1),
+    AccessDecided(authz::AccessDecidedV2),
     RecordAppended(plinth_domain_audit::AuditRecord),
     CheckpointSigned(plinth_domain_audit::Checkpoint),
 }

@@ -225,3 +225,60 @@ async fn a_password_longer_than_the_maximum_is_refused_before_it_is_hashed() {
         .unwrap();
     assert_eq!(register.status(), 422);
 }
+
+#[tokio::test]
+async fn hammering_a_forbidden_route_is_audited_in_full_as_a_few_records_with_counts() {
+    const TRIES: i64 = 60;
+    let world = World::start_configured(&plinth_tests::env("PLINTH_KAFKA_BROKERS"), |s| {
+        s.gateway.denial_window_ms = 1000;
+    })
+    .await;
+    let _relay = world.spawn_relay();
+    let _audit = world.start_audit();
+    let (member, bearer) = world.signed_in("mallory@example.org").await;
+    for _ in 0..TRIES {
+        assert_eq!(world.get_as("/v1/users", &bearer).await.0, 403);
+    }
+    let client = world.pool.get().await.unwrap();
+    let stored = "SELECT count(*), coalesce(sum(coalesce((payload->'AccessDecided'->>'repeated')::bigint, 1)), 0)::bigint
+        FROM events WHERE aggregate_type = 'authz.decision' AND payload->'AccessDecided'->>'subject' = $1";
+    let subject = member.to_string();
+    let (records, denials) = eventually(
+        "every denial counted in the store",
+        Duration::from_secs(30),
+        || async {
+            let row = client.query_one(stored, &[&subject]).await.unwrap();
+            let (records, denials): (i64, i64) = (row.get(0), row.get(1));
+            (denials == TRIES).then_some((records, denials))
+        },
+    )
+    .await;
+    assert!(
+        records <= 3,
+        "{denials} denials in {records} records: repeats are gathered, not written one by one"
+    );
+    // And the audit trail holds them all, with their counts.
+    let trail = "SELECT (payload->'RecordAppended'->>'details')::json->>'repeated'
+        FROM events WHERE aggregate_type = 'audit.trail'
+          AND payload->'RecordAppended'->>'action' = 'AccessDecided'
+          AND payload->'RecordAppended'->>'actor' = $1";
+    let actor = format!("user:{member}");
+    eventually(
+        "every denial in the audit trail",
+        Duration::from_secs(30),
+        || async {
+            let counted: i64 = client
+                .query(trail, &[&actor])
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    r.get::<_, Option<String>>(0)
+                        .map_or(1, |n| n.parse::<i64>().unwrap())
+                })
+                .sum();
+            (counted == TRIES).then_some(())
+        },
+    )
+    .await;
+}

@@ -30,7 +30,19 @@ pub struct AccessDecided {
     /// The client's address, when the gateway knows it.
     pub source_ip: Option<String>,
     pub user_agent: Option<String>,
+    /// When it was decided; for a record of repeats, the last of them.
     pub at: DateTime<Utc>,
+    /// How many identical decisions (same subject, permission, route and resource) this one
+    /// stands for: 1, or more when repeated denials were gathered into one record.
+    #[serde(default = "one")]
+    pub repeated: u32,
+    /// For gathered repeats: when the first of them was decided.
+    #[serde(default)]
+    pub first_at: Option<DateTime<Utc>>,
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// Record a decision (`at` is set by the aggregate's clock).
@@ -126,6 +138,8 @@ mod tests {
             source_ip: None,
             user_agent: Some("curl/8".into()),
             at,
+            repeated: 1,
+            first_at: None,
         }
     }
 

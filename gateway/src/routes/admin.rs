@@ -127,11 +127,30 @@ async fn set_disabled(
         .authz_view
         .read(|policy| policy.may_administer(caller.tenant.as_str(), caller.user_id, id, now))
     {
+        let denied = plinth_domain_authz::AccessDecided {
+            decision_id: Uuid::now_v7(),
+            tenant_id: caller.tenant.clone(),
+            subject: caller.user_id,
+            permission: plinth_domain_permissions::identity::USER_DISABLE
+                .as_str()
+                .to_owned(),
+            resource_type: Some("identity.user".into()),
+            resource_id: Some(id.to_string()),
+            allowed: false,
+            reason: reason.clone(),
+            route: None,
+            source_ip: None,
+            user_agent: None,
+            at: now,
+            repeated: 1,
+            first_at: None,
+        };
+        state.denials.record(denied, caller.acting(metadata));
         return Err(ApiError::Forbidden(reason));
     }
     let token = state
         .identity
-        .set_disabled(UserId(id), disabled, caller.acting(metadata))
+        .set_disabled(UserId(id), disabled, caller.acting(metadata.clone()))
         .await
         .map_err(|e| match e {
             plinth_services_identity::IdentityError::NotFound => {

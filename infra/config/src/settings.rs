@@ -87,6 +87,9 @@ pub struct GatewaySettings {
     pub request_timeout_ms: u64,
     /// How long a read carrying a consistency token waits for the view before answering 503.
     pub consistency_wait_ms: u64,
+    /// Repeated denials of one subject on one route within this window are recorded as one
+    /// audit record with their count (the first one is recorded at once).
+    pub denial_window_ms: u64,
     /// With `example.com`, a request to `acme.example.com` acts in tenant `acme`. Empty: the
     /// tenant comes from `X-Tenant-Id` or the token only.
     pub base_domain: String,
@@ -211,6 +214,7 @@ impl Default for GatewaySettings {
             url: "http://127.0.0.1:8080".into(),
             request_timeout_ms: 30_000,
             consistency_wait_ms: 5_000,
+            denial_window_ms: 10_000,
             base_domain: String::new(),
         }
     }
@@ -375,6 +379,9 @@ impl Settings {
         }
         if self.identity.password_hash_concurrency < 1 {
             problems.push("identity.password_hash_concurrency must be at least 1".to_owned());
+        }
+        if !(100..=3_600_000).contains(&self.gateway.denial_window_ms) {
+            problems.push("gateway.denial_window_ms must be between 100 and 3600000".to_owned());
         }
         if self.gateway.consistency_wait_ms >= self.gateway.request_timeout_ms {
             problems.push(

@@ -198,6 +198,8 @@ impl AuthzService {
                 source_ip: None,
                 user_agent: None,
                 at: (self.services.clock)(),
+                repeated: 1,
+                first_at: None,
             };
             if let Err(e) = self.record_decision(decision, metadata).await {
                 tracing::error!(error = %e, "A refused platform-admin change could not be recorded for audit.");
