@@ -5,6 +5,7 @@
 mod audit;
 mod keys;
 mod probes;
+mod status;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +31,7 @@ pub use audit::{
     Checkpoints, ReplaySummary, Source, parse_schema, parse_time, parse_until, replay_schema_name,
 };
 pub use probes::{BrokerProbe, RegistryProbe};
+pub use status::Status;
 
 /// A part of Plinth that `plinth serve` can run on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -258,6 +260,7 @@ impl Stack {
         );
         Ok(plinth_services_audit::Recorder::new(
             event_pool,
+            self.pool.clone(),
             self.settings.clone(),
             Arc::new(checkpointer),
         ))

@@ -55,6 +55,16 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// What is stuck and why: the relay's backlog and what holds it back, parked events,
+    /// stalled projections, events missing from the audit trail. Exit code 1 when something
+    /// is stuck, 3 when it cannot look.
+    Status,
+    /// The relay's parked events: events that cannot be mapped to their published schema,
+    /// held back with their aggregates' later events.
+    Relay {
+        #[command(subcommand)]
+        command: RelayCommand,
+    },
     /// Verify, replay and export the audit trail. Exit codes: 0 done (and every trail
     /// verified), 1 a trail or checkpoint failed verification, 2 bad arguments, 3 could not
     /// run (database, broker or key unavailable).
@@ -156,6 +166,25 @@ enum AdminCommand {
 }
 
 #[derive(Subcommand)]
+enum RelayCommand {
+    /// List the parked events (as `plinth status` does).
+    Parked,
+    /// Publish parked events again (after a fix): one event's aggregate, or every one.
+    Retry {
+        /// The parked event (its id); without it, every parked event.
+        #[arg(long)]
+        event: Option<uuid::Uuid>,
+    },
+    /// Publish a `plinth.Withheld` record in a parked event's place, so that its aggregate's
+    /// later events follow. The event stays in the store; consumers skip it.
+    Withhold {
+        /// The parked event (its id): the first parked one of its aggregate.
+        #[arg(long)]
+        event: uuid::Uuid,
+    },
+}
+
+#[derive(Subcommand)]
 enum KeysCommand {
     /// Make a new signing key active; the previous one verifies until its tokens expire.
     Rotate,
@@ -173,6 +202,21 @@ async fn main() -> anyhow::Result<ExitCode> {
     {
         print!("{}", plinth_cli::modules_report());
         return Ok(ExitCode::SUCCESS);
+    }
+    if matches!(cli.command, Command::Status | Command::Relay { .. }) {
+        let run = async {
+            let settings =
+                Settings::load(&cli.config_dir, &ProcessEnv).context("loading configuration")?;
+            let stack = Stack::connect(settings).context("connecting to Postgres")?;
+            operate(&stack, cli.command).await
+        };
+        return Ok(match run.await {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("Error: {e:#}");
+                ExitCode::from(CANNOT_RUN)
+            }
+        });
     }
     if let Command::Audit { command } = cli.command {
         // Scripts rely on the exit code: anything that stops the run is 3, never 1.
@@ -245,7 +289,10 @@ async fn main() -> anyhow::Result<ExitCode> {
             }
             Ok(())
         }
-        Command::Modules { .. } | Command::Audit { .. } => {
+        Command::Modules { .. }
+        | Command::Audit { .. }
+        | Command::Status
+        | Command::Relay { .. } => {
             unreachable!("answered before")
         }
         Command::Dev => {
@@ -257,6 +304,52 @@ async fn main() -> anyhow::Result<ExitCode> {
         Command::SchemaRegistry => stack.run(&[Component::SchemaRegistry], shutdown).await,
     };
     outcome.map(|()| ExitCode::SUCCESS)
+}
+
+/// `plinth status` and `plinth relay …`.
+async fn operate(stack: &Stack, command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Status
+        | Command::Relay {
+            command: RelayCommand::Parked,
+        } => {
+            let status = stack.status().await?;
+            print!("{}", status.render());
+            Ok(if status.is_stuck() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Relay {
+            command: RelayCommand::Retry { event },
+        } => {
+            let asked = stack
+                .ask_relay(plinth_infra_relay::parking::ParkAction::Retry, event)
+                .await?;
+            println!("Asked the relay to retry {asked} parked events.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Relay {
+            command: RelayCommand::Withhold { event },
+        } => {
+            let asked = stack
+                .ask_relay(
+                    plinth_infra_relay::parking::ParkAction::Withhold,
+                    Some(event),
+                )
+                .await?;
+            if asked == 0 {
+                eprintln!("No parked event {event}.");
+                return Ok(ExitCode::from(2));
+            }
+            println!(
+                "Asked the relay to withhold {event} and publish its aggregate's later events."
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => unreachable!("only status and relay commands come here"),
+    }
 }
 
 async fn audit(stack: &Stack, command: AuditCommand) -> anyhow::Result<ExitCode> {

@@ -90,6 +90,15 @@ static CATALOG: [EventSchema; 30] = [
     entry!("audit", "audit.checkpoint", "CheckpointSigned"),
 ];
 
+/// The record that stands in for a stored event an operator withheld (`plinth relay
+/// withhold`): on any topic, for any aggregate type.
+pub static WITHHELD: EventSchema = EventSchema::new(
+    "*",
+    "Withheld",
+    "plinth.Withheld",
+    include_str!("../avro/Withheld.avsc"),
+);
+
 /// Every published event type.
 pub fn catalog() -> &'static [EventSchema] {
     &CATALOG
@@ -113,7 +122,7 @@ mod tests {
 
     #[test]
     fn every_catalog_schema_parses_and_is_named_as_declared() {
-        for schema in catalog() {
+        for schema in catalog().iter().chain([&WITHHELD]) {
             let Schema::Record(record) = schema.parsed() else {
                 panic!("{} is not a record", schema.record_name);
             };

@@ -18,7 +18,7 @@ mod compatibility;
 mod fields;
 pub mod identity;
 
-pub use catalog::{EventSchema, catalog, schema_for_event, schema_for_record};
+pub use catalog::{EventSchema, WITHHELD, catalog, schema_for_event, schema_for_record};
 pub use compatibility::{Compatibility, check_compatibility};
 
 use apache_avro::types::Value;
@@ -132,6 +132,40 @@ pub fn encode(
         .resolve(schema.parsed())
         .map_err(|e| avro_error(schema.record_name, e))?;
     Ok(AvroEvent { schema, value })
+}
+
+/// What a [`WITHHELD`] record says about the event it stands in for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withheld {
+    pub event_id: uuid::Uuid,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub event_type: String,
+    pub reason: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The Avro value of a [`WITHHELD`] record.
+pub fn withheld(event: &Withheld) -> Result<AvroEvent> {
+    let value = authz::record(vec![
+        ("event_id", Value::Uuid(event.event_id)),
+        (
+            "aggregate_type",
+            Value::String(event.aggregate_type.clone()),
+        ),
+        ("aggregate_id", Value::String(event.aggregate_id.clone())),
+        ("sequence", Value::Long(event.sequence)),
+        ("event_type", Value::String(event.event_type.clone())),
+        ("reason", Value::String(event.reason.clone())),
+        ("at", authz::micros(event.at)),
+    ])
+    .resolve(WITHHELD.parsed())
+    .map_err(|e| avro_error(WITHHELD.record_name, e))?;
+    Ok(AvroEvent {
+        schema: &WITHHELD,
+        value,
+    })
 }
 
 /// Maps an Avro value read from Kafka (record full name from the writer's schema) to a typed event.

@@ -30,14 +30,14 @@ fn free_addr() -> SocketAddr {
 }
 
 impl DevStack {
-    /// A fresh database and names, and `plinth dev` started on them (not waited for: see
-    /// [`DevStack::wait_ready`]).
-    pub async fn start() -> Self {
+    /// A fresh database and names, and `plinth dev` started on them against `brokers` (not
+    /// waited for: see [`DevStack::wait_ready`]).
+    pub async fn start(brokers: &str) -> Self {
         let db = TestDatabase::create().await;
         let tag: u32 = rand::thread_rng().r#gen();
         let mut settings = Settings::default();
         settings.database.url = Some(plinth_infra_config::Secret::new(db.url.clone()));
-        settings.kafka.brokers = crate::env("PLINTH_KAFKA_BROKERS");
+        brokers.clone_into(&mut settings.kafka.brokers);
         settings.kafka.topic_prefix = format!("test-{tag:08x}.");
         settings.projector.group_prefix = format!("test-{tag:08x}.projector.");
         settings.schema_registry.listen = free_addr();

@@ -53,6 +53,35 @@ pub async fn read_committed_after(
     rows.iter().map(stored_event).collect()
 }
 
+/// The committed events at `positions`, by position (for re-reading what was set aside).
+pub async fn read_positions(
+    client: &impl GenericClient,
+    positions: &[i64],
+) -> Result<Vec<StoredEvent>, ReadError> {
+    let rows = client
+        .query(include_str!("../sql/read_positions.sql"), &[&positions])
+        .await?;
+    rows.iter().map(stored_event).collect()
+}
+
+/// Up to `limit` committed events of one aggregate from sequence `from` on, in sequence order
+/// (for publishing an aggregate's events again).
+pub async fn read_aggregate(
+    client: &impl GenericClient,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    from: i64,
+    limit: i64,
+) -> Result<Vec<StoredEvent>, ReadError> {
+    let rows = client
+        .query(
+            include_str!("../sql/read_aggregate.sql"),
+            &[&aggregate_type, &aggregate_id, &from, &limit],
+        )
+        .await?;
+    rows.iter().map(stored_event).collect()
+}
+
 fn stored_event(row: &tokio_postgres::Row) -> Result<StoredEvent, ReadError> {
     let position: i64 = row.get("position");
     let corrupt = |reason: String| ReadError::Corrupt { position, reason };

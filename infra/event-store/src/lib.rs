@@ -18,7 +18,9 @@ mod snapshots;
 mod token;
 
 pub use command_bus::{CommandBus, CommandError, Committed};
-pub use global_order::{Cursor, ReadError, StoredEvent, read_committed_after};
+pub use global_order::{
+    Cursor, ReadError, StoredEvent, read_aggregate, read_committed_after, read_positions,
+};
 pub use token::{ConsistencyToken, TokenError, names_committed_write};
 
 use plinth_infra_postgres::{Migration, Migrations};

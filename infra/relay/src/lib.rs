@@ -10,11 +10,21 @@
 //! - **Prompt**: a LISTEN/NOTIFY wake-up on every commit, with a polling fallback.
 //! - **Never blocks commands**: if Kafka or the registry is down, events wait in Postgres and
 //!   the relay retries with back-off.
+//! - **Never stopped by one event**: an event that cannot be mapped to its published schema is
+//!   parked with its aggregate's later events ([`parking`]); everything else goes on.
+//! - **Heals consumers**: it publishes an aggregate's events again when a consumer asks
+//!   ([`parking::request_republish`]), and says who holds it back when a running transaction
+//!   does (`holdback.rs`).
 //!
-//! Start with [`Relay::run`]; the batch loop is in `publish.rs`.
+//! Start with [`Relay::run`]; the batch loop is in `publish.rs`, the requests it serves
+//! between batches in `serve.rs`.
 
+mod holdback;
 mod leader;
+pub mod parking;
 mod publish;
+mod serve;
+pub mod status;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,11 +40,18 @@ pub use publish::PublishError;
 /// The relay's checkpoint table.
 pub const MIGRATIONS: Migrations = Migrations {
     component: "relay",
-    steps: &[Migration {
-        version: 1,
-        name: "relay_checkpoints",
-        sql: include_str!("../migrations/0001_relay.sql"),
-    }],
+    steps: &[
+        Migration {
+            version: 1,
+            name: "relay_checkpoints",
+            sql: include_str!("../migrations/0001_relay.sql"),
+        },
+        Migration {
+            version: 2,
+            name: "parking_and_republish",
+            sql: include_str!("../migrations/0002_parking_and_republish.sql"),
+        },
+    ],
 };
 
 /// The advisory lock key the active relay holds (`"plinth" + 2`).
@@ -53,6 +70,8 @@ pub enum Error {
     Read(#[from] plinth_infra_event_store::ReadError),
     #[error("the relay checkpoint holds an unreadable transaction id {0:?}")]
     Checkpoint(String),
+    #[error(transparent)]
+    Publish(#[from] PublishError),
 }
 
 /// Publishes the event store to Kafka.
@@ -109,6 +128,7 @@ impl Relay {
                 codec: &self.codec,
                 settings: &self.settings,
                 name: &self.name,
+                held: std::collections::HashSet::new(),
             }
             .run(&leadership, &shutdown)
             .await;

@@ -1,4 +1,11 @@
-use std::time::Duration;
+//! The batch loop: read the global order after the checkpoint, map each event to its published
+//! schema (parking those that cannot be mapped, with their aggregates' later events), produce
+//! the rest and wait for every acknowledgement, then record the parked events and move the
+//! checkpoint in one transaction. Between batches it serves operators' and consumers' requests
+//! (`serve.rs`).
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
 use plinth_domain_core::metadata_keys;
 use plinth_infra_config::Settings;
@@ -8,10 +15,10 @@ use plinth_infra_kafka::rdkafka::producer::{FutureProducer, FutureRecord};
 use plinth_infra_kafka::{AvroCodec, headers};
 use plinth_infra_postgres::Pool;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 
-use crate::Error;
 use crate::leader::Leadership;
+use crate::{Error, parking};
 
 /// A batch could not be published; it will be retried from the checkpoint.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +36,18 @@ pub enum PublishError {
     Delivery { event_id: String, reason: String },
 }
 
+/// An aggregate, by type and id.
+pub(crate) type AggregateKey = (String, String);
+
+/// One message ready to produce: the event it carries (or stands in for), its topic, its
+/// Confluent-framed value, and the event type its headers name.
+pub(crate) struct Outgoing<'a> {
+    pub(crate) event: &'a StoredEvent,
+    pub(crate) topic: String,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) event_type: String,
+}
+
 pub(crate) struct Publisher<'a> {
     pub(crate) pool: &'a Pool,
     /// Replaced after a failed batch: an idempotent producer whose messages timed out may be
@@ -37,7 +56,14 @@ pub(crate) struct Publisher<'a> {
     pub(crate) codec: &'a AvroCodec,
     pub(crate) settings: &'a Settings,
     pub(crate) name: &'a str,
+    /// Aggregates with a parked event: their later events are parked too.
+    pub(crate) held: HashSet<AggregateKey>,
 }
+
+/// How often requests are served while batches keep coming.
+const SERVE_EVERY: Duration = Duration::from_secs(1);
+/// How often the parked events are reported while there are any.
+const REPORT_PARKED_EVERY: Duration = Duration::from_secs(60);
 
 impl Publisher<'_> {
     /// Publishes batch after batch while leadership holds.
@@ -47,21 +73,44 @@ impl Publisher<'_> {
         shutdown: &CancellationToken,
     ) -> Result<(), Error> {
         let mut cursor = self.load_checkpoint().await?;
+        self.load_held().await?;
         info!(
             transaction_id = cursor.transaction_id,
             position = cursor.position,
+            parked_aggregates = self.held.len(),
             "Relay resumes after checkpoint."
         );
         let poll = Duration::from_millis(self.settings.relay.poll_interval_ms);
         let mut backoff = Duration::from_millis(100);
+        let mut served: Option<Instant> = None;
+        let mut reported: Option<Instant> = None;
+        let mut watch = crate::holdback::Watch::default();
         while !shutdown.is_cancelled() && !leadership.is_lost() {
+            if served.is_none_or(|at| at.elapsed() >= SERVE_EVERY) {
+                if let Err(e) = self.serve(shutdown).await {
+                    warn!(error = %e, "Cannot serve the relay's requests now; retrying.");
+                }
+                served = Some(Instant::now());
+            }
+            if !self.held.is_empty()
+                && reported.is_none_or(|at| at.elapsed() >= REPORT_PARKED_EVERY)
+            {
+                warn!(
+                    aggregates = self.held.len(),
+                    "Events are parked: they and their aggregates' later events are not published. Run `plinth relay parked`."
+                );
+                reported = Some(Instant::now());
+            }
             let batch = {
                 let client = self
                     .pool
                     .get()
                     .await
                     .map_err(plinth_infra_postgres::Error::from)?;
-                read_committed_after(&client, cursor, self.settings.relay.batch_size).await?
+                let batch =
+                    read_committed_after(&client, cursor, self.settings.relay.batch_size).await?;
+                watch.observe(&client, cursor, batch.is_empty()).await;
+                batch
             };
             if batch.is_empty() {
                 tokio::select! {
@@ -71,14 +120,22 @@ impl Publisher<'_> {
                 }
                 continue;
             }
-            match self.publish(&batch).await {
+            let published = match self.sort(&batch).await {
+                Ok((outgoing, parked)) => self
+                    .produce(&outgoing)
+                    .await
+                    .map(|()| (parked, outgoing.len())),
+                Err(e) => Err(e),
+            };
+            match published {
                 // Another relay may lead now: its checkpoint, not ours, is the truth.
-                Ok(()) if leadership.is_lost() => break,
-                Ok(()) => {
+                Ok(_) if leadership.is_lost() => break,
+                Ok((parked, produced)) => {
                     let last = batch.last().map_or(cursor, |e| e.cursor);
-                    self.save_checkpoint(last).await?;
+                    self.save(&parked, last).await?;
                     debug!(
-                        events = batch.len(),
+                        events = produced,
+                        parked = parked.len(),
                         position = last.position,
                         "Batch published."
                     );
@@ -88,9 +145,10 @@ impl Publisher<'_> {
                 Err(e) => {
                     warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "Batch not published; events wait in Postgres.");
                     if matches!(e, PublishError::Delivery { .. }) {
-                        let fresh = plinth_infra_kafka::producer(&self.settings.kafka)?;
-                        flush(std::mem::replace(&mut self.producer, fresh)).await;
+                        self.renew_producer().await?;
                     }
+                    // Parking is only recorded with a published batch: start from the table.
+                    self.load_held().await?;
                     tokio::select! {
                         () = shutdown.cancelled() => {}
                         () = tokio::time::sleep(backoff) => {}
@@ -103,43 +161,103 @@ impl Publisher<'_> {
         Ok(())
     }
 
-    /// Produces every event of the batch in order, then waits for every acknowledgement.
-    async fn publish(&self, batch: &[StoredEvent]) -> Result<(), PublishError> {
-        let mut encoded = Vec::with_capacity(batch.len());
+    pub(crate) async fn renew_producer(&mut self) -> Result<(), Error> {
+        let fresh = plinth_infra_kafka::producer(&self.settings.kafka)?;
+        flush(std::mem::replace(&mut self.producer, fresh)).await;
+        Ok(())
+    }
+
+    /// Maps the batch: the messages to produce, and the events to park (with why). An event
+    /// of an aggregate already held is parked behind its predecessor.
+    async fn sort<'b>(
+        &mut self,
+        batch: &'b [StoredEvent],
+    ) -> Result<(Vec<Outgoing<'b>>, Vec<(&'b StoredEvent, String)>), PublishError> {
+        let mut outgoing = Vec::with_capacity(batch.len());
+        let mut parked = Vec::new();
         for event in batch {
-            let topic = plinth_schemas::topic_name(
-                &self.settings.kafka.topic_prefix,
-                &event.aggregate_type,
-            );
-            let avro =
-                plinth_schemas::encode(&event.aggregate_type, &event.event_type, &event.payload)
-                    .map_err(|e| PublishError::Mapping {
-                        event_id: event.event_id.to_string(),
-                        aggregate_type: event.aggregate_type.clone(),
-                        event_type: event.event_type.clone(),
-                        reason: e.to_string(),
-                    })?;
-            let bytes = self
-                .codec
-                .encode(&topic, &avro)
-                .await
-                .map_err(|e| PublishError::Registry(e.to_string()))?;
-            encoded.push((topic, bytes));
+            let key = (event.aggregate_type.clone(), event.aggregate_id.clone());
+            if self.held.contains(&key) {
+                parked.push((
+                    event,
+                    "waits for an earlier parked event of its aggregate".to_owned(),
+                ));
+                continue;
+            }
+            match self.encode(event).await {
+                Ok(message) => outgoing.push(message),
+                Err(PublishError::Mapping { reason, .. }) => {
+                    error!(
+                        event_id = %event.event_id,
+                        aggregate_type = event.aggregate_type,
+                        aggregate_id = event.aggregate_id,
+                        sequence = event.sequence,
+                        event_type = event.event_type,
+                        reason,
+                        "An event cannot be mapped to its published schema: it is parked, with its aggregate's later events, and everything else goes on. See `plinth relay parked`."
+                    );
+                    self.held.insert(key);
+                    parked.push((event, reason));
+                }
+                Err(e) => return Err(e),
+            }
         }
-        let mut deliveries = Vec::with_capacity(batch.len());
-        for (event, (topic, bytes)) in batch.iter().zip(&encoded) {
-            let record = FutureRecord::to(topic)
-                .key(&event.aggregate_id)
-                .payload(bytes)
-                .headers(event_headers(event));
+        Ok((outgoing, parked))
+    }
+
+    /// The message for `event`, encoded through the registry.
+    pub(crate) async fn encode<'b>(
+        &self,
+        event: &'b StoredEvent,
+    ) -> Result<Outgoing<'b>, PublishError> {
+        let avro = plinth_schemas::encode(&event.aggregate_type, &event.event_type, &event.payload)
+            .map_err(|e| PublishError::Mapping {
+                event_id: event.event_id.to_string(),
+                aggregate_type: event.aggregate_type.clone(),
+                event_type: event.event_type.clone(),
+                reason: e.to_string(),
+            })?;
+        self.framed(event, &avro, event.event_type.clone()).await
+    }
+
+    /// `avro` framed for `event`'s topic.
+    pub(crate) async fn framed<'b>(
+        &self,
+        event: &'b StoredEvent,
+        avro: &plinth_schemas::AvroEvent,
+        event_type: String,
+    ) -> Result<Outgoing<'b>, PublishError> {
+        let topic =
+            plinth_schemas::topic_name(&self.settings.kafka.topic_prefix, &event.aggregate_type);
+        let bytes = self
+            .codec
+            .encode(&topic, avro)
+            .await
+            .map_err(|e| PublishError::Registry(e.to_string()))?;
+        Ok(Outgoing {
+            event,
+            topic,
+            bytes,
+            event_type,
+        })
+    }
+
+    /// Produces every message in order, then waits for every acknowledgement.
+    pub(crate) async fn produce(&self, outgoing: &[Outgoing<'_>]) -> Result<(), PublishError> {
+        let mut deliveries = Vec::with_capacity(outgoing.len());
+        for message in outgoing {
+            let record = FutureRecord::to(&message.topic)
+                .key(&message.event.aggregate_id)
+                .payload(&message.bytes)
+                .headers(event_headers(message.event, &message.event_type));
             let delivery =
                 self.producer
                     .send_result(record)
                     .map_err(|(e, _)| PublishError::Delivery {
-                        event_id: event.event_id.to_string(),
+                        event_id: message.event.event_id.to_string(),
                         reason: e.to_string(),
                     })?;
-            deliveries.push((event, delivery));
+            deliveries.push((message.event, delivery));
         }
         for (event, delivery) in deliveries {
             let failed = |reason: String| PublishError::Delivery {
@@ -152,6 +270,20 @@ impl Publisher<'_> {
                 Err(_) => return Err(failed("the producer was dropped".into())),
             }
         }
+        Ok(())
+    }
+
+    async fn load_held(&mut self) -> Result<(), Error> {
+        let client = self
+            .pool
+            .get()
+            .await
+            .map_err(plinth_infra_postgres::Error::from)?;
+        self.held = parking::parked(&client)
+            .await?
+            .into_iter()
+            .map(|p| (p.aggregate_type, p.aggregate_id))
+            .collect();
         Ok(())
     }
 
@@ -176,27 +308,32 @@ impl Publisher<'_> {
         })
     }
 
-    async fn save_checkpoint(&self, cursor: Cursor) -> Result<(), Error> {
-        let client = self
+    /// Records the parked events and moves the checkpoint, in one transaction.
+    async fn save(&self, parked: &[(&StoredEvent, String)], cursor: Cursor) -> Result<(), Error> {
+        let mut client = self
             .pool
             .get()
             .await
             .map_err(plinth_infra_postgres::Error::from)?;
-        client
-            .execute(
-                include_str!("../sql/save_checkpoint.sql"),
-                &[
-                    &self.name,
-                    &cursor.transaction_id.to_string(),
-                    &cursor.position,
-                ],
-            )
-            .await?;
+        let tx = client.transaction().await?;
+        for (event, reason) in parked {
+            parking::park(&tx, event, reason).await?;
+        }
+        tx.execute(
+            include_str!("../sql/save_checkpoint.sql"),
+            &[
+                &self.name,
+                &cursor.transaction_id.to_string(),
+                &cursor.position,
+            ],
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 }
 
-fn event_headers(event: &StoredEvent) -> OwnedHeaders {
+fn event_headers(event: &StoredEvent, event_type: &str) -> OwnedHeaders {
     let meta = |key: &str| event.metadata.get(key).map(String::as_str);
     let fields = [
         (headers::EVENT_ID, Some(event.event_id.to_string())),
@@ -204,7 +341,7 @@ fn event_headers(event: &StoredEvent) -> OwnedHeaders {
         (headers::AGGREGATE_ID, Some(event.aggregate_id.clone())),
         (headers::SEQUENCE, Some(event.sequence.to_string())),
         (headers::POSITION, Some(event.cursor.position.to_string())),
-        (headers::EVENT_TYPE, Some(event.event_type.clone())),
+        (headers::EVENT_TYPE, Some(event_type.to_owned())),
         (headers::EVENT_VERSION, Some(event.event_version.clone())),
         (headers::RECORDED_AT, Some(event.recorded_at.to_rfc3339())),
         (

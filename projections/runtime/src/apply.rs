@@ -4,15 +4,7 @@ use plinth_infra_postgres::Pool;
 use tokio_postgres::types::ToSql;
 use tracing::warn;
 
-use crate::{Envelope, Error, Projection};
-
-/// Which event of which aggregate a message carries (from its headers).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct AggregatePosition {
-    pub(crate) aggregate_type: String,
-    pub(crate) aggregate_id: String,
-    pub(crate) sequence: i64,
-}
+use crate::{Delivery, Error, Payload, Projection};
 
 /// One consumed message.
 pub(crate) struct Consumed {
@@ -20,10 +12,7 @@ pub(crate) struct Consumed {
     pub(crate) partition: i32,
     pub(crate) offset: i64,
     /// `None` for a message that is not a Plinth event.
-    pub(crate) position: Option<AggregatePosition>,
-    /// `None` when this projection's contract does not know the event type: its sequence is
-    /// still recorded, so the aggregate's later events are not taken for a gap.
-    pub(crate) envelope: Option<Envelope>,
+    pub(crate) delivery: Option<Delivery>,
 }
 
 /// What applying a batch did, for logs and tests.
@@ -32,14 +21,16 @@ pub(crate) struct Outcome {
     pub(crate) applied: usize,
     /// Events whose sequence was applied before (redelivered or published twice).
     pub(crate) duplicates: usize,
-    /// Events that arrived before their predecessor; the relay publishes them again after it.
-    pub(crate) early: usize,
+    /// Events that arrived before their predecessor, or could not be read: their aggregate
+    /// stalls (recorded in `projection_stalls`) until the relay publishes it again.
+    pub(crate) stalled: usize,
 }
 
 /// Applies a batch in one transaction. An aggregate's event `n` is applied only right after
-/// `n - 1`: a lower sequence is a duplicate, a higher one arrived early (a batch the relay
-/// retried) and is applied when it comes again in order. Each partition's next offset is stored
-/// in the same transaction.
+/// `n - 1`: a lower sequence is a duplicate; a higher one arrived early, and an unreadable one
+/// cannot be applied: both stall the aggregate (recorded, so the projector asks the relay for
+/// it again) until event `n` comes readable. An event type this projection's contract does not
+/// know counts as applied. Each partition's next offset is stored in the same transaction.
 pub(crate) async fn apply(
     pool: &Pool,
     projection: &dyn Projection,
@@ -59,41 +50,67 @@ pub(crate) async fn apply(
             (message.topic.as_str(), message.partition),
             message.offset + 1,
         );
-        let Some(position) = &message.position else {
+        let Some(delivery) = &message.delivery else {
             continue;
         };
         let aggregate = (
-            position.aggregate_type.as_str(),
-            position.aggregate_id.as_str(),
+            delivery.aggregate_type.as_str(),
+            delivery.aggregate_id.as_str(),
         );
         let applied = if let Some(applied) = applied_sequences.get(&aggregate) {
             *applied
         } else {
             let key: [&(dyn ToSql + Sync); 3] =
-                [&name, &position.aggregate_type, &position.aggregate_id];
+                [&name, &delivery.aggregate_type, &delivery.aggregate_id];
             let row = tx
                 .query_opt(include_str!("../sql/lock_progress.sql"), &key)
                 .await?;
             row.map_or(0, |r| r.get(0))
         };
-        if position.sequence <= applied {
+        applied_sequences.insert(aggregate, applied);
+        if delivery.sequence <= applied {
             outcome.duplicates += 1;
-            applied_sequences.insert(aggregate, applied);
             continue;
         }
-        if position.sequence > applied + 1 {
+        let stall = if delivery.sequence > applied + 1 {
+            Some(format!(
+                "event {} never arrived; event {} did",
+                applied + 1,
+                delivery.sequence
+            ))
+        } else if let Payload::Unreadable(reason) = &delivery.payload {
+            Some(format!(
+                "event {} cannot be read: {reason}",
+                delivery.sequence
+            ))
+        } else {
+            None
+        };
+        if let Some(reason) = stall {
             warn!(
                 projection = name,
-                aggregate_id = %position.aggregate_id,
-                sequence = position.sequence,
+                aggregate_type = delivery.aggregate_type,
+                aggregate_id = delivery.aggregate_id,
                 applied,
-                "Event arrived before its predecessor; waiting for it to be published again."
+                reason,
+                "An aggregate stalls; the relay will be asked to publish it again."
             );
-            outcome.early += 1;
-            applied_sequences.insert(aggregate, applied);
+            tx.execute(
+                include_str!("../sql/save_stall.sql"),
+                &[
+                    &name,
+                    &delivery.aggregate_type,
+                    &delivery.aggregate_id,
+                    &(applied + 1),
+                    &delivery.sequence,
+                    &reason,
+                ],
+            )
+            .await?;
+            outcome.stalled += 1;
             continue;
         }
-        if let Some(envelope) = &message.envelope {
+        if let Payload::Event(envelope) = &delivery.payload {
             for statement in projection.reduce(envelope) {
                 let params: Vec<&(dyn ToSql + Sync)> = statement
                     .params
@@ -107,13 +124,13 @@ pub(crate) async fn apply(
             include_str!("../sql/save_progress.sql"),
             &[
                 &name,
-                &position.aggregate_type,
-                &position.aggregate_id,
-                &position.sequence,
+                &delivery.aggregate_type,
+                &delivery.aggregate_id,
+                &delivery.sequence,
             ],
         )
         .await?;
-        applied_sequences.insert(aggregate, position.sequence);
+        applied_sequences.insert(aggregate, delivery.sequence);
         outcome.applied += 1;
     }
     for ((topic, partition), next) in &next_offsets {

@@ -6,7 +6,9 @@
 //!
 //! An aggregate's event `n` is applied only right after `n - 1`: redelivered or re-published
 //! events (sequence already applied) are skipped, and an event that arrives before its
-//! predecessor (a batch the relay retried) waits for its re-publication. So every event takes
+//! predecessor (a batch the relay retried, a message lost) or cannot be read stalls its
+//! aggregate: the stall is recorded, the relay is asked to publish the aggregate again, and a
+//! stall that lasts is reported loudly (`stalls.rs`, [`stalls`]). So every event takes
 //! effect exactly once and in order, whatever crashes, retries or rebalances. [`wait_for`] lets a
 //! read carrying a consistency token wait until the projection has applied that write.
 //! [`follow`] serves views held in memory instead: every event of some topics, from the start.
@@ -16,12 +18,14 @@ mod envelope;
 mod follow;
 mod projector;
 mod replay;
+mod stalls;
 mod wait;
 
 pub use envelope::{Delivery, Envelope, EnvelopeError, Payload};
 pub use follow::follow;
 pub use projector::{Projector, read_delivery};
 pub use replay::{Rebuild, StoreReader, Until, envelope};
+pub use stalls::{Stall, stalls};
 pub use wait::{applied_sequence, wait_for};
 
 use plinth_infra_postgres::{Migration, Migrations};
@@ -30,11 +34,18 @@ use tokio_postgres::types::ToSql;
 /// The runtime's bookkeeping tables.
 pub const MIGRATIONS: Migrations = Migrations {
     component: "projection_runtime",
-    steps: &[Migration {
-        version: 1,
-        name: "offsets_and_progress",
-        sql: include_str!("../migrations/0001_projection_runtime.sql"),
-    }],
+    steps: &[
+        Migration {
+            version: 1,
+            name: "offsets_and_progress",
+            sql: include_str!("../migrations/0001_projection_runtime.sql"),
+        },
+        Migration {
+            version: 2,
+            name: "projection_stalls",
+            sql: include_str!("../migrations/0002_projection_stalls.sql"),
+        },
+    ],
 };
 
 /// One SQL statement a reducer asks for.

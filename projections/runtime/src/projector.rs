@@ -10,7 +10,7 @@ use plinth_infra_postgres::Pool;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, info_span, warn};
 
-use crate::apply::{AggregatePosition, Consumed, apply};
+use crate::apply::{Consumed, apply};
 use crate::envelope::EnvelopeHeaders;
 use crate::envelope::{Delivery, EnvelopeError, Payload};
 use crate::{Error, Projection};
@@ -69,12 +69,18 @@ impl Projector {
             .subscribe(&topic_refs)
             .map_err(plinth_infra_kafka::Error::from)?;
         info!(projection = name, group = %group, topics = ?topics, "Projector started.");
+        let healing = tokio::spawn(crate::stalls::heal(
+            self.pool.clone(),
+            name,
+            shutdown.clone(),
+        ));
         // Whatever else is already fetched joins the batch (one transaction for all).
         while let Some(batch) =
             plinth_infra_kafka::recv_batch(&consumer, MAX_BATCH, &shutdown).await
         {
             self.handle(&consumer, &batch, &shutdown).await;
         }
+        healing.abort();
         consumer.close().await;
         info!(projection = name, "Projector stopped.");
         Ok(())
@@ -89,50 +95,31 @@ impl Projector {
         let name = self.projection.name();
         let mut batch = Vec::with_capacity(messages.len());
         for message in messages {
-            let (position, envelope) = match read_delivery(&self.codec, message, shutdown).await {
+            let delivery = match read_delivery(&self.codec, message, shutdown).await {
                 None => return,
                 Some(Ok(delivery)) => {
-                    let position = AggregatePosition {
-                        aggregate_type: delivery.aggregate_type,
-                        aggregate_id: delivery.aggregate_id,
-                        sequence: delivery.sequence,
-                    };
-                    let envelope = match delivery.payload {
-                        Payload::Event(envelope) => {
-                            if let Some(tp) = &envelope.traceparent {
-                                let span = info_span!("project", projection = name, event_id = %envelope.event_id);
-                                plinth_infra_telemetry::attach_traceparent(&span, tp);
-                                span.in_scope(|| {
-                                    debug!(offset = message.offset(), "Event received.");
-                                });
-                            }
-                            Some(*envelope)
-                        }
-                        Payload::Unknown(record) => {
-                            debug!(
-                                record,
-                                "Event type unknown to this contract version; skipped."
-                            );
-                            None
-                        }
-                        Payload::Unreadable(reason) => {
-                            error!(projection = name, event_id = %delivery.event_id, reason, "Skipping an event that cannot be read.");
-                            None
-                        }
-                    };
-                    (Some(position), envelope)
+                    if let Payload::Event(envelope) = &delivery.payload
+                        && let Some(tp) = &envelope.traceparent
+                    {
+                        let span =
+                            info_span!("project", projection = name, event_id = %envelope.event_id);
+                        plinth_infra_telemetry::attach_traceparent(&span, tp);
+                        span.in_scope(|| {
+                            debug!(offset = message.offset(), "Event received.");
+                        });
+                    }
+                    Some(delivery)
                 }
                 Some(Err(e)) => {
                     error!(projection = name, error = %e, "Skipping a message that is not a Plinth event.");
-                    (None, None)
+                    None
                 }
             };
             batch.push(Consumed {
                 topic: message.topic().to_owned(),
                 partition: message.partition(),
                 offset: message.offset(),
-                position,
-                envelope,
+                delivery,
             });
         }
         if shutdown.is_cancelled() {

@@ -2,7 +2,9 @@
 //! module's, and the access decisions the gateway reports), turns each event into an audit
 //! record ([`draft`](draft::draft)) and appends it to its tenant's hash-chained `Trail`
 //! (`plinth-domain-audit`), once per source event whatever is redelivered. The
-//! [`Checkpointer`] signs where each trail stands every N records or T seconds.
+//! [`Checkpointer`] signs where each trail stands every N records or T seconds; the sweeper
+//! (`sweeper.rs`) checks the trail against the event store and has the relay publish again
+//! what never reached it.
 //! [`store`] and [`kafka`] read trails back from Postgres or from the topics for
 //! `plinth audit verify`, and [`export`] writes them as JSONL or CSV.
 //!
@@ -15,6 +17,7 @@ pub mod kafka;
 mod keys;
 mod recorder;
 pub mod store;
+mod sweeper;
 
 pub use checkpointer::Checkpointer;
 pub use keys::{
@@ -49,6 +52,8 @@ pub enum AuditError {
     #[error(transparent)]
     Pool(#[from] plinth_infra_postgres::Error),
     #[error(transparent)]
+    Read(#[from] plinth_infra_event_store::ReadError),
+    #[error(transparent)]
     Kafka(#[from] plinth_infra_kafka::Error),
     #[error("Kafka: {0}")]
     Client(#[from] plinth_infra_kafka::rdkafka::error::KafkaError),
@@ -71,6 +76,21 @@ pub type CheckpointCopy = (
 
 /// Result with this crate's [`AuditError`].
 pub type Result<T, E = AuditError> = std::result::Result<T, E>;
+
+/// How many events the relay published at least 30 s ago are in no audit trail (a full scan
+/// of the store: for operators, `plinth status`).
+pub async fn unrecorded(client: &impl plinth_infra_postgres::GenericClient) -> Result<i64> {
+    let Some(published) = plinth_infra_relay::parking::published_up_to(client).await? else {
+        return Ok(0);
+    };
+    Ok(client
+        .query_one(
+            include_str!("../sql/unrecorded.sql"),
+            &[&published.transaction_id.to_string(), &published.position],
+        )
+        .await?
+        .get(0))
+}
 
 /// The metadata of a command the audit service sends to `tenant`'s trail or checkpoint log.
 fn service_metadata(tenant: &str) -> Result<plinth_domain_core::CommandMetadata> {

@@ -40,14 +40,22 @@ pub fn audited_aggregate_types() -> Vec<&'static str> {
 /// Records every domain event in its tenant's trail.
 pub struct Recorder {
     pool: sqlx::PgPool,
+    /// The event store through tokio-postgres, for the sweeper's reads.
+    read: plinth_infra_postgres::Pool,
     bus: CommandBus<Trail>,
     settings: Settings,
     checkpointer: Arc<Checkpointer>,
 }
 
 impl Recorder {
-    pub fn new(pool: sqlx::PgPool, settings: Settings, checkpointer: Arc<Checkpointer>) -> Self {
+    pub fn new(
+        pool: sqlx::PgPool,
+        read: plinth_infra_postgres::Pool,
+        settings: Settings,
+        checkpointer: Arc<Checkpointer>,
+    ) -> Self {
         Self {
+            read,
             bus: CommandBus::with_snapshots(pool.clone(), (), 200).with_max_attempts(1),
             pool,
             settings,
@@ -156,12 +164,18 @@ impl Recorder {
             let stop = shutdown.clone();
             tokio::spawn(async move { checkpointer.run(stop).await })
         };
+        let sweeping = tokio::spawn(crate::sweeper::sweep(
+            self.pool.clone(),
+            self.read.clone(),
+            shutdown.clone(),
+        ));
         while let Some(batch) = recv_batch(&consumer, MAX_BATCH, &shutdown).await {
             if !self.handle(&codec, &consumer, &batch, &shutdown).await {
                 break;
             }
         }
         checkpoints.abort();
+        sweeping.abort();
         consumer.close().await;
         info!("Audit recorder stopped.");
         Ok(())
