@@ -64,10 +64,17 @@ pub async fn claim_holder(
         .await
 }
 
-/// A `sqlx` pool for `postgres-es` (which is written against sqlx). Connections open lazily.
+/// A `sqlx` pool for `postgres-es` (which is written against sqlx). Connections open lazily,
+/// and end a transaction left idle for
+/// [`IDLE_IN_TRANSACTION_TIMEOUT_MS`](plinth_infra_postgres::IDLE_IN_TRANSACTION_TIMEOUT_MS).
 pub fn sqlx_pool(url: &str, max_connections: u32) -> Result<sqlx::PgPool, sqlx::Error> {
-    sqlx::postgres::PgPoolOptions::new()
+    use std::str::FromStr;
+    let options = sqlx::postgres::PgConnectOptions::from_str(url)?.options([(
+        "idle_in_transaction_session_timeout",
+        plinth_infra_postgres::IDLE_IN_TRANSACTION_TIMEOUT_MS.to_string(),
+    )]);
+    Ok(sqlx::postgres::PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(std::time::Duration::from_secs(10))
-        .connect_lazy(url)
+        .connect_lazy_with(options))
 }

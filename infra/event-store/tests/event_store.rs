@@ -167,3 +167,27 @@ async fn a_rejected_command_commits_nothing_and_says_why() {
         .get(0);
     assert_eq!(stored, 1);
 }
+
+#[tokio::test]
+async fn plinth_connections_end_a_transaction_left_idle() {
+    let (db, pool) = migrated().await;
+    let expected = format!(
+        "{}s",
+        plinth_infra_postgres::IDLE_IN_TRANSACTION_TIMEOUT_MS / 1000
+    );
+    let shown: String = pool
+        .get()
+        .await
+        .unwrap()
+        .query_one("SHOW idle_in_transaction_session_timeout", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(shown, expected, "the read and projection pool");
+    let events = sqlx_pool(&db.url, 1).unwrap();
+    let shown: String = sqlx::query_scalar("SHOW idle_in_transaction_session_timeout")
+        .fetch_one(&events)
+        .await
+        .unwrap();
+    assert_eq!(shown, expected, "the event store's command pool");
+}

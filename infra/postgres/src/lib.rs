@@ -12,7 +12,7 @@ pub mod testing;
 
 pub use deadpool_postgres::{GenericClient, Object as Connection, Pool, Transaction};
 pub use migrate::{Migration, Migrations, migrate};
-pub use pool::{connect_pool, connect_pool_in_schema, tls};
+pub use pool::{IDLE_IN_TRANSACTION_TIMEOUT_MS, connect_pool, connect_pool_in_schema, tls};
 pub use tokio_postgres;
 
 /// What can go wrong talking to Postgres.

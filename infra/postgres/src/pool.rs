@@ -7,12 +7,36 @@ use tracing::warn;
 
 use crate::{Error, Result};
 
+/// How long any of Plinth's connections may sit idle inside a transaction before Postgres ends
+/// it. An open writer transaction holds back the relay for everyone (the global order waits
+/// for it), so none of Plinth's may linger; none should idle at all.
+pub const IDLE_IN_TRANSACTION_TIMEOUT_MS: u32 = 30_000;
+
+/// The server settings every Plinth connection starts with, after the URL's own `options`.
+fn session_options(config: &mut tokio_postgres::Config, extra: &str) {
+    let mut options = config.get_options().unwrap_or_default().to_owned();
+    for option in [
+        format!("-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}"),
+        extra.to_owned(),
+    ] {
+        if !option.is_empty() {
+            if !options.is_empty() {
+                options.push(' ');
+            }
+            options.push_str(&option);
+        }
+    }
+    config.options(options);
+}
+
 /// Builds a pool of at most `max_size` connections to `url` (a `postgres://` URL or key=value
 /// string). Connections are opened lazily; call `pool.get()` to check reachability. TLS follows
 /// the URL's `sslmode` (`disable`, `prefer` — the default — or `require`), verifying the server
-/// against the system's root certificates.
+/// against the system's root certificates. Every connection ends a transaction left idle for
+/// [`IDLE_IN_TRANSACTION_TIMEOUT_MS`].
 pub fn connect_pool(url: &str, max_size: usize) -> Result<Pool> {
-    let config = tokio_postgres::Config::from_str(url).map_err(Error::InvalidUrl)?;
+    let mut config = tokio_postgres::Config::from_str(url).map_err(Error::InvalidUrl)?;
+    session_options(&mut config, "");
     pool(config, max_size)
 }
 
@@ -36,7 +60,7 @@ fn pool(config: tokio_postgres::Config, max_size: usize) -> Result<Pool> {
 /// migrations build a second copy of a read model (`plinth audit replay`).
 pub fn connect_pool_in_schema(url: &str, max_size: usize, schema: &str) -> Result<Pool> {
     let mut config = tokio_postgres::Config::from_str(url).map_err(Error::InvalidUrl)?;
-    config.options(format!("-c search_path={schema}"));
+    session_options(&mut config, &format!("-c search_path={schema}"));
     pool(config, max_size)
 }
 
