@@ -340,3 +340,21 @@ async fn registrations_succeed_while_the_broker_is_down_and_reach_the_view_when_
     )
     .await;
 }
+
+#[tokio::test]
+async fn plinth_creates_its_topics_to_keep_every_event() {
+    let world = World::start().await;
+    let topics: Vec<String> = ["identity.user", "authz.binding", "audit.checkpoint"]
+        .iter()
+        .map(|t| world.topic(t))
+        .collect();
+    plinth_infra_kafka::ensure_topics(&world.settings.kafka, &topics)
+        .await
+        .unwrap();
+    let described = plinth_infra_kafka::retention(&world.settings.kafka, &topics)
+        .await
+        .unwrap();
+    for (topic, retention) in described {
+        assert_eq!(retention, Some(-1), "{topic} keeps its events for ever");
+    }
+}

@@ -67,6 +67,9 @@ pub struct KafkaSettings {
     pub session_timeout_ms: u32,
     /// Producer delivery timeout: how long the relay waits for an acknowledgement.
     pub message_timeout_ms: u32,
+    /// `retention.ms` of the topics Plinth creates; -1 (the default): events are kept for ever,
+    /// as the authz view and `plinth audit verify --source kafka` read topics from the start.
+    pub topic_retention_ms: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -194,6 +197,7 @@ impl Default for KafkaSettings {
             fetch_wait_max_ms: 10,
             session_timeout_ms: 6000,
             message_timeout_ms: 30_000,
+            topic_retention_ms: -1,
         }
     }
 }
@@ -309,6 +313,12 @@ impl Settings {
         }
         if self.kafka.partitions < 1 {
             problems.push("kafka.partitions must be at least 1".to_owned());
+        }
+        if self.kafka.topic_retention_ms < -1 || self.kafka.topic_retention_ms == 0 {
+            problems.push(
+                "kafka.topic_retention_ms must be -1 (for ever) or a positive number of milliseconds"
+                    .to_owned(),
+            );
         }
         if !(self.schema_registry.url.starts_with("http://")
             || self.schema_registry.url.starts_with("https://"))

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use plinth_infra_config::KafkaSettings;
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
@@ -63,16 +63,32 @@ pub fn consumer(settings: &KafkaSettings, group: &str) -> Result<StreamConsumer>
         .create()?)
 }
 
-/// Creates the topics that do not exist yet, with the configured partitions and replication.
+/// The configuration Plinth's topics are created with: an event topic is the log every consumer
+/// may read from the start, so it is kept for ever by default (`retention.ms` -1, no size
+/// limit, deleted never compacted).
+pub fn topic_config(settings: &KafkaSettings) -> Vec<(&'static str, String)> {
+    vec![
+        ("retention.ms", settings.topic_retention_ms.to_string()),
+        ("retention.bytes", "-1".to_owned()),
+        ("cleanup.policy", "delete".to_owned()),
+    ]
+}
+
+/// Creates the topics that do not exist yet, with the configured partitions, replication and
+/// [`topic_config`]; warns about an existing topic that keeps events for less long.
 pub async fn ensure_topics(settings: &KafkaSettings, topics: &[String]) -> Result<()> {
     let admin: AdminClient<DefaultClientContext> = base(settings).create()?;
+    let config = topic_config(settings);
     let new: Vec<NewTopic<'_>> = topics
         .iter()
         .map(|t| {
-            NewTopic::new(
-                t,
-                settings.partitions,
-                TopicReplication::Fixed(settings.replication_factor),
+            config.iter().fold(
+                NewTopic::new(
+                    t,
+                    settings.partitions,
+                    TopicReplication::Fixed(settings.replication_factor),
+                ),
+                |topic, (key, value)| topic.set(key, value),
             )
         })
         .collect();
@@ -88,7 +104,43 @@ pub async fn ensure_topics(settings: &KafkaSettings, topics: &[String]) -> Resul
             }
         }
     }
+    for (topic, retention) in retention(settings, topics).await? {
+        if retention.is_some_and(|ms| ms != settings.topic_retention_ms) {
+            tracing::warn!(
+                topic,
+                retention_ms = retention,
+                configured = settings.topic_retention_ms,
+                "A topic keeps events for less long than Plinth expects: consumers that read it from the start (the authz view, audit verify --source kafka) will miss what expired. Set its retention.ms."
+            );
+        }
+    }
     Ok(())
+}
+
+/// Each topic's `retention.ms`, as the brokers describe it (`None`: not reported).
+pub async fn retention(
+    settings: &KafkaSettings,
+    topics: &[String],
+) -> Result<Vec<(String, Option<i64>)>> {
+    let admin: AdminClient<DefaultClientContext> = base(settings).create()?;
+    let resources: Vec<ResourceSpecifier<'_>> = topics
+        .iter()
+        .map(|t| ResourceSpecifier::Topic(t.as_str()))
+        .collect();
+    let options = AdminOptions::new().request_timeout(Some(Duration::from_secs(10)));
+    let described = admin.describe_configs(&resources, &options).await?;
+    Ok(topics
+        .iter()
+        .zip(described)
+        .map(|(topic, result)| {
+            let ms = result.ok().and_then(|resource| {
+                resource
+                    .get("retention.ms")
+                    .and_then(|e| e.value.as_deref()?.parse().ok())
+            });
+            (topic.clone(), ms)
+        })
+        .collect())
 }
 
 /// Cluster metadata, to check that the brokers answer (readiness) within `timeout`.

@@ -9,7 +9,7 @@ mod codec;
 mod consume;
 pub mod headers;
 
-pub use client::{consumer, ensure_topics, fetch_metadata, producer};
+pub use client::{consumer, ensure_topics, fetch_metadata, producer, retention, topic_config};
 pub use codec::{AvroCodec, Decoded};
 pub use consume::{OwnedConsumer, recv_batch};
 pub use rdkafka;
