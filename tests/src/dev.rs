@@ -89,6 +89,15 @@ impl DevStack {
         }
     }
 
+    /// Freezes the process (SIGSTOP) for `pause`, then lets it go on (SIGCONT): its consumer
+    /// group sessions run out meanwhile, as under a broker too busy to answer heartbeats.
+    pub async fn freeze(&self, pause: Duration) {
+        let process = self.process.as_ref().expect("plinth dev is running");
+        process.signal("STOP");
+        tokio::time::sleep(pause).await;
+        process.signal("CONT");
+    }
+
     /// Where `plinth dev` writes its log.
     pub fn log(&self) -> Option<&std::path::Path> {
         self.process.as_ref().map(|p| p.log.as_path())

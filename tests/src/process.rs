@@ -113,11 +113,18 @@ impl PlinthProcess {
     /// SIGTERM, then waits for the process to exit; returns how long it took.
     pub fn terminate(mut self) -> Duration {
         let started = std::time::Instant::now();
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
+        self.signal("TERM");
         let _ = self.child.wait();
         started.elapsed()
+    }
+
+    /// Sends the signal named `name` (`STOP`, `CONT`, …).
+    pub fn signal(&self, name: &str) {
+        let sent = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -{name} failed");
     }
 
     /// Whether the process has exited (with its status).

@@ -198,3 +198,56 @@ async fn after_a_kill_under_load_every_acknowledged_write_reaches_every_view_and
     let (code, out, err) = stack.plinth(&["status"]).await;
     assert_eq!(code, 0, "nothing stuck: {out}{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn consumers_that_lost_their_group_sessions_rejoin_and_catch_up() {
+    let broker = Broker::start();
+    let mut stack = DevStack::start(&broker.brokers()).await;
+    stack.wait_ready(Duration::from_secs(120)).await;
+    let register = |n: usize| {
+        stack
+            .http
+            .post(format!("{}/v1/auth/register", stack.gateway_url))
+            .json(&serde_json::json!({
+                "email": format!("u{n}-{}@example.org", Uuid::now_v7().simple()),
+                "password": PASSWORD,
+                "display_name": "Someone",
+            }))
+            .send()
+    };
+    for n in 0..20 {
+        assert_eq!(register(n).await.unwrap().status(), 201);
+    }
+    // Frozen past every consumer's session timeout: the broker drops them from their groups.
+    stack.freeze(Duration::from_secs(15)).await;
+    for n in 20..40 {
+        assert_eq!(register(n).await.unwrap().status(), 201);
+    }
+    let client = stack.pool.get().await.unwrap();
+    let views: [(&str, &[&str]); 3] = [
+        ("users_v1", &["identity.user"]),
+        ("notification_outbox", &["identity.user"]),
+        ("audit_v1", &["audit.trail", "audit.checkpoint"]),
+    ];
+    eventually(
+        "every view caught up after the sessions were lost",
+        Duration::from_secs(45),
+        || async {
+            for (projection, types) in views {
+                let types: Vec<String> = types.iter().map(|t| (*t).to_owned()).collect();
+                let behind: i64 = client
+                    .query_one(BEHIND, &[&types, &projection])
+                    .await
+                    .unwrap()
+                    .get(0);
+                if behind > 0 {
+                    return None;
+                }
+            }
+            Some(())
+        },
+    )
+    .await;
+    let users = stack.scalar("SELECT count(*) FROM users_v1").await;
+    assert_eq!(users, 40);
+}

@@ -65,6 +65,9 @@ pub struct KafkaSettings {
     pub fetch_wait_max_ms: u32,
     /// Consumer group session timeout (≤ 6000 keeps group joins quick on tansu).
     pub session_timeout_ms: u32,
+    /// How long a consumer may take between polls before it leaves its group; also the
+    /// rebalance timeout, so how long a join may wait for members that died.
+    pub max_poll_interval_ms: u32,
     /// Producer delivery timeout: how long the relay waits for an acknowledgement.
     pub message_timeout_ms: u32,
     /// `retention.ms` of the topics Plinth creates; -1 (the default): events are kept for ever,
@@ -196,6 +199,7 @@ impl Default for KafkaSettings {
             replication_factor: 1,
             fetch_wait_max_ms: 10,
             session_timeout_ms: 6000,
+            max_poll_interval_ms: 30_000,
             message_timeout_ms: 30_000,
             topic_retention_ms: -1,
         }
@@ -313,6 +317,11 @@ impl Settings {
         }
         if self.kafka.partitions < 1 {
             problems.push("kafka.partitions must be at least 1".to_owned());
+        }
+        if self.kafka.max_poll_interval_ms < self.kafka.session_timeout_ms {
+            problems.push(
+                "kafka.max_poll_interval_ms must be at least kafka.session_timeout_ms".to_owned(),
+            );
         }
         if self.kafka.topic_retention_ms < -1 || self.kafka.topic_retention_ms == 0 {
             problems.push(

@@ -43,9 +43,18 @@ pub fn producer(settings: &KafkaSettings) -> Result<FutureProducer> {
 }
 
 /// A consumer in `group` that stores no offsets by itself: callers store an offset once the
-/// message's effect is durable, and the periodic commit sends what was stored.
+/// message's effect is durable, and the periodic commit sends what was stored. (Group members
+/// that follow a subscription are [`GroupConsumer`](crate::GroupConsumer)s; this is for readers
+/// that assign partitions themselves.)
 pub fn consumer(settings: &KafkaSettings, group: &str) -> Result<StreamConsumer> {
-    Ok(base(settings)
+    Ok(consumer_config(settings, group).create()?)
+}
+
+/// The configuration of a consumer in `group`. `max.poll.interval.ms` is also the rebalance
+/// timeout a member announces: how long a join may wait for the group's other members.
+pub(crate) fn consumer_config(settings: &KafkaSettings, group: &str) -> ClientConfig {
+    let mut config = base(settings);
+    config
         .set("group.id", group)
         .set("enable.auto.commit", "true")
         .set("auto.commit.interval.ms", "500")
@@ -60,7 +69,11 @@ pub fn consumer(settings: &KafkaSettings, group: &str) -> Result<StreamConsumer>
             "heartbeat.interval.ms",
             (settings.session_timeout_ms / 3).max(100).to_string(),
         )
-        .create()?)
+        .set(
+            "max.poll.interval.ms",
+            settings.max_poll_interval_ms.to_string(),
+        );
+    config
 }
 
 /// The configuration Plinth's topics are created with: an event topic is the log every consumer

@@ -6,6 +6,11 @@ use schema_registry_converter::schema_registry_common::{
     SchemaType, SubjectNameStrategy, SuppliedSchema,
 };
 
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+use tracing::warn;
+
 use crate::{Error, Result};
 
 /// Encodes and decodes event values in the Confluent wire format (magic byte 0, 4-byte schema
@@ -80,6 +85,33 @@ impl AvroCodec {
             Err(e) => {
                 self.decoder.remove_errors_from_cache();
                 Err(Error::Registry(e.to_string()))
+            }
+        }
+    }
+}
+
+impl AvroCodec {
+    /// Decodes `bytes`, retrying with backoff while the registry cannot be reached: a consumer
+    /// stalls rather than skipping an event. `Some(Err(reason))` for bytes that are not
+    /// wire-format Avro (retrying will not help); `None` once `shutdown` is cancelled.
+    pub async fn decode_patiently(
+        &self,
+        bytes: &[u8],
+        shutdown: &CancellationToken,
+    ) -> Option<Result<Decoded, String>> {
+        let mut pause = Duration::from_millis(100);
+        loop {
+            match self.decode(bytes).await {
+                Ok(decoded) => return Some(Ok(decoded)),
+                Err(Error::NotAvro(reason)) => return Some(Err(reason)),
+                Err(e) => {
+                    warn!(error = %e, "Cannot decode through the registry; retrying.");
+                    tokio::select! {
+                        () = shutdown.cancelled() => return None,
+                        () = tokio::time::sleep(pause) => {}
+                    }
+                    pause = (pause * 2).min(Duration::from_secs(5));
+                }
             }
         }
     }

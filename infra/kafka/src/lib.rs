@@ -2,16 +2,16 @@
 //! the configured broker ([`producer`], [`consumer`]), topic creation ([`ensure_topics`]), the
 //! header names every published event carries ([`headers`]), the Confluent wire-format Avro
 //! codec backed by the schema registry ([`AvroCodec`]), and the pieces of every consumer loop
-//! ([`recv_batch`], [`AvroCodec::decode_patiently`], [`OwnedConsumer`]).
+//! ([`GroupConsumer`], which rejoins when stranded, and [`AvroCodec::decode_patiently`]).
 
 mod client;
 mod codec;
-mod consume;
+mod group;
 pub mod headers;
 
 pub use client::{consumer, ensure_topics, fetch_metadata, producer, retention, topic_config};
 pub use codec::{AvroCodec, Decoded};
-pub use consume::{OwnedConsumer, recv_batch};
+pub use group::GroupConsumer;
 pub use rdkafka;
 
 /// What can go wrong with Kafka or the registry.

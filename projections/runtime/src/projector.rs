@@ -3,9 +3,8 @@ use std::time::Duration;
 
 use plinth_infra_config::Settings;
 use plinth_infra_kafka::rdkafka::Message;
-use plinth_infra_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
-use plinth_infra_kafka::rdkafka::message::BorrowedMessage;
-use plinth_infra_kafka::{AvroCodec, Decoded, OwnedConsumer};
+use plinth_infra_kafka::rdkafka::message::OwnedMessage;
+use plinth_infra_kafka::{AvroCodec, Decoded, GroupConsumer};
 use plinth_infra_postgres::Pool;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, info_span, warn};
@@ -62,12 +61,7 @@ impl Projector {
             }
         }
         let group = format!("{}{}", self.settings.projector.group_prefix, name);
-        let consumer =
-            OwnedConsumer::new(plinth_infra_kafka::consumer(&self.settings.kafka, &group)?);
-        let topic_refs: Vec<&str> = topics.iter().map(String::as_str).collect();
-        consumer
-            .subscribe(&topic_refs)
-            .map_err(plinth_infra_kafka::Error::from)?;
+        let mut consumer = GroupConsumer::join(&self.settings.kafka, &group, &topics)?;
         info!(projection = name, group = %group, topics = ?topics, "Projector started.");
         let healing = tokio::spawn(crate::stalls::heal(
             self.pool.clone(),
@@ -75,10 +69,10 @@ impl Projector {
             shutdown.clone(),
         ));
         // Whatever else is already fetched joins the batch (one transaction for all).
-        while let Some(batch) =
-            plinth_infra_kafka::recv_batch(&consumer, MAX_BATCH, &shutdown).await
-        {
-            self.handle(&consumer, &batch, &shutdown).await;
+        while let Some(batch) = consumer.recv_batch(MAX_BATCH, &shutdown).await {
+            if self.handle(&batch, &shutdown).await {
+                consumer.done(&batch);
+            }
         }
         healing.abort();
         consumer.close().await;
@@ -86,17 +80,13 @@ impl Projector {
         Ok(())
     }
 
-    async fn handle(
-        &self,
-        consumer: &StreamConsumer,
-        messages: &[BorrowedMessage<'_>],
-        shutdown: &CancellationToken,
-    ) {
+    /// Applies a batch, retrying until it is applied; false if `shutdown` came first.
+    async fn handle(&self, messages: &[OwnedMessage], shutdown: &CancellationToken) -> bool {
         let name = self.projection.name();
         let mut batch = Vec::with_capacity(messages.len());
         for message in messages {
             let delivery = match read_delivery(&self.codec, message, shutdown).await {
-                None => return,
+                None => return false,
                 Some(Ok(delivery)) => {
                     if let Payload::Event(envelope) = &delivery.payload
                         && let Some(tp) = &envelope.traceparent
@@ -123,7 +113,7 @@ impl Projector {
             });
         }
         if shutdown.is_cancelled() {
-            return;
+            return false;
         }
         let mut pause = Duration::from_millis(100);
         loop {
@@ -135,21 +125,16 @@ impl Projector {
                         ?outcome,
                         "Batch applied."
                     );
-                    break;
+                    return true;
                 }
                 Err(e) => {
                     warn!(projection = name, error = %e, "Cannot apply the batch; retrying.");
                     tokio::select! {
-                        () = shutdown.cancelled() => return,
+                        () = shutdown.cancelled() => return false,
                         () = tokio::time::sleep(pause) => {}
                     }
                     pause = (pause * 2).min(Duration::from_secs(5));
                 }
-            }
-        }
-        for message in messages {
-            if let Err(e) = consumer.store_offset_from_message(message) {
-                warn!(projection = name, error = %e, "Cannot store the consumer offset (Postgres has it).");
             }
         }
     }

@@ -9,9 +9,8 @@ use plinth_domain_audit::{AppendRecords, RecordDraft, Trail};
 use plinth_infra_config::Settings;
 use plinth_infra_event_store::{CommandBus, CommandError};
 use plinth_infra_kafka::rdkafka::Message;
-use plinth_infra_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
-use plinth_infra_kafka::rdkafka::message::BorrowedMessage;
-use plinth_infra_kafka::{AvroCodec, OwnedConsumer, headers, recv_batch};
+use plinth_infra_kafka::rdkafka::message::OwnedMessage;
+use plinth_infra_kafka::{AvroCodec, GroupConsumer, headers};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 use uuid::Uuid;
@@ -154,10 +153,7 @@ impl Recorder {
         }
         let codec = AvroCodec::new(&self.settings.schema_registry.url)?;
         let group = format!("{}audit", self.settings.projector.group_prefix);
-        let consumer =
-            OwnedConsumer::new(plinth_infra_kafka::consumer(&self.settings.kafka, &group)?);
-        let refs: Vec<&str> = topics.iter().map(String::as_str).collect();
-        consumer.subscribe(&refs)?;
+        let mut consumer = GroupConsumer::join(&self.settings.kafka, &group, &topics)?;
         info!(group = %group, topics = ?topics, "Audit recorder started.");
         let checkpoints = {
             let checkpointer = Arc::clone(&self.checkpointer);
@@ -169,10 +165,11 @@ impl Recorder {
             self.read.clone(),
             shutdown.clone(),
         ));
-        while let Some(batch) = recv_batch(&consumer, MAX_BATCH, &shutdown).await {
-            if !self.handle(&codec, &consumer, &batch, &shutdown).await {
+        while let Some(batch) = consumer.recv_batch(MAX_BATCH, &shutdown).await {
+            if !self.handle(&codec, &batch, &shutdown).await {
                 break;
             }
+            consumer.done(&batch);
         }
         checkpoints.abort();
         sweeping.abort();
@@ -185,8 +182,7 @@ impl Recorder {
     async fn handle(
         &self,
         codec: &AvroCodec,
-        consumer: &StreamConsumer,
-        messages: &[BorrowedMessage<'_>],
+        messages: &[OwnedMessage],
         shutdown: &CancellationToken,
     ) -> bool {
         let mut sources = Vec::with_capacity(messages.len());
@@ -212,11 +208,6 @@ impl Recorder {
                     }
                     pause = (pause * 2).min(Duration::from_secs(5));
                 }
-            }
-        }
-        for message in messages {
-            if let Err(e) = consumer.store_offset_from_message(message) {
-                warn!(error = %e, "Cannot store the consumer offset (recording is idempotent).");
             }
         }
         true
