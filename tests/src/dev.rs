@@ -105,6 +105,23 @@ impl DevStack {
 
     /// Waits until `/readyz` answers 200, for at most `timeout`.
     pub async fn wait_ready(&mut self, timeout: Duration) {
+        self.wait_for("/readyz", timeout).await;
+    }
+
+    /// Waits until `/healthz` answers 200 (the gateway serves, whatever else is down).
+    pub async fn wait_live(&mut self, timeout: Duration) {
+        self.wait_for("/healthz", timeout).await;
+    }
+
+    /// SIGTERM: returns how long `plinth dev` took to stop.
+    pub fn terminate(&mut self) -> Duration {
+        self.process
+            .take()
+            .expect("plinth dev is running")
+            .terminate()
+    }
+
+    async fn wait_for(&mut self, path: &str, timeout: Duration) {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             if let Some(status) = self.process.as_mut().and_then(PlinthProcess::exited) {
@@ -112,7 +129,7 @@ impl DevStack {
             }
             let ready = self
                 .http
-                .get(format!("{}/readyz", self.gateway_url))
+                .get(format!("{}{path}", self.gateway_url))
                 .send()
                 .await
                 .is_ok_and(|r| r.status() == 200);
@@ -121,7 +138,7 @@ impl DevStack {
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "plinth dev was not ready within {timeout:?}; see {:?}",
+                "plinth dev did not answer {path} within {timeout:?}; see {:?}",
                 self.log()
             );
             tokio::time::sleep(Duration::from_millis(200)).await;

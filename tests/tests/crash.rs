@@ -251,3 +251,26 @@ async fn consumers_that_lost_their_group_sessions_rejoin_and_catch_up() {
     let users = stack.scalar("SELECT count(*) FROM users_v1").await;
     assert_eq!(users, 40);
 }
+
+#[tokio::test]
+async fn plinth_dev_stops_within_seconds_while_the_broker_is_down() {
+    let mut broker = Broker::start();
+    let mut stack = DevStack::start(&broker.brokers()).await;
+    stack.wait_ready(Duration::from_secs(120)).await;
+    broker.stop();
+    // Everything that talks to the broker is now retrying: admin calls, producers, consumers.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let took = stack.terminate();
+    println!("plinth dev stopped in {took:?} with the broker down");
+    assert!(
+        took < Duration::from_secs(10),
+        "stopping took {took:?}: no component may wait out its broker timeouts"
+    );
+    // And started while the broker is down, its admin calls still in flight.
+    stack.restart();
+    stack.wait_live(Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let took = stack.terminate();
+    println!("plinth dev, started with the broker down, stopped in {took:?}");
+    assert!(took < Duration::from_secs(10), "stopping took {took:?}");
+}

@@ -130,6 +130,31 @@ pub async fn ensure_topics(settings: &KafkaSettings, topics: &[String]) -> Resul
     Ok(())
 }
 
+/// [`ensure_topics`], retried every second while the brokers cannot be reached (logging why),
+/// until it succeeds (true) or `shutdown` is cancelled (false, at once, whatever is in flight).
+pub async fn ensure_topics_until(
+    settings: &KafkaSettings,
+    topics: &[String],
+    shutdown: &tokio_util::sync::CancellationToken,
+) -> bool {
+    loop {
+        let attempt = tokio::select! {
+            () = shutdown.cancelled() => return false,
+            attempt = ensure_topics(settings, topics) => attempt,
+        };
+        match attempt {
+            Ok(()) => return true,
+            Err(e) => {
+                tracing::warn!(topics = ?topics, error = %e, "Cannot create topics yet; the broker may be down. Retrying.");
+                tokio::select! {
+                    () = shutdown.cancelled() => return false,
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        }
+    }
+}
+
 /// Each topic's `retention.ms`, as the brokers describe it (`None`: not reported).
 pub async fn retention(
     settings: &KafkaSettings,

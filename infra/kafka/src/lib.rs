@@ -9,7 +9,9 @@ mod codec;
 mod group;
 pub mod headers;
 
-pub use client::{consumer, ensure_topics, fetch_metadata, producer, retention, topic_config};
+pub use client::{
+    consumer, ensure_topics, ensure_topics_until, fetch_metadata, producer, retention, topic_config,
+};
 pub use codec::{AvroCodec, Decoded};
 pub use group::GroupConsumer;
 pub use rdkafka;

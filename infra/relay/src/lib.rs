@@ -33,7 +33,7 @@ use plinth_infra_config::Settings;
 use plinth_infra_kafka::AvroCodec;
 use plinth_infra_postgres::{Migration, Migrations, Pool};
 use tokio_util::sync::CancellationToken;
-use tracing::{error, info, warn};
+use tracing::{error, info};
 
 pub use publish::PublishError;
 
@@ -110,12 +110,9 @@ impl Relay {
         topics.sort();
         topics.dedup();
         // tansu does not create topics on first use: they must exist before anything is produced.
-        while let Err(e) = plinth_infra_kafka::ensure_topics(&self.settings.kafka, &topics).await {
-            warn!(error = %e, "Cannot create topics yet; the broker may be down. Retrying.");
-            tokio::select! {
-                () = shutdown.cancelled() => return Ok(()),
-                () = tokio::time::sleep(Duration::from_secs(1)) => {}
-            }
+        if !plinth_infra_kafka::ensure_topics_until(&self.settings.kafka, &topics, &shutdown).await
+        {
+            return Ok(());
         }
         while !shutdown.is_cancelled() {
             let Some(leadership) = leader::acquire(&self.database_url, &shutdown).await else {

@@ -120,12 +120,15 @@ impl Publisher<'_> {
                 }
                 continue;
             }
-            let published = match self.sort(&batch).await {
-                Ok((outgoing, parked)) => self
-                    .produce(&outgoing)
-                    .await
-                    .map(|()| (parked, outgoing.len())),
-                Err(e) => Err(e),
+            // Nothing here waits out a broker timeout at shutdown: what was not acknowledged is
+            // published again from the checkpoint by the next leader.
+            let published = tokio::select! {
+                () = shutdown.cancelled() => break,
+                published = async {
+                    let (outgoing, parked) = self.sort(&batch).await?;
+                    self.produce(&outgoing).await?;
+                    Ok::<_, PublishError>((parked, outgoing.len()))
+                } => published,
             };
             match published {
                 // Another relay may lead now: its checkpoint, not ours, is the truth.
@@ -376,15 +379,15 @@ fn event_headers(event: &StoredEvent, event_type: &str) -> OwnedHeaders {
         })
 }
 
-/// Gives queued messages a bounded chance to go out, on a plain thread so that a stuck
-/// librdkafka cannot hold up shutdown.
+/// Gives queued messages a short chance to go out (none is needed: the checkpoint never moved
+/// past them), on a plain thread so that a stuck librdkafka cannot hold up shutdown.
 async fn flush(producer: FutureProducer) {
     use plinth_infra_kafka::rdkafka::producer::Producer;
     let (done, flushed) = tokio::sync::oneshot::channel();
     std::thread::spawn(move || {
-        let _ = producer.flush(Duration::from_secs(5));
+        let _ = producer.flush(Duration::from_secs(1));
         drop(producer);
         let _ = done.send(());
     });
-    let _ = tokio::time::timeout(Duration::from_secs(6), flushed).await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), flushed).await;
 }

@@ -26,6 +26,9 @@ pub async fn follow(
         .iter()
         .map(|t| plinth_schemas::topic_name(&settings.kafka.topic_prefix, t))
         .collect();
+    if !plinth_infra_kafka::ensure_topics_until(&settings.kafka, &topics, &shutdown).await {
+        return Ok(());
+    }
     let assignment = loop {
         let attempt = tokio::select! {
             () = shutdown.cancelled() => return Ok(()),
@@ -74,12 +77,11 @@ pub async fn follow(
     Ok(())
 }
 
-/// Every partition of `topics`, from the beginning (creating the topics first).
+/// Every partition of `topics`, from the beginning.
 async fn assignment(
     settings: &Settings,
     topics: &[String],
 ) -> Result<TopicPartitionList, plinth_infra_kafka::Error> {
-    plinth_infra_kafka::ensure_topics(&settings.kafka, topics).await?;
     let metadata = plinth_infra_kafka::fetch_metadata(&settings.kafka, Duration::from_secs(5))?;
     let mut list = TopicPartitionList::new();
     for topic in metadata.topics() {

@@ -53,12 +53,9 @@ impl Projector {
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), Error> {
         let name = self.projection.name();
         let topics = self.topics();
-        while let Err(e) = plinth_infra_kafka::ensure_topics(&self.settings.kafka, &topics).await {
-            warn!(projection = name, error = %e, "Cannot create topics yet; retrying.");
-            tokio::select! {
-                () = shutdown.cancelled() => return Ok(()),
-                () = tokio::time::sleep(Duration::from_secs(1)) => {}
-            }
+        if !plinth_infra_kafka::ensure_topics_until(&self.settings.kafka, &topics, &shutdown).await
+        {
+            return Ok(());
         }
         let group = format!("{}{}", self.settings.projector.group_prefix, name);
         let mut consumer = GroupConsumer::join(&self.settings.kafka, &group, &topics)?;

@@ -137,12 +137,9 @@ impl Recorder {
             .iter()
             .map(|t| plinth_schemas::topic_name(&self.settings.kafka.topic_prefix, t))
             .collect();
-        while let Err(e) = plinth_infra_kafka::ensure_topics(&self.settings.kafka, &topics).await {
-            warn!(error = %e, "Cannot create the audited topics yet; retrying.");
-            tokio::select! {
-                () = shutdown.cancelled() => return Ok(()),
-                () = tokio::time::sleep(Duration::from_secs(1)) => {}
-            }
+        if !plinth_infra_kafka::ensure_topics_until(&self.settings.kafka, &topics, &shutdown).await
+        {
+            return Ok(());
         }
         while let Err(e) = self.checkpointer.load().await {
             warn!(error = %e, "Cannot read the trails yet; retrying.");
