@@ -30,9 +30,13 @@ pub async fn follow(
         return Ok(());
     }
     let assignment = loop {
+        // Reading metadata blocks (for at most 5 s): off the runtime's threads.
+        let (kafka, wanted) = (settings.kafka.clone(), topics.clone());
         let attempt = tokio::select! {
             () = shutdown.cancelled() => return Ok(()),
-            attempt = assignment(settings, &topics) => attempt,
+            attempt = tokio::task::spawn_blocking(move || assignment(&kafka, &wanted)) => {
+                attempt.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+            }
         };
         match attempt {
             Ok(list) => break list,
@@ -78,11 +82,11 @@ pub async fn follow(
 }
 
 /// Every partition of `topics`, from the beginning.
-async fn assignment(
-    settings: &Settings,
+fn assignment(
+    kafka: &plinth_infra_config::KafkaSettings,
     topics: &[String],
 ) -> Result<TopicPartitionList, plinth_infra_kafka::Error> {
-    let metadata = plinth_infra_kafka::fetch_metadata(&settings.kafka, Duration::from_secs(5))?;
+    let metadata = plinth_infra_kafka::fetch_metadata(kafka, Duration::from_secs(5))?;
     let mut list = TopicPartitionList::new();
     for topic in metadata.topics() {
         if topics.iter().any(|t| t == topic.name()) {
