@@ -78,12 +78,13 @@ pub(crate) fn consumer_config(settings: &KafkaSettings, group: &str) -> ClientCo
 
 /// The configuration Plinth's topics are created with: an event topic is the log every consumer
 /// may read from the start, so it is kept for ever by default (`retention.ms` -1, no size
-/// limit, deleted never compacted).
+/// limit). `cleanup.policy` is left to the broker's default (`delete` on Kafka, where -1 means
+/// for ever): tansu 0.6 compares -1 as a number, so with an explicit `delete` policy it would
+/// drop every record at its next maintenance.
 pub fn topic_config(settings: &KafkaSettings) -> Vec<(&'static str, String)> {
     vec![
         ("retention.ms", settings.topic_retention_ms.to_string()),
         ("retention.bytes", "-1".to_owned()),
-        ("cleanup.policy", "delete".to_owned()),
     ]
 }
 
