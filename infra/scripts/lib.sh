@@ -60,14 +60,51 @@ as_user() {
 
 chown_for() { [ "$(id -u)" = 0 ] && chown -R "$1" "$2" || true; }
 
-# start_tansu BIN PORT DB LOG PIDFILE: a tansu broker on 127.0.0.1:PORT with a SQLite file.
-# tansu resolves sqlite:// paths against its working directory, so the path stays relative.
+# start_tansu BIN PORT DIR LOG PIDFILE: a tansu broker on 127.0.0.1:PORT with its SQLite file
+# DIR/tansu.db. tansu resolves sqlite:// paths against its working directory, so it runs in DIR.
+# The broker runs in its own session, so a Ctrl-C meant for `make run` reaches only
+# `plinth dev`, and the run stops the broker after it; nor does it inherit the run's lock (file
+# descriptor 9).
 start_tansu() {
-  local bin=$1 port=$2 db=$3 log=$4 pidfile=$5
-  nohup "$bin" broker \
+  local bin=$1 port=$2 dir=$3 log=$4 pidfile=$5
+  (cd "$dir" && exec setsid "$bin" broker \
     --listener-url "tcp://127.0.0.1:$port" \
     --advertised-listener-url "tcp://127.0.0.1:$port" \
-    --storage-engine "sqlite://$db" >"$log" 2>&1 &
+    --storage-engine "sqlite://tansu.db" >"$log" 2>&1 9>&-) &
   echo $! > "$pidfile"
   wait_port "$port" 60 || die "the broker did not open port $port; see $log"
+  python3 "$(dirname "${BASH_SOURCE[0]}")/tansu_index.py" "$dir/tansu.db" \
+    || die "cannot add the header index to $dir/tansu.db"
+}
+
+# broker_answers PORT SECONDS: whether a Kafka-protocol broker on PORT answers an ApiVersions
+# request within SECONDS (an open port alone may belong to one that is shutting down).
+broker_answers() {
+  python3 - "$1" "$2" <<'PY'
+import socket, struct, sys, time
+port, seconds = int(sys.argv[1]), float(sys.argv[2])
+deadline = time.time() + seconds
+request = struct.pack(">hhih", 18, 0, 1, -1)  # ApiVersions v0, correlation id 1, no client id
+while time.time() < deadline:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.settimeout(max(0.1, deadline - time.time()))
+            s.sendall(struct.pack(">i", len(request)) + request)
+            size = struct.unpack(">i", s.recv(4))[0]
+            if size > 0:
+                sys.exit(0)
+    except OSError:
+        time.sleep(0.2)
+sys.exit(1)
+PY
+}
+
+# postgres_answers BINDIR PORT SECONDS: whether Postgres on PORT accepts connections.
+postgres_answers() {
+  local bindir=$1 port=$2 seconds=$3 i
+  for ((i = 0; i < seconds * 5; i++)); do
+    "$bindir/pg_isready" -q -h 127.0.0.1 -p "$port" && return 0
+    sleep 0.2
+  done
+  return 1
 }

@@ -1,12 +1,27 @@
 #!/usr/bin/env bash
 # `make run`: starts Postgres and the broker (unless configured), then `plinth dev` (schema
 # registry, identity, relay, projector, gateway) until Ctrl-C / SIGTERM, then stops what it
-# started. Data stays under .plinth/run, so the next run continues where this one stopped.
+# started. Data stays under $PLINTH_HOME/run (default .plinth/run), so the next run continues
+# where this one stopped.
+#
+# One run at a time: a run holds a lock on $PLINTH_HOME/run.lock until everything it started has
+# stopped. Ctrl-C returns make's prompt at once while this script is still stopping the broker
+# and Postgres, so a `make run` typed right away waits for that (saying so) instead of reusing a
+# dying broker.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 # shellcheck source=infra/scripts/lib.sh
 source infra/scripts/lib.sh
+home=${PLINTH_HOME:-$root/.plinth}
+mkdir -p "$home"
+
+exec 9>"$home/run.lock"
+if ! flock -n 9; then
+  say "Another 'make run' is still running or stopping (it holds $home/run.lock); waiting for it to finish..."
+  flock 9
+  say "The previous run has stopped; starting."
+fi
 
 say "Building plinth..."
 cargo build --quiet -p plinth-cli --bin plinth
@@ -25,7 +40,7 @@ trap 'exit 0' INT TERM
 
 infra/scripts/stack.sh up run
 # shellcheck source=/dev/null
-source .plinth/run/env
+source "$home/run/env"
 export PLINTH_SCHEMA_REGISTRY_URL=${PLINTH_SCHEMA_REGISTRY_URL:-http://127.0.0.1:8081}
 export PLINTH_GATEWAY_URL=${PLINTH_GATEWAY_URL:-http://127.0.0.1:8080}
 {
@@ -33,7 +48,7 @@ export PLINTH_GATEWAY_URL=${PLINTH_GATEWAY_URL:-http://127.0.0.1:8080}
   echo "export PLINTH_KAFKA_BROKERS='$PLINTH_KAFKA_BROKERS'"
   echo "export PLINTH_SCHEMA_REGISTRY_URL='$PLINTH_SCHEMA_REGISTRY_URL'"
   echo "export PLINTH_GATEWAY_URL='$PLINTH_GATEWAY_URL'"
-} > .plinth/env
+} > "$home/env"
 
 cat <<MSG
 
@@ -44,11 +59,12 @@ cat <<MSG
     PostgreSQL       $PLINTH_DATABASE_URL
     mailbox          .plinth/mail/   (every e-mail sent, as .eml; set PLINTH_MAIL_URL for SMTP)
     first admin      target/debug/plinth admin bootstrap --email you@example.org
-  These addresses are in .plinth/env (source it). Logs: below; broker and Postgres logs in .plinth/run/.
+    what is stuck    target/debug/plinth status
+  These addresses are in $home/env (source it). Logs: below; broker and Postgres logs in $home/run/.
   Stop with Ctrl-C.
 
 MSG
-target/debug/plinth dev &
+target/debug/plinth dev 9>&- &
 plinth_pid=$!
 status=0
 wait "$plinth_pid" || status=$?

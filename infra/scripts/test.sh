@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: starts a test Postgres and broker under .plinth/test (free ports), the Python
-# client environment, builds the plinth binary the end-to-end tests spawn, runs every test, and
-# stops what it started.
+# client environment, builds the plinth binary the end-to-end tests spawn, runs every test (and
+# infra/scripts/tests/run_twice.sh, which drives `make run` itself), and stops what it started.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -26,4 +26,10 @@ fi
 
 cargo build -p plinth-cli --bin plinth
 export PLINTH_BIN="$root/target/debug/plinth"
-cargo test --workspace --no-fail-fast "$@"
+status=0
+cargo test --workspace --no-fail-fast "$@" || status=$?
+# `make run` itself, as a user drives it (only for the whole suite, not a filtered run).
+if [ $# -eq 0 ]; then
+  infra/scripts/tests/run_twice.sh || status=1
+fi
+exit "$status"

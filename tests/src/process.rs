@@ -202,6 +202,15 @@ impl Broker {
         self.child = Some(child);
         for _ in 0..200 {
             if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                // As infra/scripts/lib.sh does for every broker it starts.
+                let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("../infra/scripts/tansu_index.py");
+                let indexed = Command::new("python3")
+                    .arg(script)
+                    .arg(self.dir.join("tansu.db"))
+                    .status()
+                    .expect("run python3");
+                assert!(indexed.success(), "cannot index the private broker's store");
                 return;
             }
             std::thread::sleep(Duration::from_millis(50));

@@ -61,7 +61,9 @@ pub struct KafkaSettings {
     /// Partitions of topics Plinth creates.
     pub partitions: i32,
     pub replication_factor: i32,
-    /// How long a fetch may wait for data. Keep low: tansu answers a fetch only when it expires.
+    /// How long a fetch may wait for data. Kafka answers as soon as data arrives; tansu only
+    /// when it expires, so this is also tansu's added latency, and each fetch costs it CPU
+    /// (docs/local-infrastructure.md).
     pub fetch_wait_max_ms: u32,
     /// Consumer group session timeout (≤ 6000 keeps group joins quick on tansu).
     pub session_timeout_ms: u32,
@@ -197,7 +199,7 @@ impl Default for KafkaSettings {
             topic_prefix: "plinth.".into(),
             partitions: 3,
             replication_factor: 1,
-            fetch_wait_max_ms: 10,
+            fetch_wait_max_ms: 100,
             session_timeout_ms: 6000,
             max_poll_interval_ms: 30_000,
             message_timeout_ms: 30_000,
