@@ -502,8 +502,14 @@ async fn only_a_platform_admin_hands_out_platform_admin_and_denials_are_reported
         .post_as("/v1/authz/roles", &ada_bearer, json!({"name": "mine"}))
         .await;
     assert_eq!(status, 403, "{denied}");
-    // The denial and bob's allowed (sensitive) bindings are in the store, for audit.
-    assert!(world.count_events("AccessDecided").await > before);
+    // The denial (recorded in the background) and bob's allowed (sensitive) bindings are in
+    // the store, for audit.
+    plinth_tests::eventually(
+        "the denial recorded",
+        std::time::Duration::from_secs(10),
+        || async { (world.count_events("AccessDecided").await > before).then_some(()) },
+    )
+    .await;
     let client = world.pool.get().await.unwrap();
     let row = client
         .query_one(

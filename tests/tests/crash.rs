@@ -77,6 +77,37 @@ async fn wait_for_count(count: &AtomicUsize, at_least: usize, timeout: Duration)
     .await;
 }
 
+/// Waits (at most `within`) until every view of `plinth dev` has applied every stored event of
+/// its topics.
+async fn views_caught_up(stack: &DevStack, within: Duration) {
+    let views: [(&str, &[&str]); 4] = [
+        ("users_v1", &["identity.user"]),
+        ("sessions_v1", &["identity.session"]),
+        ("notification_outbox", &["identity.user"]),
+        ("audit_v1", &["audit.trail", "audit.checkpoint"]),
+    ];
+    let client = stack.pool.get().await.unwrap();
+    eventually(
+        "every view caught up with the event store",
+        within,
+        || async {
+            for (projection, types) in views {
+                let types: Vec<String> = types.iter().map(|t| (*t).to_owned()).collect();
+                let behind: i64 = client
+                    .query_one(BEHIND, &[&types, &projection])
+                    .await
+                    .unwrap()
+                    .get(0);
+                if behind > 0 {
+                    return None;
+                }
+            }
+            Some(())
+        },
+    )
+    .await;
+}
+
 /// Aggregates whose last stored sequence `projection` has not applied (none once it caught up).
 const BEHIND: &str = "SELECT count(*) FROM (
         SELECT aggregate_type, aggregate_id, max(sequence) AS sequence FROM events
@@ -138,32 +169,8 @@ async fn after_a_kill_under_load_every_acknowledged_write_reaches_every_view_and
     );
 
     // Within 30 s of the load stopping, every view has applied every stored event once.
-    let views: [(&str, &[&str]); 4] = [
-        ("users_v1", &["identity.user"]),
-        ("sessions_v1", &["identity.session"]),
-        ("notification_outbox", &["identity.user"]),
-        ("audit_v1", &["audit.trail", "audit.checkpoint"]),
-    ];
+    views_caught_up(&stack, Duration::from_secs(30)).await;
     let client = stack.pool.get().await.unwrap();
-    eventually(
-        "every view caught up with the event store",
-        Duration::from_secs(30),
-        || async {
-            for (projection, types) in views {
-                let types: Vec<String> = types.iter().map(|t| (*t).to_owned()).collect();
-                let behind: i64 = client
-                    .query_one(BEHIND, &[&types, &projection])
-                    .await
-                    .unwrap()
-                    .get(0);
-                if behind > 0 {
-                    return None;
-                }
-            }
-            Some(())
-        },
-    )
-    .await;
     // Every stored domain event is in the trail exactly once (a unique index forbids twice).
     eventually(
         "every domain event in the audit trail",
@@ -223,31 +230,7 @@ async fn consumers_that_lost_their_group_sessions_rejoin_and_catch_up() {
     for n in 20..40 {
         assert_eq!(register(n).await.unwrap().status(), 201);
     }
-    let client = stack.pool.get().await.unwrap();
-    let views: [(&str, &[&str]); 3] = [
-        ("users_v1", &["identity.user"]),
-        ("notification_outbox", &["identity.user"]),
-        ("audit_v1", &["audit.trail", "audit.checkpoint"]),
-    ];
-    eventually(
-        "every view caught up after the sessions were lost",
-        Duration::from_secs(45),
-        || async {
-            for (projection, types) in views {
-                let types: Vec<String> = types.iter().map(|t| (*t).to_owned()).collect();
-                let behind: i64 = client
-                    .query_one(BEHIND, &[&types, &projection])
-                    .await
-                    .unwrap()
-                    .get(0);
-                if behind > 0 {
-                    return None;
-                }
-            }
-            Some(())
-        },
-    )
-    .await;
+    views_caught_up(&stack, Duration::from_secs(45)).await;
     let users = stack.scalar("SELECT count(*) FROM users_v1").await;
     assert_eq!(users, 40);
 }
