@@ -358,8 +358,12 @@ impl Stack {
     /// the authz view, fed from Kafka by a task that ends with `shutdown`.
     pub async fn gateway_state(&self, shutdown: CancellationToken) -> anyhow::Result<AppState> {
         let view = Arc::new(plinth_projections_authz::AuthzView::default());
-        let feeding =
-            plinth_projections_authz::feed(view.clone(), self.settings.clone(), shutdown.clone());
+        let feeding = plinth_projections_authz::feed(
+            view.clone(),
+            self.settings.clone(),
+            self.pool.clone(),
+            shutdown.clone(),
+        );
         tokio::spawn(async move {
             if let Err(e) = feeding.await {
                 tracing::error!(error = %e, "The authz view stopped; permission checks deny what it does not know.");

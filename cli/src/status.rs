@@ -141,6 +141,25 @@ impl Stack {
     pub async fn ask_relay(&self, action: ParkAction, event: Option<Uuid>) -> anyhow::Result<u64> {
         self.migrate().await?;
         let client = self.pool.get().await.context("connecting to Postgres")?;
+        if action == ParkAction::Withhold
+            && let Some(event) = event
+        {
+            let parked = plinth_infra_relay::parking::parked(&client).await?;
+            if let Some(named) = parked.iter().find(|p| p.event_id == event)
+                && let Some(first) = parked.iter().find(|p| {
+                    p.aggregate_type == named.aggregate_type && p.aggregate_id == named.aggregate_id
+                })
+                && first.event_id != event
+            {
+                anyhow::bail!(
+                    "{event} waits behind {} (#{} of {}/{}): withhold or retry that one first",
+                    first.event_id,
+                    first.sequence,
+                    first.aggregate_type,
+                    first.aggregate_id
+                );
+            }
+        }
         plinth_infra_relay::parking::request(&client, action, event)
             .await
             .context("recording the request")

@@ -52,9 +52,9 @@ pub trait Authorizer: Send + Sync {
     /// returns whether they do.
     async fn wait_for(&self, token: &ConsistencyToken, timeout: Duration) -> bool;
 
-    /// Waits (at most `timeout`) until decisions reflect `writes` authz writes (the store's
-    /// count of them); returns how many they reflect then.
-    async fn wait_for_writes(&self, writes: u64, timeout: Duration) -> u64;
+    /// The custom roles a decision about `subject` reads (those its bindings name, and what
+    /// they include), as far as decisions know them.
+    fn roles_of(&self, subject: Uuid) -> Vec<Uuid>;
 }
 
 /// Decisions from the in-memory authz view (roles and bindings from the authz topics).
@@ -88,9 +88,8 @@ impl Authorizer for ViewAuthorizer {
         }
     }
 
-    async fn wait_for_writes(&self, writes: u64, timeout: Duration) -> u64 {
-        self.0.wait_for_writes(writes, timeout).await;
-        self.0.applied_writes()
+    fn roles_of(&self, subject: Uuid) -> Vec<Uuid> {
+        self.0.read(|policy| policy.roles_of(subject))
     }
 
     async fn wait_for(&self, token: &ConsistencyToken, timeout: Duration) -> bool {

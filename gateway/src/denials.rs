@@ -38,6 +38,20 @@ struct Key {
     resource_id: Option<String>,
 }
 
+impl Key {
+    /// The key of a denial: who was denied what, where.
+    fn of(decided: &AccessDecided) -> Self {
+        Self {
+            tenant: decided.tenant_id.to_string(),
+            subject: decided.subject,
+            permission: decided.permission.clone(),
+            route: decided.route.clone(),
+            resource_type: decided.resource_type.clone(),
+            resource_id: decided.resource_id.clone(),
+        }
+    }
+}
+
 struct Pending {
     opened: Instant,
     /// The first denial of the window: what a record of its repeats says.
@@ -96,14 +110,7 @@ impl Denials {
             .pending
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut key = Key {
-            tenant: decided.tenant_id.to_string(),
-            subject: decided.subject,
-            permission: decided.permission.clone(),
-            route: decided.route.clone(),
-            resource_type: decided.resource_type.clone(),
-            resource_id: decided.resource_id.clone(),
-        };
+        let mut key = Key::of(&decided);
         if pending.len() >= MAX_KEYS && !pending.contains_key(&key) {
             key = Key {
                 permission: "*".into(),
@@ -150,6 +157,7 @@ impl Denials {
                 .collect();
             keys.iter().filter_map(|k| pending.remove(k)).collect()
         };
+        let mut unsent = Vec::new();
         for window in ended.into_iter().filter(|p| p.repeats > 0) {
             debug!(subject = %window.first.subject, repeats = window.repeats, "Repeated denials gathered into one record.");
             let record = AccessDecided {
@@ -157,14 +165,38 @@ impl Denials {
                 repeated: window.repeats,
                 first_at: window.first_repeat,
                 at: window.last_repeat.unwrap_or(window.first.at),
-                ..window.first
+                ..window.first.clone()
             };
-            // The queue is bounded; a full one waits for the writer rather than losing counts.
-            let queue = self.queue.clone();
-            let metadata = window.metadata;
-            tokio::spawn(async move {
-                let _ = queue.send((record, metadata)).await;
-            });
+            // A full queue (the store is slow or down) keeps the count for the next flush.
+            if self
+                .queue
+                .try_send((record, window.metadata.clone()))
+                .is_err()
+            {
+                unsent.push(window);
+            }
+        }
+        if !unsent.is_empty() {
+            let mut pending = self
+                .pending
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for window in unsent {
+                let key = Key::of(&window.first);
+                match pending.get_mut(&key) {
+                    // A new window opened meanwhile: it takes the older counts too.
+                    Some(open) => {
+                        open.repeats += window.repeats;
+                        open.first_repeat = window
+                            .first_repeat
+                            .min(open.first_repeat)
+                            .or(window.first_repeat);
+                    }
+                    None => {
+                        pending.insert(key, window);
+                    }
+                }
+            }
         }
     }
 }

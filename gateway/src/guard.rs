@@ -133,10 +133,11 @@ async fn guard(
             return e.into_response();
         }
         // A sensitive permission (managing access, disabling users, reading the audit trail)
-        // is decided only once the view reflects every authz write in the store: a revocation
-        // committed anywhere is enforced even while the relay or this gateway's feed is behind.
+        // is decided only once the view has applied every committed event of the caller's
+        // bindings and their roles: a revocation committed anywhere is enforced even while the
+        // relay or this gateway's feed is behind.
         if permission.is_sensitive()
-            && let Err(e) = wait_until_current(&state).await
+            && let Err(e) = wait_until_current(&state, caller.user_id).await
         {
             return e.into_response();
         }
@@ -174,26 +175,48 @@ async fn guard(
     next.run(Request::from_parts(parts, body)).await
 }
 
-/// Waits (bounded) until the authz view has applied every authz write the store holds; fails
-/// closed when it has not.
-async fn wait_until_current(state: &AppState) -> Result<(), ApiError> {
-    let committed = state.authz.committed_writes().await.map_err(|e| {
-        ApiError::Unavailable(format!("cannot count the committed authz writes: {e}"))
-    })?;
-    let applied = state
-        .authorizer
-        .wait_for_writes(committed, state.consistency_wait)
-        .await;
-    if applied >= committed {
-        Ok(())
-    } else {
-        warn!(
-            applied,
-            committed,
-            "The authz view is behind the event store; a sensitive permission was refused."
-        );
-        Err(ApiError::AuthzBehind { applied, committed })
+/// Waits (bounded) until the authz view has applied, as far as the event store has committed
+/// them, every binding of `subject` and every role they name; fails closed when it has not.
+async fn wait_until_current(state: &AppState, subject: Uuid) -> Result<(), ApiError> {
+    let deadline = tokio::time::Instant::now() + state.consistency_wait;
+    let unavailable = |e: plinth_services_authz::AuthzError| {
+        ApiError::Unavailable(format!("cannot read the committed authz writes: {e}"))
+    };
+    let bindings = state
+        .authz
+        .binding_heads(subject)
+        .await
+        .map_err(unavailable)?;
+    applied_by(state, &bindings, deadline).await?;
+    let roles = state.authorizer.roles_of(subject);
+    let roles = state.authz.role_heads(&roles).await.map_err(unavailable)?;
+    applied_by(state, &roles, deadline).await
+}
+
+/// Waits until the view has applied each of `heads`, at the latest by `deadline`.
+async fn applied_by(
+    state: &AppState,
+    heads: &[plinth_infra_event_store::ConsistencyToken],
+    deadline: tokio::time::Instant,
+) -> Result<(), ApiError> {
+    for head in heads {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if !state.authorizer.wait_for(head, left).await {
+            warn!(
+                aggregate_type = head.aggregate_type,
+                aggregate_id = head.aggregate_id,
+                sequence = head.sequence,
+                "The authz view is behind the event store; a sensitive permission was refused."
+            );
+            return Err(ApiError::AuthzBehind {
+                what: format!(
+                    "{} {} up to event {}",
+                    head.aggregate_type, head.aggregate_id, head.sequence
+                ),
+            });
+        }
     }
+    Ok(())
 }
 
 /// A decision as recorded for audit (`authz.decision`): who, what, the route, and the client;

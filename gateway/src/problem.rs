@@ -46,9 +46,9 @@ pub enum ApiError {
     /// A sensitive permission is decided only on an authz view that has applied every authz
     /// write the store holds, and this one has not caught up in time: fail closed.
     #[error(
-        "the authorization view has applied {applied} of the {committed} authz writes committed; a sensitive permission is decided only on a current view, retry shortly"
+        "the authorization view has not applied {what} yet; a sensitive permission is decided only once the caller's bindings and roles are current, retry shortly"
     )]
-    AuthzBehind { applied: u64, committed: u64 },
+    AuthzBehind { what: String },
     /// A dependency is down; details are logged, not returned.
     #[error("service temporarily unavailable")]
     Unavailable(String),

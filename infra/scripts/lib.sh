@@ -23,6 +23,12 @@ wait_port() {
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+# pid_runs PIDFILE WORD: whether the pid in PIDFILE is alive and its command line holds WORD
+# (after a reboot or a crash, the pid may have been reused by an unrelated process).
+pid_runs() {
+  pid_alive "$1" && tr '\0' ' ' <"/proc/$(cat "$1")/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
+
 stop_pid() {
   local file=$1 pid i
   pid_alive "$file" || { rm -f "$file"; return 1; }

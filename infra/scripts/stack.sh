@@ -85,6 +85,10 @@ broker_up() {
   fi
   local tansu port
   tansu=$(infra/scripts/tansu.sh path)
+  if pid_alive "$state/tansu.pid" && ! pid_runs "$state/tansu.pid" "$tansu broker"; then
+    say "Broker: $state/tansu.pid names a process that is not our broker; ignoring it."
+    rm -f "$state/tansu.pid"
+  fi
   if pid_alive "$state/tansu.pid"; then
     port=$(cat "$state/tansu.port")
     # A live pid is reused only if it answers: a broker that is being stopped still has one.
@@ -109,6 +113,12 @@ broker_up() {
 }
 
 broker_down() {
+  local tansu
+  tansu=$(cat "$state/tansu_bin" 2>/dev/null || echo tansu)
+  if pid_alive "$state/tansu.pid" && ! pid_runs "$state/tansu.pid" "$tansu broker"; then
+    rm -f "$state/tansu.pid"
+    return 0
+  fi
   stop_pid "$state/tansu.pid" && say "Broker: stopped." || true
 }
 

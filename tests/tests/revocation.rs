@@ -240,3 +240,56 @@ async fn a_key_rotated_by_another_process_is_picked_up_and_a_retired_key_stops_v
         "no longer published: {jwks}"
     );
 }
+
+#[tokio::test]
+async fn a_sensitive_permission_waits_only_for_what_its_decision_reads() {
+    let world = World::start_configured(&plinth_tests::env("PLINTH_KAFKA_BROKERS"), |s| {
+        s.gateway.consistency_wait_ms = 1500;
+    })
+    .await;
+    let _relay = world.spawn_relay();
+    let root = world.bootstrap_admin("root@example.org").await;
+    let (alice, alice_bearer) = world.signed_in("alice@example.org").await;
+    let (status, bound) = world
+        .post_as(
+            "/v1/authz/bindings",
+            &root,
+            json!({"subject": alice, "role": "owner"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{bound}");
+    // Alice's binding gets an event that cannot be published: it is parked, so no view will
+    // ever apply it until an operator acts.
+    let binding = bound["id"].as_str().unwrap();
+    let (_, metadata) = plinth_tests::seed::user_registered(alice);
+    world
+        .pool
+        .get()
+        .await
+        .unwrap()
+        .execute(
+            "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata)
+             VALUES ('authz.binding', $1, 2, 'SubjectLevitated', '1', '{\"SubjectLevitated\": {}}', $2::text::json)",
+            &[&binding, &metadata],
+        )
+        .await
+        .unwrap();
+    eventually("the event parked", Duration::from_secs(30), || async {
+        let (code, out, _) = world.plinth(&["status"]).await;
+        (code == 1 && out.contains("SubjectLevitated")).then_some(())
+    })
+    .await;
+    // Her sensitive requests fail closed; everybody else's go on.
+    let (status, problem) = world
+        .post_as("/v1/authz/roles", &alice_bearer, json!({"name": "helpers"}))
+        .await;
+    assert_eq!(status, 503, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains(binding),
+        "names what it waits for: {problem}"
+    );
+    let (status, created) = world
+        .post_as("/v1/authz/roles", &root, json!({"name": "helpers"}))
+        .await;
+    assert_eq!(status, 201, "{created}");
+}

@@ -39,11 +39,14 @@ pub struct ResetPassword {
     pub new_password: Password,
 }
 
-/// Replace the password. The caller has checked the current one and the policy. Every session
-/// of the user started before the change ends, except `keep_session` (the one asking).
+/// Replace the password. The caller has checked the current one against `checked_against` (the
+/// stored hash then) and the policy: the change is refused while the account is locked, or if
+/// the password was replaced meanwhile. Every session of the user started before the change
+/// ends, except `keep_session` (the one asking).
 #[derive(Debug, Clone)]
 pub struct ChangePassword {
     pub new_password: Password,
+    pub checked_against: PasswordHash,
     pub keep_session: Option<uuid::Uuid>,
 }
 

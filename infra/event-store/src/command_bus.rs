@@ -153,9 +153,10 @@ where
                     map.insert(key.to_owned(), json);
                 }
             }
-            // The store only needs the id and the sequence; the state stays here, so that a
-            // snapshot can be taken of it after the whole commit.
-            let mut state = std::mem::take(&mut context.aggregate);
+            // The store only needs the id and the sequence. The state stays here: writing each
+            // event to the sink applied it, so it is the state after the whole commit, which
+            // is what a snapshot holds.
+            let state = std::mem::take(&mut context.aggregate);
             match self.store.commit(events, context, map).await {
                 Ok(envelopes) => {
                     let sequence = envelopes
@@ -163,9 +164,6 @@ where
                         .map_or(loaded_sequence, |e| e.sequence as i64);
                     debug!(aggregate_id, sequence, "Command committed.");
                     if let Some(snapshots) = &self.snapshots {
-                        for envelope in envelopes {
-                            state.apply(envelope.payload);
-                        }
                         snapshots
                             .after_commit(aggregate_id, loaded_sequence, sequence, &state)
                             .await;

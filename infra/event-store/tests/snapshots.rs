@@ -138,3 +138,73 @@ async fn an_unreadable_snapshot_falls_back_to_every_event() {
         .unwrap();
     assert_eq!(bus.load(&tenant).await.unwrap().position(), 8);
 }
+
+/// An aggregate whose state counts what it applied: a state applied twice shows.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Tally {
+    events: u64,
+    sum: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Added(u64);
+
+impl cqrs_es::DomainEvent for Added {
+    fn event_type(&self) -> String {
+        "Added".into()
+    }
+    fn event_version(&self) -> String {
+        "1".into()
+    }
+}
+
+impl plinth_domain_core::UniqueClaims for Added {}
+
+#[derive(Debug, thiserror::Error)]
+#[error("never")]
+struct Never;
+
+impl cqrs_es::Aggregate for Tally {
+    const TYPE: &'static str = "test.tally";
+    type Command = Vec<u64>;
+    type Event = Added;
+    type Error = Never;
+    type Services = ();
+
+    async fn handle(
+        &mut self,
+        command: Vec<u64>,
+        (): &(),
+        sink: &cqrs_es::event_sink::EventSink<Self>,
+    ) -> Result<(), Never> {
+        for n in command {
+            sink.write(Added(n), self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, Added(n): Added) {
+        self.events += 1;
+        self.sum += n;
+    }
+}
+
+#[tokio::test]
+async fn a_snapshot_holds_each_event_of_its_commit_applied_once() {
+    let (db, _pool) = migrated().await;
+    let events = sqlx_pool(&db.url, 4).unwrap();
+    let bus = CommandBus::<Tally>::with_snapshots(events.clone(), (), 4);
+    let replaying = CommandBus::<Tally>::new(events, ());
+    for round in 0..5_u64 {
+        bus.execute("t", vec![round, round + 1, round + 2], &metadata())
+            .await
+            .unwrap();
+        let loaded = bus.load("t").await.unwrap();
+        assert_eq!(
+            loaded,
+            replaying.load("t").await.unwrap(),
+            "after round {round}"
+        );
+        assert_eq!(loaded.events, 3 * (round + 1));
+    }
+}

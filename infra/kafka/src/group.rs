@@ -4,9 +4,11 @@
 //! for a while) is revoked and rejoins by itself; but a join that never completes — the
 //! coordinator still waiting for members that died — leaves it idle with nothing assigned, for
 //! as long as the group's rebalance timeout (`max.poll.interval.ms`). The member logs every
-//! assignment and revocation, and when it has held no partition for longer than a rejoin should
-//! take (twice the session timeout, and at least 15 s) it says so and joins again as a new
-//! member. Messages are handed out owned, so the consumer can be replaced between batches.
+//! assignment and revocation, and when it has waited for an assignment longer than a join
+//! should take (twice the session timeout, and at least 15 s) it says so and joins again as a
+//! new member. An empty assignment is an assignment: a group with more members than partitions
+//! is not stranded. Messages are handed out owned, so the consumer can be replaced between
+//! batches.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -28,10 +30,9 @@ const CHECK_EVERY: Duration = Duration::from_secs(5);
 /// What the member knows of its place in the group.
 #[derive(Debug)]
 struct Membership {
-    /// Partitions assigned now.
-    assigned: usize,
-    /// Since when it has had none (or since it subscribed).
-    unassigned_since: Option<Instant>,
+    /// Since when it has waited for an assignment (since it subscribed, or was revoked);
+    /// `None` once one came, even an empty one (more members than partitions is no fault).
+    waiting_since: Option<Instant>,
 }
 
 /// Reports the group's rebalances.
@@ -54,8 +55,7 @@ impl ConsumerContext for Context {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         match rebalance {
             Rebalance::Assign(partitions) => {
-                membership.assigned = partitions.count();
-                membership.unassigned_since = (partitions.count() == 0).then(Instant::now);
+                membership.waiting_since = None;
                 info!(
                     group = self.group,
                     partitions = partitions.count(),
@@ -63,8 +63,7 @@ impl ConsumerContext for Context {
                 );
             }
             Rebalance::Revoke(partitions) => {
-                membership.assigned = 0;
-                membership.unassigned_since = Some(Instant::now());
+                membership.waiting_since = Some(Instant::now());
                 info!(
                     group = self.group,
                     partitions = partitions.count(),
@@ -99,8 +98,7 @@ impl GroupConsumer {
             topics: topics.to_vec(),
             consumer: None,
             membership: Arc::new(Mutex::new(Membership {
-                assigned: 0,
-                unassigned_since: Some(Instant::now()),
+                waiting_since: Some(Instant::now()),
             })),
             patience: (Duration::from_millis(u64::from(settings.session_timeout_ms)) * 2)
                 .max(Duration::from_secs(15)),
@@ -114,8 +112,7 @@ impl GroupConsumer {
             .membership
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Membership {
-            assigned: 0,
-            unassigned_since: Some(Instant::now()),
+            waiting_since: Some(Instant::now()),
         };
         let context = Context {
             group: self.group.clone(),
@@ -136,16 +133,14 @@ impl GroupConsumer {
             .expect("a consumer is present between rejoins")
     }
 
-    /// How long the member has held no partition, if that is longer than it should be.
+    /// How long the member has waited for an assignment, if that is longer than a join takes.
     fn stranded(&self) -> Option<Duration> {
-        let membership = self
-            .membership
+        self.membership
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        membership
-            .unassigned_since
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .waiting_since
             .map(|since| since.elapsed())
-            .filter(|idle| membership.assigned == 0 && *idle >= self.patience)
+            .filter(|waited| *waited >= self.patience)
     }
 
     /// Leaves the group (on a plain thread: librdkafka's destroy can block while the broker is
@@ -192,7 +187,7 @@ impl GroupConsumer {
                         warn!(
                             group = self.group,
                             idle_secs = idle.as_secs(),
-                            "This consumer has held no partition for too long (its group's join may wait for members that died); joining again as a new member."
+                            "This consumer has waited too long for its group to assign it partitions (the join may wait for members that died); joining again as a new member."
                         );
                         if let Err(e) = self.rejoin().await {
                             warn!(group = self.group, error = %e, "Cannot join the group again yet; retrying.");

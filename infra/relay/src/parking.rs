@@ -170,6 +170,28 @@ pub(crate) async fn republish_requests(
         .collect())
 }
 
+/// Moves a request on to `next` (a page of the aggregate was published; more remain), unless
+/// it was renewed for an earlier sequence meanwhile.
+pub(crate) async fn advance(
+    client: &impl GenericClient,
+    request: &Republish,
+    next: i64,
+) -> Result<(), tokio_postgres::Error> {
+    client
+        .execute(
+            "UPDATE relay_republish SET from_sequence = $4
+             WHERE aggregate_type = $1 AND aggregate_id = $2 AND from_sequence >= $3",
+            &[
+                &request.aggregate_type,
+                &request.aggregate_id,
+                &request.from_sequence,
+                &next,
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
 /// Deletes a served request, unless it was renewed for an earlier sequence meanwhile.
 pub(crate) async fn served(
     client: &impl GenericClient,
@@ -221,7 +243,9 @@ pub(crate) async fn unpark(
     Ok(())
 }
 
-/// Records that an operator's request could not be carried out, and why.
+/// Records that an operator's request could not be carried out for the parked event at
+/// `position`, and why; the requests on its aggregate's later events lapse with it (they wait
+/// behind it).
 pub(crate) async fn still_parked(
     client: &impl GenericClient,
     position: i64,
@@ -229,8 +253,17 @@ pub(crate) async fn still_parked(
 ) -> Result<(), tokio_postgres::Error> {
     client
         .execute(
-            "UPDATE relay_parked SET reason = $2, action = NULL, requested_at = NULL WHERE position = $1",
+            "UPDATE relay_parked SET reason = $2 WHERE position = $1",
             &[&position, &reason],
+        )
+        .await?;
+    client
+        .execute(
+            "UPDATE relay_parked p SET action = NULL, requested_at = NULL
+             FROM relay_parked head
+             WHERE head.position = $1
+               AND p.aggregate_type = head.aggregate_type AND p.aggregate_id = head.aggregate_id",
+            &[&position],
         )
         .await?;
     Ok(())

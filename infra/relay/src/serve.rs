@@ -132,6 +132,7 @@ impl Publisher<'_> {
             )
             .await?;
             let mut outgoing = Vec::with_capacity(events.len());
+            let page_full = events.len() as i64 == EVENTS_PER_REQUEST;
             for event in events
                 .iter()
                 .filter(|e| first_parked.is_none_or(|first| e.sequence < first))
@@ -147,7 +148,15 @@ impl Publisher<'_> {
                 self.renew_producer().await?;
                 return Err(e.into());
             }
-            parking::served(&client, &request).await?;
+            // A whole page: the rest of the aggregate comes in the next rounds.
+            match events.last() {
+                Some(last)
+                    if page_full && first_parked.is_none_or(|first| last.sequence < first) =>
+                {
+                    parking::advance(&client, &request, last.sequence + 1).await?;
+                }
+                _ => parking::served(&client, &request).await?,
+            }
             info!(
                 aggregate_type = request.aggregate_type,
                 aggregate_id = request.aggregate_id,

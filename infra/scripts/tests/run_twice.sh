@@ -77,4 +77,16 @@ grep -q "does not answer" "$scratch/up2.log" || fail "the frozen broker was not 
 broker_answers "$PLINTH_BROKER_PORT" 10 || fail "no broker answers after the restart"
 kill -CONT "$frozen" 2>/dev/null || true
 infra/scripts/stack.sh down run >/dev/null 2>&1
+kill "$frozen" 2>/dev/null || true
+
+say "run_twice: a stale pid file naming another process leaves that process alone"
+sleep 300 &
+bystander=$!
+echo "$bystander" > "$PLINTH_HOME/run/tansu.pid"
+infra/scripts/stack.sh up run >"$scratch/up3.log" 2>&1 || fail "stack up over a stale pid file"
+kill -0 "$bystander" 2>/dev/null || fail "stack up killed an unrelated process"
+broker_answers "$PLINTH_BROKER_PORT" 10 || fail "no broker started"
+infra/scripts/stack.sh down run >/dev/null 2>&1
+kill -0 "$bystander" 2>/dev/null || fail "stack down killed an unrelated process"
+kill "$bystander"
 say "run_twice: passed"

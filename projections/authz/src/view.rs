@@ -1,8 +1,8 @@
 //! [`AuthzView`]: the [`Policy`] behind a lock, with the sequence applied for each role and
 //! binding, so that a check carrying a consistency token can wait until the view has seen that
-//! write (SpiceDB's `at_least_as_fresh`), and with the count of every authz event applied, so
-//! that a sensitive check can wait until the view has applied every write the store holds
-//! (SpiceDB's `fully_consistent`).
+//! write (SpiceDB's `at_least_as_fresh`) — or every write of a subject's bindings and roles, for
+//! a sensitive check (SpiceDB's `fully_consistent`, scoped to what the decision reads). It
+//! also notes the aggregates stalled on an event that never came, to be asked for again.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -19,8 +19,7 @@ use crate::{CheckRequest, Policy, Verdict};
 #[derive(Debug)]
 pub struct AuthzView {
     state: RwLock<State>,
-    /// How many events were applied (each once): bumped after every one; waiters re-check on
-    /// each bump.
+    /// Bumped after every applied event; waiters re-check on each bump.
     applied_count: watch::Sender<u64>,
 }
 
@@ -28,6 +27,8 @@ pub struct AuthzView {
 struct State {
     policy: Policy,
     applied: HashMap<(String, String), i64>,
+    /// Aggregates an event arrived early for, or could not be read: since when they wait.
+    stalled: HashMap<(String, String), std::time::Instant>,
 }
 
 impl Default for AuthzView {
@@ -59,6 +60,10 @@ impl AuthzView {
             if delivery.sequence != applied + 1 {
                 if delivery.sequence > applied + 1 {
                     warn!(aggregate_id = %delivery.aggregate_id, sequence = delivery.sequence, applied, "An authz event arrived before its predecessor; waiting for it.");
+                    state
+                        .stalled
+                        .entry(key)
+                        .or_insert_with(std::time::Instant::now);
                 }
                 return false;
             }
@@ -67,9 +72,14 @@ impl AuthzView {
                 Payload::Unknown(_) => {}
                 Payload::Unreadable(reason) => {
                     error!(aggregate_id = %delivery.aggregate_id, sequence = delivery.sequence, event_id = %delivery.event_id, reason, "An authz event cannot be read; its role or binding is not updated until a readable copy arrives.");
+                    state
+                        .stalled
+                        .entry(key)
+                        .or_insert_with(std::time::Instant::now);
                     return false;
                 }
             }
+            state.stalled.remove(&key);
             state.applied.insert(key, delivery.sequence);
         }
         self.applied_count.send_modify(|n| *n += 1);
@@ -129,17 +139,29 @@ impl AuthzView {
         }
     }
 
-    /// How many authz events the view has applied (each once).
-    pub fn applied_writes(&self) -> u64 {
-        *self.applied_count.borrow()
-    }
-
-    /// Waits until the view has applied at least `writes` events (the store's count of authz
-    /// writes, say), for at most `timeout`. Returns whether it got there.
-    pub async fn wait_for_writes(&self, writes: u64, timeout: Duration) -> bool {
-        let mut changes = self.applied_count.subscribe();
-        let reached = tokio::time::timeout(timeout, changes.wait_for(|applied| *applied >= writes));
-        matches!(reached.await, Ok(Ok(_)))
+    /// The aggregates that have waited at least `for_at_least` for an event that never
+    /// came (or came unreadable): type, id, and the sequence they wait for. The feeder asks the
+    /// relay to publish them again.
+    pub fn stalled(&self, for_at_least: Duration) -> Vec<(String, String, i64)> {
+        let state = self
+            .state
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut stalled: Vec<(String, String, i64)> = state
+            .stalled
+            .iter()
+            .filter(|(_, since)| since.elapsed() >= for_at_least)
+            .map(|((t, id), _)| {
+                let applied = state
+                    .applied
+                    .get(&(t.clone(), id.clone()))
+                    .copied()
+                    .unwrap_or(0);
+                (t.clone(), id.clone(), applied + 1)
+            })
+            .collect();
+        stalled.sort();
+        stalled
     }
 
     /// How many bindings the view holds.
@@ -221,8 +243,8 @@ mod tests {
         assert!(waiter.await.unwrap());
     }
 
-    #[tokio::test]
-    async fn unknown_events_count_unreadable_ones_hold_their_aggregate_and_writes_can_be_awaited() {
+    #[test]
+    fn unknown_events_count_and_unreadable_ones_hold_their_aggregate_as_stalled() {
         let view = AuthzView::default();
         assert!(view.apply(&bound(1)));
         let unknown = Delivery {
@@ -239,10 +261,13 @@ mod tests {
         };
         assert!(!view.apply(&unreadable));
         assert_eq!(view.applied("authz.binding", "b1"), 2);
-        assert_eq!(view.applied_writes(), 2);
-        assert!(view.wait_for_writes(2, Duration::from_millis(10)).await);
-        assert!(!view.wait_for_writes(3, Duration::from_millis(20)).await);
+        assert_eq!(
+            view.stalled(Duration::ZERO),
+            vec![("authz.binding".to_owned(), "b1".to_owned(), 3)]
+        );
+        assert!(!view.apply(&bound(5)), "early");
+        assert_eq!(view.stalled(Duration::ZERO)[0].2, 3, "still waits for 3");
         assert!(view.apply(&bound(3)), "a readable copy of event 3");
-        assert!(view.wait_for_writes(3, Duration::from_millis(10)).await);
+        assert!(view.stalled(Duration::ZERO).is_empty());
     }
 }

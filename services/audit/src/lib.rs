@@ -30,11 +30,18 @@ use plinth_infra_postgres::{Migration, Migrations};
 /// The index that makes recording exactly-once (on the event store's table).
 pub const MIGRATIONS: Migrations = Migrations {
     component: "audit",
-    steps: &[Migration {
-        version: 1,
-        name: "audit_sources",
-        sql: include_str!("../migrations/0001_audit_sources.sql"),
-    }],
+    steps: &[
+        Migration {
+            version: 1,
+            name: "audit_sources",
+            sql: include_str!("../migrations/0001_audit_sources.sql"),
+        },
+        Migration {
+            version: 2,
+            name: "audit_sweep",
+            sql: include_str!("../migrations/0002_audit_sweep.sql"),
+        },
+    ],
 };
 
 /// What can go wrong recording, reading or exporting trails.

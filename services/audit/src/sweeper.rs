@@ -2,8 +2,9 @@
 //! event, and the sweeper checks it. It walks the global order behind the relay (only events the
 //! relay has published, at least 30 s ago), finds events without an audit record, asks the relay
 //! to publish their aggregates again (the recorder then records them, once), and reports loudly
-//! the ones that stay missing. It remembers how far everything was recorded, so each round
-//! reads only new events.
+//! the ones that stay missing. Parked events (not published) are left to the relay's parking.
+//! It stores how far it has checked (`audit_sweep`), so each round, and each start, reads only
+//! new events.
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
@@ -31,7 +32,7 @@ pub(crate) async fn sweep(pool: sqlx::PgPool, read: Pool, shutdown: Cancellation
     let mut sweeper = Sweeper {
         pool,
         read,
-        swept: Cursor::default(),
+        swept: None,
         missing: BTreeMap::new(),
     };
     loop {
@@ -56,10 +57,21 @@ pub(crate) async fn sweep(pool: sqlx::PgPool, read: Pool, shutdown: Cancellation
 struct Sweeper {
     pool: sqlx::PgPool,
     read: Pool,
-    /// Every event up to here is recorded (or in `missing`).
-    swept: Cursor,
-    /// Events found without a record: id → (aggregate, sequence, when found, last asked).
-    missing: BTreeMap<String, (String, String, i64, Instant, Option<Instant>)>,
+    /// Every event up to here is recorded (or in `missing`); read from `audit_sweep` first.
+    swept: Option<Cursor>,
+    /// Events found without a record, by id.
+    missing: BTreeMap<String, Missing>,
+}
+
+/// An event found without a record.
+struct Missing {
+    aggregate_type: String,
+    aggregate_id: String,
+    sequence: i64,
+    /// Its place in the global order.
+    cursor: Cursor,
+    found: Instant,
+    asked: Option<Instant>,
 }
 
 impl Sweeper {
@@ -73,20 +85,46 @@ impl Sweeper {
         let Some(published) = plinth_infra_relay::parking::published_up_to(&client).await? else {
             return Ok(true);
         };
+        let swept = if let Some(swept) = self.swept {
+            swept
+        } else {
+            let stored = client
+                .query_opt(
+                    "SELECT transaction_id::text, position FROM audit_sweep",
+                    &[],
+                )
+                .await?;
+            stored
+                .and_then(|r| {
+                    Some(Cursor {
+                        transaction_id: r.get::<_, String>(0).parse().ok()?,
+                        position: r.get(1),
+                    })
+                })
+                .unwrap_or_default()
+        };
         let events = if self.missing.len() < MAX_MISSING {
-            read_committed_after(&client, self.swept, CHUNK).await?
+            read_committed_after(&client, swept, CHUNK).await?
         } else {
             Vec::new()
         };
+        let parked: HashSet<i64> = plinth_infra_relay::parking::parked(&client)
+            .await?
+            .into_iter()
+            .map(|p| p.position)
+            .collect();
         let settled = Utc::now() - SETTLE;
         let candidates: Vec<&StoredEvent> = events
             .iter()
             .take_while(|e| e.cursor <= published && e.recorded_at < settled)
             .collect();
         let caught_up = candidates.len() < events.len() || events.len() < CHUNK as usize;
+        let audited = |e: &StoredEvent| {
+            !e.aggregate_type.starts_with("audit.") && !parked.contains(&e.cursor.position)
+        };
         let ids: Vec<String> = candidates
             .iter()
-            .filter(|e| !e.aggregate_type.starts_with("audit."))
+            .filter(|e| audited(e))
             .map(|e| e.event_id.to_string())
             .chain(self.missing.keys().cloned())
             .collect();
@@ -99,38 +137,65 @@ impl Sweeper {
                 .collect();
         self.missing.retain(|id, _| !recorded.contains(id));
         let now = Instant::now();
+        let mut reached = swept;
         for event in candidates {
             let id = event.event_id.to_string();
-            if !event.aggregate_type.starts_with("audit.") && !recorded.contains(&id) {
-                self.missing.entry(id).or_insert((
-                    event.aggregate_type.clone(),
-                    event.aggregate_id.clone(),
-                    event.sequence,
-                    now,
-                    None,
-                ));
+            if audited(event) && !recorded.contains(&id) {
+                self.missing.entry(id).or_insert(Missing {
+                    aggregate_type: event.aggregate_type.clone(),
+                    aggregate_id: event.aggregate_id.clone(),
+                    sequence: event.sequence,
+                    cursor: event.cursor,
+                    found: now,
+                    asked: None,
+                });
             }
-            self.swept = event.cursor;
+            reached = event.cursor;
         }
-        for (id, (aggregate_type, aggregate_id, sequence, first, asked)) in &mut self.missing {
-            if asked.is_some_and(|at| at.elapsed() < ASK_AGAIN) {
+        // What is stored never passes an event still missing, so a restart checks it again.
+        let keep = self
+            .missing
+            .values()
+            .map(|m| Cursor {
+                position: m.cursor.position - 1,
+                ..m.cursor
+            })
+            .min()
+            .map_or(reached, |before| before.min(reached));
+        if Some(reached) != self.swept {
+            client
+                .execute(
+                    "INSERT INTO audit_sweep (transaction_id, position) VALUES ($1::text::xid8, $2)
+                     ON CONFLICT (id) DO UPDATE SET transaction_id = excluded.transaction_id, position = excluded.position",
+                    &[&keep.transaction_id.to_string(), &keep.position],
+                )
+                .await?;
+            self.swept = Some(reached);
+        }
+        for (id, missing) in &mut self.missing {
+            if missing.asked.is_some_and(|at| at.elapsed() < ASK_AGAIN) {
                 continue;
             }
             plinth_infra_relay::parking::request_republish(
                 &client,
-                aggregate_type,
-                aggregate_id,
-                *sequence,
+                &missing.aggregate_type,
+                &missing.aggregate_id,
+                missing.sequence,
                 "audit",
             )
             .await?;
-            if first.elapsed() >= ASK_AGAIN {
+            let (aggregate_type, aggregate_id, sequence) = (
+                &missing.aggregate_type,
+                &missing.aggregate_id,
+                missing.sequence,
+            );
+            if missing.found.elapsed() >= ASK_AGAIN {
                 error!(
                     event_id = id,
                     aggregate_type,
                     aggregate_id,
                     sequence,
-                    missing_for_secs = first.elapsed().as_secs(),
+                    missing_for_secs = missing.found.elapsed().as_secs(),
                     "An event is still not in the audit trail; asked the relay again. See `plinth status`."
                 );
             } else {
@@ -142,7 +207,7 @@ impl Sweeper {
                     "An event reached no audit record; asked the relay to publish it again."
                 );
             }
-            *asked = Some(Instant::now());
+            missing.asked = Some(Instant::now());
         }
         Ok(caught_up)
     }

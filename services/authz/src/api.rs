@@ -117,9 +117,13 @@ pub trait AuthzApi: Send + Sync {
         metadata: &CommandMetadata,
     ) -> Result<ConsistencyToken, AuthzError>;
 
-    /// How many role and binding events the store holds: every authz write committed so far,
-    /// in every tenant. A view that has applied as many reflects all of them.
-    async fn committed_writes(&self) -> Result<u64, AuthzError>;
+    /// Every binding ever made for `subject` (in any tenant: platform-admin applies in all), as
+    /// far as the store has committed it: a view that has applied each up to its sequence
+    /// knows everything the subject was given and had taken away.
+    async fn binding_heads(&self, subject: Uuid) -> Result<Vec<ConsistencyToken>, AuthzError>;
+
+    /// How far the store has committed each of `roles`.
+    async fn role_heads(&self, roles: &[Uuid]) -> Result<Vec<ConsistencyToken>, AuthzError>;
 
     /// Records a decision for audit (the `authz.decision` topic).
     async fn record_decision(

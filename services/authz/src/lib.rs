@@ -8,9 +8,10 @@
 //! roles reachable from the included one), and only a platform administrator binds or unbinds
 //! `platform-admin`.
 //!
-//! [`AuthzApi::committed_writes`] counts every role and binding event in the store: a guard
-//! deciding a sensitive permission first waits until its view has applied that many, so
-//! revocations committed anywhere are enforced before access is granted.
+//! [`AuthzApi::binding_heads`] and [`AuthzApi::role_heads`] say how far the store has got with
+//! a subject's bindings and their roles: a guard deciding a sensitive permission first waits
+//! until its view has applied all of that, so a revocation committed anywhere is enforced
+//! before access is granted.
 
 mod api;
 mod service;
@@ -25,7 +26,7 @@ pub const MIGRATIONS: Migrations = Migrations {
     component: "authz",
     steps: &[Migration {
         version: 1,
-        name: "authz_writes",
-        sql: include_str!("../migrations/0001_authz_writes.sql"),
+        name: "binding_subjects",
+        sql: include_str!("../migrations/0001_binding_subjects.sql"),
     }],
 };

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use cqrs_es::Aggregate;
 use plinth_domain_authz::{
     AccessDecided, AuthzServices, BindSubject, Binding, BindingCommand, BindingError, BuiltInRole,
     CreateRole, Decision, IncludeRole, RecordDecision, Role, RoleCommand, RoleError, RoleName,
@@ -393,12 +394,26 @@ impl AuthzApi for AuthzService {
         Ok(committed.token)
     }
 
-    async fn committed_writes(&self) -> Result<u64, AuthzError> {
-        let count: i64 = sqlx::query_scalar(include_str!("../sql/committed_writes.sql"))
-            .fetch_one(&self.pool)
+    async fn binding_heads(&self, subject: Uuid) -> Result<Vec<ConsistencyToken>, AuthzError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(include_str!("../sql/binding_heads.sql"))
+            .bind(subject.to_string())
+            .fetch_all(&self.pool)
             .await
             .map_err(|e| AuthzError::Unavailable(e.to_string()))?;
-        Ok(count.unsigned_abs())
+        Ok(heads(Binding::TYPE, rows))
+    }
+
+    async fn role_heads(&self, roles: &[Uuid]) -> Result<Vec<ConsistencyToken>, AuthzError> {
+        if roles.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<String> = roles.iter().map(Uuid::to_string).collect();
+        let rows: Vec<(String, i64)> = sqlx::query_as(include_str!("../sql/role_heads.sql"))
+            .bind(&ids)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|e| AuthzError::Unavailable(e.to_string()))?;
+        Ok(heads(Role::TYPE, rows))
     }
 
     async fn record_decision(
@@ -413,6 +428,17 @@ impl AuthzApi for AuthzService {
             .map_err(|e| command_error(e, |e| AuthzError::Internal(e.to_string())))?;
         Ok(())
     }
+}
+
+/// Aggregate heads as the tokens that name them.
+fn heads(aggregate_type: &str, rows: Vec<(String, i64)>) -> Vec<ConsistencyToken> {
+    rows.into_iter()
+        .map(|(aggregate_id, sequence)| ConsistencyToken {
+            aggregate_type: aggregate_type.to_owned(),
+            aggregate_id,
+            sequence,
+        })
+        .collect()
 }
 
 /// The id of `user`'s platform-admin binding: one per user, wherever it was bound.

@@ -186,6 +186,7 @@ impl IdentityService {
         let new_password = policy.parse(&new, Some(email))?;
         let command = UserCommand::ChangePassword(ChangePassword {
             new_password,
+            checked_against: hash.clone(),
             keep_session: Some(session),
         });
         let committed = self

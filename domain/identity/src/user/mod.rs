@@ -101,13 +101,23 @@ impl Aggregate for User {
             },
             UserCommand::IssuePasswordReset(cmd) => user.issue_reset(cmd, at),
             UserCommand::ResetPassword(cmd) => user.reset_password(cmd, services, at).await?,
-            UserCommand::ChangePassword(cmd) => UserEvent::PasswordChanged(PasswordChanged {
-                user_id,
-                tenant_id,
-                password_hash: services.hasher.hash(&cmd.new_password).await?,
-                at,
-                kept_session: cmd.keep_session,
-            }),
+            UserCommand::ChangePassword(cmd) => {
+                // As for a login: concurrent guesses may have locked the account, or a reset
+                // replaced the password, since the current one was checked.
+                if let Some(until) = user.locked_until.filter(|until| *until > at) {
+                    return Err(UserError::Locked { until });
+                }
+                if user.password_hash != cmd.checked_against {
+                    return Err(UserError::PasswordReplaced);
+                }
+                UserEvent::PasswordChanged(PasswordChanged {
+                    user_id,
+                    tenant_id,
+                    password_hash: services.hasher.hash(&cmd.new_password).await?,
+                    at,
+                    kept_session: cmd.keep_session,
+                })
+            }
             UserCommand::ChangeDisplayName(cmd) => {
                 if user.display_name == cmd.display_name {
                     return Ok(());

@@ -249,6 +249,28 @@ impl Policy {
         page(held.into_iter().collect(), after, limit)
     }
 
+    /// The custom roles `subject`'s bindings name, in any tenant, and every role they include:
+    /// what a decision about the subject reads besides its bindings.
+    pub fn roles_of(&self, subject: Uuid) -> Vec<Uuid> {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<Uuid> = self
+            .by_subject
+            .get(&subject)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.bindings.get(id))
+            .filter_map(|b| Uuid::try_parse(&b.role).ok())
+            .collect();
+        while let Some(role) = stack.pop() {
+            if seen.insert(role)
+                && let Some(state) = self.roles.get(&role)
+            {
+                stack.extend(state.includes.iter().copied());
+            }
+        }
+        seen.into_iter().collect()
+    }
+
     /// Whether `actor` may administer `target`'s account in `tenant` (disable or enable it):
     /// only a platform administrator acts on another platform administrator, and the actor
     /// must hold, unconditionally, every permission the target holds there. So `admin` cannot

@@ -328,3 +328,20 @@ fn nobody_administers_an_account_that_holds_more_than_they_do() {
     assert_eq!(may(root, owner), Ok(()));
     assert!(may(member, admin).is_err());
 }
+
+#[test]
+fn the_roles_of_a_subject_are_those_its_bindings_name_and_all_they_include() {
+    let policy = policy(&[
+        role(50, "acme", "editors", &["identity.user.read"]),
+        role(51, "acme", "readers", &[]),
+        role(52, "acme", "unrelated", &[]),
+        include(50, 51),
+        PublishedEvent::SubjectBound(bound(10, "acme", &Uuid::from_u128(50).to_string())),
+        PublishedEvent::SubjectBound(bound(11, "acme", "owner")),
+    ]);
+    assert_eq!(
+        policy.roles_of(ADA),
+        vec![Uuid::from_u128(50), Uuid::from_u128(51)]
+    );
+    assert!(policy.roles_of(Uuid::from_u128(99)).is_empty());
+}

@@ -57,13 +57,17 @@ fn register_ada() -> RegisterUser {
     }
 }
 
+fn ada_hash() -> PasswordHash {
+    PasswordHash("$fake$21".into())
+}
+
 fn ada_registered() -> UserEvent {
     UserEvent::UserRegistered(UserRegistered {
         user_id: UserId(uuid::Uuid::from_u128(7)),
         tenant_id: TenantId::default(),
         email: Email::parse("ada@example.org").unwrap(),
         display_name: DisplayName::parse("Ada").unwrap(),
-        password_hash: PasswordHash("$fake$21".into()),
+        password_hash: ada_hash(),
         registered_at: noon(),
     })
 }
@@ -220,6 +224,7 @@ async fn a_new_password_is_stored_only_as_its_hash_and_ends_every_other_session(
         new_password: PasswordPolicy::default()
             .parse("a brand new passphrase", None)
             .unwrap(),
+        checked_against: ada_hash(),
         keep_session: Some(kept),
     });
     let changed = UserEvent::PasswordChanged(PasswordChanged {
@@ -268,3 +273,34 @@ fn a_registration_claims_its_email_within_its_tenant() {
 }
 
 mod accounts;
+
+#[tokio::test]
+async fn a_password_change_is_refused_while_locked_or_once_the_password_was_replaced() {
+    let change = |checked_against: PasswordHash| {
+        UserCommand::ChangePassword(crate::ChangePassword {
+            new_password: PasswordPolicy::default()
+                .parse("a brand new passphrase", None)
+                .unwrap(),
+            checked_against,
+            keep_session: None,
+        })
+    };
+    let locked = UserEvent::AccountLocked(crate::AccountLocked {
+        user_id: UserId(uuid::Uuid::from_u128(7)),
+        tenant_id: TenantId::default(),
+        at: noon(),
+        until: noon() + chrono::Duration::minutes(15),
+    });
+    TestFramework::<User>::with(services(Arc::new(PrefixHasher)))
+        .given(vec![ada_registered(), locked])
+        .when_async(change(ada_hash()))
+        .await
+        .then_expect_error(UserError::Locked {
+            until: noon() + chrono::Duration::minutes(15),
+        });
+    TestFramework::<User>::with(services(Arc::new(PrefixHasher)))
+        .given(vec![ada_registered()])
+        .when_async(change(PasswordHash("$fake$older".into())))
+        .await
+        .then_expect_error(UserError::PasswordReplaced);
+}

@@ -1,1 +1,0 @@
-SELECT count(*) FROM events WHERE aggregate_type IN ('authz.role', 'authz.binding')
