@@ -280,3 +280,53 @@ async fn a_transaction_holding_the_relay_back_is_named_by_the_relay_and_by_statu
     )
     .await;
 }
+
+#[tokio::test]
+async fn an_event_whose_schema_the_registry_refuses_is_parked_and_the_rest_flows() {
+    let world = World::start().await;
+    // Someone registered an incompatible schema under the subject Plinth's renames use.
+    let subject = format!(
+        "{}-plinth.identity.DisplayNameChanged",
+        world.topic("identity.user")
+    );
+    let foreign = json!({"type": "record", "name": "DisplayNameChanged", "namespace": "plinth.identity",
+        "fields": [{"name": "x", "type": "int"}]});
+    let registered = world
+        .http
+        .post(format!(
+            "{}/subjects/{subject}/versions",
+            world.settings.schema_registry.url
+        ))
+        .header("content-type", "application/vnd.schemaregistry.v1+json")
+        .json(&json!({"schema": foreign.to_string()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 200);
+    let _relay = world.spawn_relay();
+    let ada = registered_in_store(&world).await;
+    let (renamed_id, _, _) = append(
+        &world,
+        ada,
+        2,
+        "DisplayNameChanged",
+        renamed(ada, "Ada Lovelace"),
+    )
+    .await;
+    let grace = registered_in_store(&world).await;
+    eventually(
+        "Grace published past the refused event",
+        Duration::from_secs(60),
+        || async { (applied(&world, grace).await == 1).then_some(()) },
+    )
+    .await;
+    let (code, out, _) = world.plinth(&["status"]).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!(
+            "PARKED {renamed_id} identity.user/{ada} #2 DisplayNameChanged"
+        )) && out.contains("409"),
+        "{out}"
+    );
+    assert_eq!(applied(&world, ada).await, 1);
+}

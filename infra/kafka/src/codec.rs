@@ -63,7 +63,15 @@ impl AvroCodec {
             Err(e) => {
                 // The converter caches failures; forget them so the next attempt asks again.
                 self.encoder.remove_errors_from_cache();
-                Err(Error::Registry(e.to_string()))
+                let refused = !e.retriable
+                    && ["status 409", "status 422"]
+                        .iter()
+                        .any(|status| e.error.contains(status));
+                Err(if refused {
+                    Error::SchemaRefused(e.to_string())
+                } else {
+                    Error::Registry(e.to_string())
+                })
             }
         }
     }

@@ -25,6 +25,10 @@ pub enum Error {
     CreateTopic { topic: String, reason: String },
     #[error("schema registry: {0}")]
     Registry(String),
+    /// The registry refused the schema for good (incompatible with the subject's earlier
+    /// versions, or invalid): asking again will not help.
+    #[error("the schema registry refuses the schema: {0}")]
+    SchemaRefused(String),
     #[error("not a Confluent wire-format Avro message: {0}")]
     NotAvro(String),
 }

@@ -232,11 +232,16 @@ impl Publisher<'_> {
     ) -> Result<Outgoing<'b>, PublishError> {
         let topic =
             plinth_schemas::topic_name(&self.settings.kafka.topic_prefix, &event.aggregate_type);
-        let bytes = self
-            .codec
-            .encode(&topic, avro)
-            .await
-            .map_err(|e| PublishError::Registry(e.to_string()))?;
+        let bytes = self.codec.encode(&topic, avro).await.map_err(|e| match e {
+            // Refused for good: the event cannot be published as it is, like an unmapped one.
+            plinth_infra_kafka::Error::SchemaRefused(reason) => PublishError::Mapping {
+                event_id: event.event_id.to_string(),
+                aggregate_type: event.aggregate_type.clone(),
+                event_type: event.event_type.clone(),
+                reason,
+            },
+            other => PublishError::Registry(other.to_string()),
+        })?;
         Ok(Outgoing {
             event,
             topic,
