@@ -14,6 +14,48 @@ async fn set_disabled(world: &World, admin: &str, user: uuid::Uuid, disabled: bo
         .0
 }
 
+/// A world whose gateway waits at most 1.5 s for its view, with a platform administrator
+/// (root) who bound Alice to `owner`.
+struct AliceTheOwner {
+    world: World,
+    _relay: plinth_tests::PlinthProcess,
+    /// Root's `Authorization` value.
+    root: String,
+    alice: uuid::Uuid,
+    /// Alice's `Authorization` value.
+    alice_bearer: String,
+    /// Her binding's id.
+    binding: String,
+}
+
+async fn alice_the_owner() -> AliceTheOwner {
+    let world = World::start_configured(&plinth_tests::env("PLINTH_KAFKA_BROKERS"), |s| {
+        s.gateway.consistency_wait_ms = 1500;
+    })
+    .await;
+    let relay = world.spawn_relay();
+    let root = world.bootstrap_admin("root@example.org").await;
+    let (alice, alice_bearer) = world.signed_in("alice@example.org").await;
+    let (status, bound) = world
+        .post_as(
+            "/v1/authz/bindings",
+            &root,
+            json!({"subject": alice, "role": "owner"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{bound}");
+    assert_eq!(bound["enforced"], true);
+    let binding = bound["id"].as_str().unwrap().to_owned();
+    AliceTheOwner {
+        world,
+        _relay: relay,
+        root,
+        alice,
+        alice_bearer,
+        binding,
+    }
+}
+
 #[tokio::test]
 async fn a_session_the_views_have_not_seen_does_not_outlive_a_disable_in_its_second() {
     let world = World::start().await;
@@ -109,23 +151,14 @@ async fn an_admin_cannot_disable_an_owner_nor_an_owner_the_platform_administrato
 
 #[tokio::test]
 async fn a_revocation_the_guards_cannot_enforce_yet_is_not_answered_as_done_and_fails_closed() {
-    let world = World::start_configured(&plinth_tests::env("PLINTH_KAFKA_BROKERS"), |s| {
-        s.gateway.consistency_wait_ms = 1500;
-    })
-    .await;
-    let _relay = world.spawn_relay();
-    let root = world.bootstrap_admin("root@example.org").await;
-    let (alice, alice_bearer) = world.signed_in("alice@example.org").await;
-    let (status, bound) = world
-        .post_as(
-            "/v1/authz/bindings",
-            &root,
-            json!({"subject": alice, "role": "owner"}),
-        )
-        .await;
-    assert_eq!(status, 201, "{bound}");
-    assert_eq!(bound["enforced"], true);
-    let binding = bound["id"].as_str().unwrap().to_owned();
+    let AliceTheOwner {
+        world,
+        _relay,
+        root,
+        alice,
+        alice_bearer,
+        binding,
+    } = alice_the_owner().await;
 
     // A writer transaction left open anywhere holds the relay back: nothing committed after it
     // is published, so no gateway's view can see the revocation.
@@ -243,24 +276,17 @@ async fn a_key_rotated_by_another_process_is_picked_up_and_a_retired_key_stops_v
 
 #[tokio::test]
 async fn a_sensitive_permission_waits_only_for_what_its_decision_reads() {
-    let world = World::start_configured(&plinth_tests::env("PLINTH_KAFKA_BROKERS"), |s| {
-        s.gateway.consistency_wait_ms = 1500;
-    })
-    .await;
-    let _relay = world.spawn_relay();
-    let root = world.bootstrap_admin("root@example.org").await;
-    let (alice, alice_bearer) = world.signed_in("alice@example.org").await;
-    let (status, bound) = world
-        .post_as(
-            "/v1/authz/bindings",
-            &root,
-            json!({"subject": alice, "role": "owner"}),
-        )
-        .await;
-    assert_eq!(status, 201, "{bound}");
+    let AliceTheOwner {
+        world,
+        _relay,
+        root,
+        alice,
+        alice_bearer,
+        binding,
+    } = alice_the_owner().await;
+    let binding = binding.as_str();
     // Alice's binding gets an event that cannot be published: it is parked, so no view will
     // ever apply it until an operator acts.
-    let binding = bound["id"].as_str().unwrap();
     let (_, metadata) = plinth_tests::seed::user_registered(alice);
     world
         .pool
