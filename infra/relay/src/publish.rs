@@ -23,7 +23,11 @@ use crate::{Error, parking};
 /// A batch could not be published; it will be retried from the checkpoint.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
-    #[error("event {event_id} ({aggregate_type}/{event_type}) has no published schema: {reason}")]
+    /// The event cannot be published as it is: no published schema, a payload that does not map
+    /// to it, or a schema the registry refuses. It is parked, not retried.
+    #[error(
+        "event {event_id} ({aggregate_type}/{event_type}) cannot be published as it is: {reason}"
+    )]
     Mapping {
         event_id: String,
         aggregate_type: String,

@@ -146,14 +146,6 @@ impl TokenService {
         self.snapshot().iter().any(|k| k.kid == kid)
     }
 
-    /// The key id new tokens are signed with.
-    pub fn active_kid(&self) -> Option<String> {
-        self.snapshot()
-            .iter()
-            .find(|k| k.active)
-            .map(|k| k.kid.clone())
-    }
-
     /// Re-reads the keys (after another instance rotated them).
     pub async fn reload(&self) -> Result<(), TokenError> {
         let client = self
