@@ -2,7 +2,6 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -11,7 +10,7 @@ use ed25519_dalek::VerifyingKey;
 use indicatif::{ProgressBar, ProgressStyle};
 use plinth_domain_audit::Report;
 use plinth_projections_authz::AuthzView;
-use plinth_projections_runtime::{Delivery, Projection, Rebuild, StoreReader, Until};
+use plinth_projections_runtime::{Delivery, Rebuild, StoreReader, Until};
 use plinth_services_audit::export::Format;
 use plinth_services_audit::store::RecordFilter;
 use uuid::Uuid;
@@ -157,33 +156,21 @@ impl Stack {
         written.context("exporting audit records")
     }
 
-    /// Rebuilds the users, sessions and audit read models into the fresh schema `schema`, and
-    /// the authz view in memory, from the event store up to `until`.
+    /// Rebuilds every registered module's read models into the fresh schema `schema`, and the
+    /// authz view in memory, from the event store up to `until`.
     pub async fn replay(
         &self,
         schema: &str,
         until: Option<Until>,
         per_event: bool,
     ) -> anyhow::Result<ReplaySummary> {
-        let projections: Vec<Arc<dyn Projection>> = vec![
-            Arc::new(plinth_projections_users::UsersProjection),
-            Arc::new(plinth_projections_sessions::SessionsProjection),
-            Arc::new(plinth_projections_audit::AuditProjection),
-        ];
-        let rebuild = Rebuild::create(
-            &self.database_url,
-            schema,
-            &[
-                plinth_projections_users::MIGRATIONS,
-                plinth_projections_sessions::MIGRATIONS,
-                plinth_projections_audit::MIGRATIONS,
-            ],
-            projections,
-        )
-        .await
-        .with_context(|| format!("creating the tables in schema {schema}"))?;
+        let projections = self.projections();
+        let migrations: Vec<_> = projections.iter().map(|p| p.migrations()).collect();
+        let rebuild = Rebuild::create(&self.database_url, schema, &migrations, projections)
+            .await
+            .with_context(|| format!("creating the tables in schema {schema}"))?;
         let view = AuthzView::default();
-        let mut reader = StoreReader::new(self.pool.clone(), until, 1000);
+        let mut reader = StoreReader::new(self.pool.clone(), self.catalog.clone(), until, 1000);
         let bar = progress(None, "replaying");
         let started = Instant::now();
         let mut summary = ReplaySummary::default();
@@ -218,7 +205,12 @@ impl Stack {
         time: DateTime<Utc>,
     ) -> anyhow::Result<Vec<(String, Vec<Uuid>, bool)>> {
         let view = AuthzView::default();
-        let mut reader = StoreReader::new(self.pool.clone(), Some(Until::Time(time)), 1000);
+        let mut reader = StoreReader::new(
+            self.pool.clone(),
+            self.catalog.clone(),
+            Some(Until::Time(time)),
+            1000,
+        );
         while let Some(batch) = reader
             .next_batch()
             .await

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use plinth_infra_config::Settings;
-use plinth_projections_runtime::Payload;
-use plinth_schemas::PublishedEvent;
+use plinth_infra_module::Read;
+use plinth_schemas::identity::IdentityEvent;
 use plinth_services_identity::TokenService;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
@@ -32,8 +32,8 @@ pub(crate) fn watch_rotations(
     tokio::spawn(async move {
         let followed =
             plinth_projections_runtime::follow(&settings, &["identity.signing_key"], stop, |d| {
-                if let Payload::Event(envelope) = d.payload
-                    && let PublishedEvent::SigningKeyRotated(e) = envelope.event
+                if let Read::Event(envelope) = d.read::<IdentityEvent>()
+                    && let IdentityEvent::SigningKeyRotated(e) = envelope.event
                     // Rotations from before this process started are in the keys it loaded.
                     && e.at >= started - chrono::Duration::seconds(5)
                 {

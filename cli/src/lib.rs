@@ -15,10 +15,10 @@ use plinth_domain_core::{Actor, CommandMetadata, TenantId};
 use plinth_domain_identity::{DisplayName, Email, LockoutPolicy, PasswordPolicy, UserId};
 use plinth_gateway::{AppState, Application, PostgresProbe, ReadinessProbe};
 use plinth_infra_config::Settings;
+use plinth_infra_module::{DynProjection, Migrations, Module};
 use plinth_infra_postgres::{Pool, connect_pool, migrate};
-use plinth_projections_runtime::{Projection, Projector};
-use plinth_projections_sessions::SessionsProjection;
-use plinth_projections_users::UsersProjection;
+use plinth_projections_runtime::Projector;
+use plinth_schemas::Catalog;
 use plinth_services_identity::{
     Argon2Hasher, IdentityService, Lifetimes, Registration, TokenService, TokenSettings,
 };
@@ -40,11 +40,11 @@ pub enum Component {
     SchemaRegistry,
     /// The relay from the event store to Kafka.
     Relay,
-    /// The read-model projectors.
+    /// The projectors of every registered module's read models.
     Projector,
     /// The HTTP gateway, with the identity service in-process.
     Gateway,
-    /// The notification worker: queues mails from identity events and sends them.
+    /// The notification sender: mails what the notifications module's outbox queued.
     Notifier,
     /// The audit recorder: every domain event and decision into hash-chained trails, with
     /// signed checkpoints.
@@ -81,34 +81,71 @@ pub fn dev_components(settings: &Settings) -> Vec<Component> {
 pub struct Stack {
     pub settings: Settings,
     pub pool: Pool,
+    /// The registered modules.
+    pub modules: Arc<[Arc<dyn Module>]>,
+    /// Every published event type of the registered modules.
+    pub catalog: Arc<Catalog>,
     database_url: String,
 }
 
-/// Every migration, in dependency order.
-pub const ALL_MIGRATIONS: [plinth_infra_postgres::Migrations; 11] = [
+/// The modules this build registers, one line each: the router, the catalog the relay and
+/// the audit recorder publish and record from, the migrations, the projectors and `plinth
+/// modules list` are all assembled from this list.
+pub fn modules() -> Vec<Arc<dyn Module>> {
+    vec![
+        Arc::new(plinth_services_identity::IdentityModule),
+        Arc::new(plinth_services_authz::AuthzModule),
+        Arc::new(plinth_services_audit::AuditModule),
+        Arc::new(plinth_services_notifications::NotificationsModule),
+    ]
+}
+
+/// The kernel's own tables, applied before any module's: the event store, the relay, the
+/// schema registry and the projection runtime's bookkeeping.
+pub const KERNEL_MIGRATIONS: [Migrations; 4] = [
     plinth_infra_event_store::MIGRATIONS,
-    plinth_services_authz::MIGRATIONS,
-    plinth_services_audit::MIGRATIONS,
-    plinth_services_identity::tokens::MIGRATIONS,
     plinth_infra_relay::MIGRATIONS,
     plinth_infra_schema_registry::MIGRATIONS,
     plinth_projections_runtime::MIGRATIONS,
-    plinth_projections_users::MIGRATIONS,
-    plinth_projections_sessions::MIGRATIONS,
-    plinth_projections_audit::MIGRATIONS,
-    plinth_services_notifications::MIGRATIONS,
 ];
 
 impl Stack {
-    /// Validates the database settings and builds the pool (connections open lazily).
+    /// Validates the database settings and builds the pool (connections open lazily), with
+    /// the [`modules`] of this build.
     pub fn connect(settings: Settings) -> anyhow::Result<Self> {
+        Self::with_modules(settings, modules())
+    }
+
+    /// [`connect`](Self::connect) with another set of modules (a test registering its own).
+    pub fn with_modules(settings: Settings, modules: Vec<Arc<dyn Module>>) -> anyhow::Result<Self> {
         let database_url = settings.database_url()?.to_owned();
         let pool = connect_pool(&database_url, settings.database.max_connections as usize)?;
+        let catalog = Catalog::new(modules.iter().filter_map(|m| m.events()))
+            .context("assembling the registered modules' events")?;
         Ok(Self {
             settings,
             pool,
+            modules: modules.into(),
+            catalog: Arc::new(catalog),
             database_url,
         })
+    }
+
+    /// Every migration, in the order applied: the kernel's, then each module's own tables
+    /// and its projections' tables, in registration order.
+    pub fn migrations(&self) -> Vec<Migrations> {
+        KERNEL_MIGRATIONS
+            .into_iter()
+            .chain(self.modules.iter().flat_map(|m| {
+                let projections = m.projections().into_iter().map(|p| p.migrations());
+                m.migrations().into_iter().chain(projections)
+            }))
+            .collect()
+    }
+
+    /// Every registered module's projections.
+    pub fn projections(&self) -> Vec<Arc<dyn DynProjection>> {
+        self.modules.iter().flat_map(|m| m.projections()).collect()
     }
 
     /// The same connections with other settings (tests learn ports only after binding).
@@ -120,7 +157,7 @@ impl Stack {
     /// Applies every pending migration.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         let mut client = self.pool.get().await.context("connecting to Postgres")?;
-        for migrations in &ALL_MIGRATIONS {
+        for migrations in &self.migrations() {
             migrate(&mut client, migrations).await?;
         }
         Ok(())
@@ -177,20 +214,11 @@ impl Stack {
                 });
             }
             Component::Relay => {
-                let relay = plinth_infra_relay::Relay::new(
-                    &self.database_url,
-                    self.pool.clone(),
-                    settings,
-                )?;
+                let relay = self.relay()?;
                 tasks.spawn(async move { relay.run(shutdown).await.context("running the relay") });
             }
             Component::Projector => {
-                let projections: [Arc<dyn Projection>; 3] = [
-                    Arc::new(UsersProjection),
-                    Arc::new(SessionsProjection),
-                    Arc::new(plinth_projections_audit::AuditProjection),
-                ];
-                for projection in projections {
+                for projection in self.projections() {
                     let name = projection.name();
                     let projector =
                         Projector::new(self.pool.clone(), settings.clone(), projection)?;
@@ -204,19 +232,7 @@ impl Stack {
                 }
             }
             Component::Notifier => {
-                let outbox = Projector::new(
-                    self.pool.clone(),
-                    settings.clone(),
-                    Arc::new(plinth_services_notifications::OutboxProjection),
-                )?;
                 let sender = self.notification_sender()?;
-                let stop = shutdown.clone();
-                tasks.spawn(async move {
-                    outbox
-                        .run(stop)
-                        .await
-                        .context("running the notification outbox projector")
-                });
                 tasks.spawn(async move {
                     sender.run(shutdown).await;
                     Ok(())
@@ -248,6 +264,16 @@ impl Stack {
         Ok(())
     }
 
+    /// The relay, publishing the registered modules' events.
+    pub fn relay(&self) -> anyhow::Result<plinth_infra_relay::Relay> {
+        Ok(plinth_infra_relay::Relay::new(
+            &self.database_url,
+            self.pool.clone(),
+            self.settings.clone(),
+            self.catalog.clone(),
+        )?)
+    }
+
     /// The audit recorder and its checkpointer, on their own pool of the event store.
     pub fn audit_recorder(&self) -> anyhow::Result<plinth_services_audit::Recorder> {
         let event_pool = plinth_infra_event_store::sqlx_pool(&self.database_url, 4)?;
@@ -263,6 +289,7 @@ impl Stack {
             self.pool.clone(),
             self.settings.clone(),
             Arc::new(checkpointer),
+            &self.catalog,
         ))
     }
 
@@ -498,18 +525,38 @@ pub fn random_password() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// `plinth modules list`: every module, its permissions and its routes, as the manifests
-/// declare them.
-pub fn modules_report() -> String {
+/// `plinth modules list`: every registered module with its permissions and routes (as its
+/// manifest declares them), its topics, read models and tables.
+pub fn modules_report(modules: &[Arc<dyn Module>]) -> String {
     use plinth_domain_permissions::{Access, MODULES, PERMISSIONS, ROUTES};
     use std::fmt::Write;
     let mut out = String::new();
-    for module in MODULES {
-        let _ = writeln!(out, "{} {}", module.name, module.version);
-        if !module.topics.is_empty() {
-            let _ = writeln!(out, "  topics: {}", module.topics.join(", "));
+    let route = |out: &mut String, r: &plinth_domain_permissions::RouteInfo| {
+        let access = match r.access {
+            Access::Public => "public".to_owned(),
+            Access::Authenticated => "authenticated".to_owned(),
+            Access::Permission(p) => match r.owner_param {
+                Some(owner) => format!("{p} (or the user named by {{{owner}}})"),
+                None => p.to_string(),
+            },
+        };
+        let _ = writeln!(out, "  route {:<6} {:<36} {access}", r.method, r.path);
+    };
+    let _ = writeln!(out, "gateway (the kernel's edge)");
+    for r in ROUTES.iter().filter(|r| r.module == "gateway") {
+        route(&mut out, r);
+    }
+    for module in modules {
+        let name = module.name();
+        let version = MODULES
+            .iter()
+            .find(|m| m.name == name)
+            .map_or("", |m| m.version);
+        let _ = writeln!(out, "{name} {version}");
+        if let Some(events) = module.events() {
+            let _ = writeln!(out, "  topics: {}", events.aggregate_types().join(", "));
         }
-        for p in PERMISSIONS.iter().filter(|p| p.module == module.name) {
+        for p in PERMISSIONS.iter().filter(|p| p.module == name) {
             let sensitive = if p.sensitive { " (sensitive)" } else { "" };
             let _ = writeln!(
                 out,
@@ -517,16 +564,20 @@ pub fn modules_report() -> String {
                 p.permission, p.description
             );
         }
-        for r in ROUTES.iter().filter(|r| r.module == module.name) {
-            let access = match r.access {
-                Access::Public => "public".to_owned(),
-                Access::Authenticated => "authenticated".to_owned(),
-                Access::Permission(p) => match r.owner_param {
-                    Some(owner) => format!("{p} (or the user named by {{{owner}}})"),
-                    None => p.to_string(),
-                },
-            };
-            let _ = writeln!(out, "  route {:<6} {:<36} {access}", r.method, r.path);
+        for r in ROUTES.iter().filter(|r| r.module == name) {
+            route(&mut out, r);
+        }
+        for p in module.projections() {
+            let _ = writeln!(
+                out,
+                "  projection {} (from {})",
+                p.name(),
+                p.aggregate_types().join(", ")
+            );
+        }
+        let tables: Vec<&str> = module.migrations().iter().map(|m| m.component).collect();
+        if !tables.is_empty() {
+            let _ = writeln!(out, "  migrations: {}", tables.join(", "));
         }
     }
     out
@@ -536,7 +587,7 @@ pub fn modules_report() -> String {
 mod tests {
     #[test]
     fn the_modules_report_lists_every_route_and_permission() {
-        let report = super::modules_report();
+        let report = super::modules_report(&super::modules());
         for route in plinth_domain_permissions::ROUTES {
             assert!(report.contains(route.path), "{}", route.path);
         }
@@ -546,6 +597,14 @@ mod tests {
         );
         assert!(
             report.contains("identity.user.read (or the user named by {id})"),
+            "{report}"
+        );
+        assert!(
+            report.contains("  projection users_v1 (from identity.user)"),
+            "{report}"
+        );
+        assert!(
+            report.contains("  topics: audit.checkpoint, audit.trail"),
             "{report}"
         );
     }

@@ -200,7 +200,7 @@ async fn main() -> anyhow::Result<ExitCode> {
         command: ModulesCommand::List,
     } = cli.command
     {
-        print!("{}", plinth_cli::modules_report());
+        print!("{}", plinth_cli::modules_report(&plinth_cli::modules()));
         return Ok(ExitCode::SUCCESS);
     }
     if matches!(cli.command, Command::Status | Command::Relay { .. }) {

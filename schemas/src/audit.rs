@@ -4,15 +4,62 @@
 use apache_avro::types::Value;
 use plinth_domain_audit::{AuditRecord, Checkpoint, CheckpointEvent, TrailEvent};
 
-use crate::authz::{micros, nullable, payload, record};
-use crate::fields::Fields;
-use crate::{Error, PublishedEvent, Result};
+use crate::{
+    DecodeEvent, Error, EventSchema, EventSet, Fields, Result, event_schema, micros, nullable,
+    payload, record,
+};
+
+/// The audit module's published events: `audit.trail` and `audit.checkpoint`.
+pub static EVENTS: EventSet = EventSet {
+    module: "audit",
+    schemas: &SCHEMAS,
+    encode,
+};
+
+static SCHEMAS: [EventSchema; 2] = [
+    event_schema!(
+        "audit.trail",
+        "RecordAppended",
+        "plinth.audit.RecordAppended",
+        "avro/audit/RecordAppended.avsc"
+    ),
+    event_schema!(
+        "audit.checkpoint",
+        "CheckpointSigned",
+        "plinth.audit.CheckpointSigned",
+        "avro/audit/CheckpointSigned.avsc"
+    ),
+];
+
+fn encode(schema: &'static EventSchema, json: &serde_json::Value) -> Result<Value> {
+    match schema.aggregate_type {
+        "audit.trail" => encode_trail_event(schema.event_type, json),
+        _ => encode_checkpoint_event(schema.event_type, json),
+    }
+}
+
+/// Every audit event, as a downstream consumer (or a verifier) decodes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "decoded one at a time and consumed at once; a box would only add an allocation"
+)]
+pub enum AuditEvent {
+    RecordAppended(AuditRecord),
+    CheckpointSigned(Checkpoint),
+}
+
+impl DecodeEvent for AuditEvent {
+    fn decode(record_name: &str, value: Value) -> Result<Self> {
+        decode(record_name, value)
+    }
+}
 
 fn optional(value: Option<&String>) -> Value {
     nullable(value.map(|v| Value::String(v.clone())))
 }
 
-pub(crate) fn encode_trail_event(event_type: &str, json: &serde_json::Value) -> Result<Value> {
+fn encode_trail_event(event_type: &str, json: &serde_json::Value) -> Result<Value> {
     let TrailEvent::RecordAppended(r) = payload::<TrailEvent>(event_type, json)?;
     Ok(record(vec![
         ("tenant_id", Value::String(r.tenant_id)),
@@ -35,7 +82,7 @@ pub(crate) fn encode_trail_event(event_type: &str, json: &serde_json::Value) -> 
     ]))
 }
 
-pub(crate) fn encode_checkpoint_event(event_type: &str, json: &serde_json::Value) -> Result<Value> {
+fn encode_checkpoint_event(event_type: &str, json: &serde_json::Value) -> Result<Value> {
     let CheckpointEvent::CheckpointSigned(c) = payload::<CheckpointEvent>(event_type, json)?;
     Ok(record(vec![
         ("tenant_id", Value::String(c.tenant_id)),
@@ -47,12 +94,13 @@ pub(crate) fn encode_checkpoint_event(event_type: &str, json: &serde_json::Value
     ]))
 }
 
-pub(crate) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEvent> {
-    let schema = crate::schema_for_record(record_full_name)
+fn decode(record_full_name: &str, value: Value) -> Result<AuditEvent> {
+    let schema = EVENTS
+        .schema_for_record(record_full_name)
         .ok_or_else(|| Error::UnknownRecord(record_full_name.to_owned()))?;
     let f = Fields::new(schema.record_name, value)?;
     Ok(match schema.event_type {
-        "RecordAppended" => PublishedEvent::RecordAppended(AuditRecord {
+        "RecordAppended" => AuditEvent::RecordAppended(AuditRecord {
             tenant_id: f.string("tenant_id")?,
             position: f.long("position")?,
             at: f.time("at")?,
@@ -74,7 +122,7 @@ pub(crate) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEv
             prev_hash: f.string("prev_hash")?,
             hash: f.string("hash")?,
         }),
-        "CheckpointSigned" => PublishedEvent::CheckpointSigned(Checkpoint {
+        "CheckpointSigned" => AuditEvent::CheckpointSigned(Checkpoint {
             tenant_id: f.string("tenant_id")?,
             position: f.long("position")?,
             head_hash: f.string("head_hash")?,
@@ -118,8 +166,7 @@ mod tests {
             .chain("default", 1, GENESIS_HASH),
         );
         let json = serde_json::to_value(&appended).unwrap();
-        let PublishedEvent::RecordAppended(back) =
-            round_trip("audit.trail", "RecordAppended", &json)
+        let AuditEvent::RecordAppended(back) = round_trip("audit.trail", "RecordAppended", &json)
         else {
             panic!("not a record");
         };
@@ -133,7 +180,7 @@ mod tests {
         let key = ed25519_dalek::SigningKey::from_bytes(&[3; 32]);
         let signed = Checkpoint::sign("acme", 9, &"cd".repeat(32), Utc::now(), &key);
         let json = serde_json::to_value(CheckpointEvent::CheckpointSigned(signed.clone())).unwrap();
-        let PublishedEvent::CheckpointSigned(back) =
+        let AuditEvent::CheckpointSigned(back) =
             round_trip("audit.checkpoint", "CheckpointSigned", &json)
         else {
             panic!("not a checkpoint");

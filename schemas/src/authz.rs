@@ -1,13 +1,76 @@
 //! The authz topics' events, as consumers see them, and the mapping domain ⇄ Avro:
-//! `authz.role`, `authz.binding` and `authz.decision`.
+//! `authz.role`, `authz.binding` and `authz.decision`. [`EVENTS`] is what the authz module
+//! registers; [`AuthzEvent`] is what consumers decode.
 
 use apache_avro::types::Value;
 use chrono::{DateTime, Utc};
 use plinth_domain_authz::{BindingEvent, DecisionEvent, RoleEvent, Scope};
 use uuid::Uuid;
 
-use crate::fields::Fields;
-use crate::{Error, PublishedEvent, Result};
+use crate::{
+    DecodeEvent, Error, EventSchema, EventSet, Fields, Result, event_schema, micros, nullable,
+    payload, record,
+};
+
+/// The authz module's published events: `authz.role`, `authz.binding` and `authz.decision`.
+pub static EVENTS: EventSet = EventSet {
+    module: "authz",
+    schemas: &SCHEMAS,
+    encode,
+};
+
+macro_rules! authz {
+    ($aggregate:literal, $event:literal) => {
+        event_schema!(
+            $aggregate,
+            $event,
+            concat!("plinth.authz.", $event),
+            concat!("avro/authz/", $event, ".avsc")
+        )
+    };
+}
+
+static SCHEMAS: [EventSchema; 10] = [
+    authz!("authz.role", "RoleCreated"),
+    authz!("authz.role", "RoleRenamed"),
+    authz!("authz.role", "RolePermissionsGranted"),
+    authz!("authz.role", "RolePermissionsRevoked"),
+    authz!("authz.role", "RoleIncluded"),
+    authz!("authz.role", "RoleExcluded"),
+    authz!("authz.role", "RoleDeleted"),
+    authz!("authz.binding", "SubjectBound"),
+    authz!("authz.binding", "SubjectUnbound"),
+    authz!("authz.decision", "AccessDecided"),
+];
+
+fn encode(schema: &'static EventSchema, json: &serde_json::Value) -> Result<Value> {
+    match schema.aggregate_type {
+        "authz.role" => encode_role_event(schema.event_type, json),
+        "authz.binding" => encode_binding_event(schema.event_type, json),
+        _ => encode_decision_event(schema.event_type, json),
+    }
+}
+
+/// Every authz event, as a downstream consumer decodes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthzEvent {
+    RoleCreated(RoleCreatedV1),
+    RoleRenamed(RoleRenamedV1),
+    RolePermissionsGranted(RolePermissionsV1),
+    RolePermissionsRevoked(RolePermissionsV1),
+    RoleIncluded(RoleLinkV1),
+    RoleExcluded(RoleLinkV1),
+    RoleDeleted(RoleDeletedV1),
+    SubjectBound(SubjectBoundV1),
+    SubjectUnbound(SubjectUnboundV1),
+    AccessDecided(AccessDecidedV2),
+}
+
+impl DecodeEvent for AuthzEvent {
+    fn decode(record_name: &str, value: Value) -> Result<Self> {
+        decode(record_name, value)
+    }
+}
 
 /// `plinth.authz.RoleCreated`, version 1.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,36 +164,11 @@ pub struct AccessDecidedV2 {
     pub first_at: Option<DateTime<Utc>>,
 }
 
-pub(crate) fn micros(at: DateTime<Utc>) -> Value {
-    Value::TimestampMicros(at.timestamp_micros())
-}
-
 fn strings(items: Vec<String>) -> Value {
     Value::Array(items.into_iter().map(Value::String).collect())
 }
 
-pub(crate) fn nullable(value: Option<Value>) -> Value {
-    match value {
-        None => Value::Union(0, Box::new(Value::Null)),
-        Some(v) => Value::Union(1, Box::new(v)),
-    }
-}
-
-pub(crate) fn record(fields: Vec<(&str, Value)>) -> Value {
-    Value::Record(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
-}
-
-pub(crate) fn payload<T: serde::de::DeserializeOwned>(
-    event_type: &str,
-    payload: &serde_json::Value,
-) -> Result<T> {
-    serde_json::from_value(payload.clone()).map_err(|source| Error::Payload {
-        event_type: event_type.to_owned(),
-        source,
-    })
-}
-
-pub(crate) fn encode_role_event(event_type: &str, json: &serde_json::Value) -> Result<Value> {
+fn encode_role_event(event_type: &str, json: &serde_json::Value) -> Result<Value> {
     let role = |id: Uuid, tenant: &plinth_domain_core::TenantId| {
         vec![
             ("role_id", Value::Uuid(id)),
@@ -178,7 +216,7 @@ pub(crate) fn encode_role_event(event_type: &str, json: &serde_json::Value) -> R
     Ok(record(fields))
 }
 
-pub(crate) fn encode_binding_event(event_type: &str, json: &serde_json::Value) -> Result<Value> {
+fn encode_binding_event(event_type: &str, json: &serde_json::Value) -> Result<Value> {
     Ok(match payload::<BindingEvent>(event_type, json)? {
         BindingEvent::SubjectBound(e) => {
             let (resource_type, resource_id) = match e.scope {
@@ -214,7 +252,7 @@ pub(crate) fn encode_binding_event(event_type: &str, json: &serde_json::Value) -
     })
 }
 
-pub(crate) fn encode_decision_event(event_type: &str, json: &serde_json::Value) -> Result<Value> {
+fn encode_decision_event(event_type: &str, json: &serde_json::Value) -> Result<Value> {
     let DecisionEvent::AccessDecided(e) = payload::<DecisionEvent>(event_type, json)?;
     let text = |v: Option<String>| nullable(v.map(Value::String));
     Ok(record(vec![
@@ -238,8 +276,8 @@ pub(crate) fn encode_decision_event(event_type: &str, json: &serde_json::Value) 
     ]))
 }
 
-pub(crate) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEvent> {
-    let Some(schema) = crate::schema_for_record(record_full_name) else {
+fn decode(record_full_name: &str, value: Value) -> Result<AuthzEvent> {
+    let Some(schema) = EVENTS.schema_for_record(record_full_name) else {
         return Err(Error::UnknownRecord(record_full_name.to_owned()));
     };
     let f = Fields::new(schema.record_name, value)?;
@@ -260,29 +298,29 @@ pub(crate) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEv
         })
     };
     Ok(match schema.event_type {
-        "RoleCreated" => PublishedEvent::RoleCreated(RoleCreatedV1 {
+        "RoleCreated" => AuthzEvent::RoleCreated(RoleCreatedV1 {
             role_id: f.uuid("role_id")?,
             tenant_id: f.string("tenant_id")?,
             name: f.string("name")?,
             permissions: f.strings("permissions")?,
             at: f.time("at")?,
         }),
-        "RoleRenamed" => PublishedEvent::RoleRenamed(RoleRenamedV1 {
+        "RoleRenamed" => AuthzEvent::RoleRenamed(RoleRenamedV1 {
             role_id: f.uuid("role_id")?,
             tenant_id: f.string("tenant_id")?,
             name: f.string("name")?,
             at: f.time("at")?,
         }),
-        "RolePermissionsGranted" => PublishedEvent::RolePermissionsGranted(permissions(&f)?),
-        "RolePermissionsRevoked" => PublishedEvent::RolePermissionsRevoked(permissions(&f)?),
-        "RoleIncluded" => PublishedEvent::RoleIncluded(link(&f, "included")?),
-        "RoleExcluded" => PublishedEvent::RoleExcluded(link(&f, "excluded")?),
-        "RoleDeleted" => PublishedEvent::RoleDeleted(RoleDeletedV1 {
+        "RolePermissionsGranted" => AuthzEvent::RolePermissionsGranted(permissions(&f)?),
+        "RolePermissionsRevoked" => AuthzEvent::RolePermissionsRevoked(permissions(&f)?),
+        "RoleIncluded" => AuthzEvent::RoleIncluded(link(&f, "included")?),
+        "RoleExcluded" => AuthzEvent::RoleExcluded(link(&f, "excluded")?),
+        "RoleDeleted" => AuthzEvent::RoleDeleted(RoleDeletedV1 {
             role_id: f.uuid("role_id")?,
             tenant_id: f.string("tenant_id")?,
             at: f.time("at")?,
         }),
-        "SubjectBound" => PublishedEvent::SubjectBound(SubjectBoundV1 {
+        "SubjectBound" => AuthzEvent::SubjectBound(SubjectBoundV1 {
             binding_id: f.uuid("binding_id")?,
             tenant_id: f.string("tenant_id")?,
             subject: f.uuid("subject")?,
@@ -294,13 +332,13 @@ pub(crate) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEv
             valid_until: f.optional_time("valid_until")?,
             at: f.time("at")?,
         }),
-        "SubjectUnbound" => PublishedEvent::SubjectUnbound(SubjectUnboundV1 {
+        "SubjectUnbound" => AuthzEvent::SubjectUnbound(SubjectUnboundV1 {
             binding_id: f.uuid("binding_id")?,
             tenant_id: f.string("tenant_id")?,
             subject: f.uuid("subject")?,
             at: f.time("at")?,
         }),
-        "AccessDecided" => PublishedEvent::AccessDecided(AccessDecidedV2 {
+        "AccessDecided" => AuthzEvent::AccessDecided(AccessDecidedV2 {
             decision_id: f.uuid("decision_id")?,
             tenant_id: f.string("tenant_id")?,
             subject: f.uuid("subject")?,
@@ -331,12 +369,12 @@ pub(crate) mod tests {
     use super::*;
 
     /// Encodes a stored event to Avro bytes and decodes them back.
-    pub(crate) fn round_trip(
+    pub(crate) fn round_trip<E: DecodeEvent>(
         aggregate_type: &str,
         event_type: &str,
         json: &serde_json::Value,
-    ) -> PublishedEvent {
-        let avro = crate::encode(aggregate_type, event_type, json).unwrap();
+    ) -> E {
+        let avro = crate::test_support::encode(aggregate_type, event_type, json).unwrap();
         let mut bytes = Vec::new();
         GenericDatumWriter::builder(avro.schema.parsed())
             .build()
@@ -348,7 +386,7 @@ pub(crate) mod tests {
             .unwrap()
             .read_value(&mut bytes.as_slice())
             .unwrap();
-        crate::decode(avro.schema.record_name, back).unwrap()
+        E::decode(avro.schema.record_name, back).unwrap()
     }
 
     #[test]
@@ -371,7 +409,7 @@ pub(crate) mod tests {
             first_at: Some(at - chrono::Duration::seconds(3)),
         });
         let json = serde_json::to_value(decided).unwrap();
-        let PublishedEvent::AccessDecided(e) = round_trip("authz.decision", "AccessDecided", &json)
+        let AuthzEvent::AccessDecided(e) = round_trip("authz.decision", "AccessDecided", &json)
         else {
             panic!("not a decision");
         };
@@ -408,8 +446,7 @@ pub(crate) mod tests {
             at,
         });
         let json = serde_json::to_value(bound).unwrap();
-        let PublishedEvent::SubjectBound(e) = round_trip("authz.binding", "SubjectBound", &json)
-        else {
+        let AuthzEvent::SubjectBound(e) = round_trip("authz.binding", "SubjectBound", &json) else {
             panic!("not a binding");
         };
         assert_eq!(e.role, "admin");

@@ -1,6 +1,12 @@
+//! Event schemas, the sets a module publishes, and the [`Catalog`] assembled from every
+//! registered module's set.
+
 use std::sync::OnceLock;
 
 use apache_avro::Schema;
+use apache_avro::types::Value;
+
+use crate::{AvroEvent, Error, Result, avro_error};
 
 /// One published event type.
 #[derive(Debug)]
@@ -17,7 +23,8 @@ pub struct EventSchema {
 }
 
 impl EventSchema {
-    const fn new(
+    /// A schema; [`event_schema!`](crate::event_schema) builds one from a file of the crate.
+    pub const fn new(
         aggregate_type: &'static str,
         event_type: &'static str,
         record_name: &'static str,
@@ -32,10 +39,11 @@ impl EventSchema {
         }
     }
 
-    /// The parsed schema. The catalog's schemas are checked by this crate's tests.
+    /// The parsed schema. Every set's schemas are checked by its crate's tests
+    /// ([`check_published`](crate::check_published)).
     ///
     /// # Panics
-    /// If a shipped `.avsc` file is not valid Avro, which the tests rule out.
+    /// If a shipped `.avsc` file is not valid Avro, which those tests rule out.
     pub fn parsed(&self) -> &Schema {
         self.parsed.get_or_init(|| {
             Schema::parse_str(self.avsc)
@@ -44,51 +52,47 @@ impl EventSchema {
     }
 }
 
-/// One catalog entry: the record `plinth.<namespace>.<event>` from
-/// `avro/<namespace>/<event>.avsc`.
-macro_rules! entry {
-    ($namespace:literal, $aggregate:literal, $event:literal) => {
-        EventSchema::new(
+/// An [`EventSchema`] whose `.avsc` is a file of the calling crate:
+/// `event_schema!("blog.post", "PostCreated", "plinth.blog.PostCreated", "avro/PostCreated.avsc")`.
+#[macro_export]
+macro_rules! event_schema {
+    ($aggregate:expr, $event:expr, $record:expr, $file:expr) => {
+        $crate::EventSchema::new(
             $aggregate,
             $event,
-            concat!("plinth.", $namespace, ".", $event),
-            include_str!(concat!("../avro/", $namespace, "/", $event, ".avsc")),
+            $record,
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/", $file)),
         )
     };
 }
 
-static CATALOG: [EventSchema; 30] = [
-    entry!("identity", "identity.user", "UserRegistered"),
-    entry!("identity", "identity.user", "LoginSucceeded"),
-    entry!("identity", "identity.user", "LoginFailed"),
-    entry!("identity", "identity.user", "AccountLocked"),
-    entry!("identity", "identity.user", "DisplayNameChanged"),
-    entry!("identity", "identity.user", "PasswordChanged"),
-    entry!("identity", "identity.user", "EmailVerificationIssued"),
-    entry!("identity", "identity.user", "EmailVerified"),
-    entry!("identity", "identity.user", "PasswordResetRequested"),
-    entry!("identity", "identity.user", "PasswordResetIssued"),
-    entry!("identity", "identity.user", "PasswordReset"),
-    entry!("identity", "identity.user", "UserDisabled"),
-    entry!("identity", "identity.user", "UserEnabled"),
-    entry!("identity", "identity.user", "AdministratorBootstrapped"),
-    entry!("identity", "identity.session", "SessionStarted"),
-    entry!("identity", "identity.session", "SessionRefreshed"),
-    entry!("identity", "identity.session", "SessionRevoked"),
-    entry!("identity", "identity.signing_key", "SigningKeyRotated"),
-    entry!("authz", "authz.role", "RoleCreated"),
-    entry!("authz", "authz.role", "RoleRenamed"),
-    entry!("authz", "authz.role", "RolePermissionsGranted"),
-    entry!("authz", "authz.role", "RolePermissionsRevoked"),
-    entry!("authz", "authz.role", "RoleIncluded"),
-    entry!("authz", "authz.role", "RoleExcluded"),
-    entry!("authz", "authz.role", "RoleDeleted"),
-    entry!("authz", "authz.binding", "SubjectBound"),
-    entry!("authz", "authz.binding", "SubjectUnbound"),
-    entry!("authz", "authz.decision", "AccessDecided"),
-    entry!("audit", "audit.trail", "RecordAppended"),
-    entry!("audit", "audit.checkpoint", "CheckpointSigned"),
-];
+/// Maps a stored event of a set (its schema, its JSON payload as the event store keeps it) to
+/// its Avro value; the catalog resolves the value against the schema.
+pub type Encoder = fn(&'static EventSchema, &serde_json::Value) -> Result<Value>;
+
+/// Everything one module publishes: its event schemas and how its stored events map to them.
+#[derive(Debug)]
+pub struct EventSet {
+    /// The module that owns these events (`identity`).
+    pub module: &'static str,
+    pub schemas: &'static [EventSchema],
+    pub encode: Encoder,
+}
+
+impl EventSet {
+    /// The aggregate types of the set, each once.
+    pub fn aggregate_types(&self) -> Vec<&'static str> {
+        let mut types: Vec<&'static str> = self.schemas.iter().map(|s| s.aggregate_type).collect();
+        types.sort_unstable();
+        types.dedup();
+        types
+    }
+
+    /// The set's schema with a record full name.
+    pub fn schema_for_record(&self, record_name: &str) -> Option<&'static EventSchema> {
+        self.schemas.iter().find(|s| s.record_name == record_name)
+    }
+}
 
 /// The record that stands in for a stored event an operator withheld (`plinth relay
 /// withhold`): on any topic, for any aggregate type.
@@ -99,34 +103,146 @@ pub static WITHHELD: EventSchema = EventSchema::new(
     include_str!("../avro/Withheld.avsc"),
 );
 
-/// Every published event type.
-pub fn catalog() -> &'static [EventSchema] {
-    &CATALOG
+/// Every published event type of the registered modules.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    sets: Vec<&'static EventSet>,
 }
 
-/// The schema of a stored event type.
-pub fn schema_for_event(aggregate_type: &str, event_type: &str) -> Option<&'static EventSchema> {
-    CATALOG
-        .iter()
-        .find(|s| s.aggregate_type == aggregate_type && s.event_type == event_type)
-}
+impl Catalog {
+    /// The catalog of `sets`. Each aggregate type belongs to one set, and each record name and
+    /// each (aggregate type, event type) appears once.
+    pub fn new(sets: impl IntoIterator<Item = &'static EventSet>) -> Result<Self> {
+        let sets: Vec<&'static EventSet> = sets.into_iter().collect();
+        let mut owners = std::collections::HashMap::new();
+        let mut records = std::collections::HashSet::new();
+        let mut events = std::collections::HashSet::new();
+        for set in &sets {
+            for schema in set.schemas {
+                let duplicate = |what: String| Error::Catalog(format!("{what} ({})", set.module));
+                if let Some(owner) = owners.insert(schema.aggregate_type, set.module)
+                    && owner != set.module
+                {
+                    return Err(duplicate(format!(
+                        "aggregate type {} is published by both {owner} and",
+                        schema.aggregate_type
+                    )));
+                }
+                if !records.insert(schema.record_name) {
+                    return Err(duplicate(format!(
+                        "record {} is declared twice",
+                        schema.record_name
+                    )));
+                }
+                if !events.insert((schema.aggregate_type, schema.event_type)) {
+                    return Err(duplicate(format!(
+                        "event {}/{} is declared twice",
+                        schema.aggregate_type, schema.event_type
+                    )));
+                }
+            }
+        }
+        Ok(Self { sets })
+    }
 
-/// The schema with a record full name.
-pub fn schema_for_record(record_name: &str) -> Option<&'static EventSchema> {
-    CATALOG.iter().find(|s| s.record_name == record_name)
+    /// The sets, in registration order.
+    pub fn sets(&self) -> &[&'static EventSet] {
+        &self.sets
+    }
+
+    /// Every published event type.
+    pub fn schemas(&self) -> impl Iterator<Item = &'static EventSchema> + '_ {
+        self.sets.iter().flat_map(|set| set.schemas.iter())
+    }
+
+    /// Every published aggregate type (one topic each), sorted.
+    pub fn aggregate_types(&self) -> Vec<&'static str> {
+        let mut types: Vec<&'static str> = self.schemas().map(|s| s.aggregate_type).collect();
+        types.sort_unstable();
+        types.dedup();
+        types
+    }
+
+    /// The schema of a stored event type.
+    pub fn schema_for_event(
+        &self,
+        aggregate_type: &str,
+        event_type: &str,
+    ) -> Option<&'static EventSchema> {
+        self.schemas()
+            .find(|s| s.aggregate_type == aggregate_type && s.event_type == event_type)
+    }
+
+    /// The schema with a record full name.
+    pub fn schema_for_record(&self, record_name: &str) -> Option<&'static EventSchema> {
+        self.schemas().find(|s| s.record_name == record_name)
+    }
+
+    /// Maps a stored domain event (as the event store keeps it: aggregate type, event type and
+    /// JSON payload) to its published Avro value.
+    pub fn encode(
+        &self,
+        aggregate_type: &str,
+        event_type: &str,
+        payload: &serde_json::Value,
+    ) -> Result<AvroEvent> {
+        let unknown = || Error::UnknownEvent {
+            aggregate_type: aggregate_type.to_owned(),
+            event_type: event_type.to_owned(),
+        };
+        let (set, schema) = self
+            .sets
+            .iter()
+            .find_map(|set| {
+                set.schemas
+                    .iter()
+                    .find(|s| s.aggregate_type == aggregate_type && s.event_type == event_type)
+                    .map(|schema| (set, schema))
+            })
+            .ok_or_else(unknown)?;
+        let value = (set.encode)(schema, payload)?
+            .resolve(schema.parsed())
+            .map_err(|e| avro_error(schema.record_name, e))?;
+        Ok(AvroEvent { schema, value })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    static TELEPORTED: [EventSchema; 1] = [EventSchema::new(
+        "identity.user",
+        "UserTeleported",
+        "plinth.impostor.UserTeleported",
+        "{}",
+    )];
+    static CLASHING: EventSet = EventSet {
+        module: "impostor",
+        schemas: &TELEPORTED,
+        encode: |_, _| Ok(Value::Null),
+    };
+
     #[test]
-    fn every_catalog_schema_parses_and_is_named_as_declared() {
-        for schema in catalog().iter().chain([&WITHHELD]) {
-            let Schema::Record(record) = schema.parsed() else {
-                panic!("{} is not a record", schema.record_name);
-            };
-            assert_eq!(record.name.fullname(None), schema.record_name);
-        }
+    fn two_modules_cannot_publish_the_same_aggregate_type() {
+        let err = Catalog::new([&crate::identity::EVENTS, &CLASHING]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("aggregate type identity.user is published by both identity and"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_stored_event_no_module_registered_has_no_schema() {
+        let catalog = Catalog::new([&crate::authz::EVENTS]).unwrap();
+        let err = catalog
+            .encode("identity.user", "UserRegistered", &serde_json::json!({}))
+            .unwrap_err();
+        assert!(matches!(err, Error::UnknownEvent { .. }), "{err}");
+        assert_eq!(
+            catalog.aggregate_types(),
+            ["authz.binding", "authz.decision", "authz.role"]
+        );
     }
 }

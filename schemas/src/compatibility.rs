@@ -1,5 +1,11 @@
+use std::collections::HashMap;
+use std::path::Path;
+
 use apache_avro::Schema;
 use apache_avro::schema_compatibility::SchemaCompatibility;
+use sha2::{Digest, Sha256};
+
+use crate::EventSchema;
 
 /// How a new version of a schema must relate to the previous one (the registry's modes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,68 +37,101 @@ pub fn check_compatibility(old: &Schema, new: &Schema, mode: Compatibility) -> R
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::catalog;
-
-    use std::path::Path;
-
-    use sha2::{Digest, Sha256};
-
-    fn manifest_dir() -> &'static Path {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-    }
-
-    fn fingerprint(schema: &Schema) -> String {
-        hex::encode(Sha256::digest(schema.canonical_form().as_bytes()))
-    }
-
-    /// `avro/published.lock` pins each published schema. Changing one fails here until the
-    /// old version is kept in `avro/previous/` (where the next test holds the new one to it)
-    /// and the lock is updated.
-    #[test]
-    fn every_published_schema_is_the_one_locked_or_its_change_is_recorded() {
-        let lock = std::fs::read_to_string(manifest_dir().join("avro/published.lock")).unwrap();
-        let locked: std::collections::HashMap<&str, &str> = lock
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-            .filter_map(|l| l.split_once(' '))
-            .collect();
-        for schema in catalog::catalog().iter().chain([&catalog::WITHHELD]) {
-            let actual = fingerprint(schema.parsed());
-            assert_eq!(
-                locked.get(schema.record_name).copied(),
-                Some(actual.as_str()),
-                "{} changed or is new: keep its previous .avsc in schemas/avro/previous/ and put `{} {actual}` in schemas/avro/published.lock",
+/// Holds published schemas to their lock and their earlier versions, for a module's tests:
+/// `avro_dir/published.lock` pins each schema's fingerprint (`<record name> <sha256 of the
+/// canonical form>` per line), and each `avro_dir/previous/<record name>.<anything>.avsc` is an
+/// earlier published version the current schema must stay FULL-compatible with. Changing a
+/// schema fails here until its old version is kept in `previous/` and the lock is updated.
+/// Returns every problem found.
+pub fn check_published<'a>(
+    schemas: impl IntoIterator<Item = &'a EventSchema>,
+    avro_dir: &Path,
+) -> Result<(), Vec<String>> {
+    let schemas: Vec<&EventSchema> = schemas.into_iter().collect();
+    let mut problems = Vec::new();
+    let lock_path = avro_dir.join("published.lock");
+    let lock = std::fs::read_to_string(&lock_path).unwrap_or_default();
+    let locked: HashMap<&str, &str> = lock
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| l.split_once(' '))
+        .collect();
+    for schema in &schemas {
+        let parsed = match Schema::parse_str(schema.avsc) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                problems.push(format!("{} is not valid Avro: {e}", schema.record_name));
+                continue;
+            }
+        };
+        if let Schema::Record(record) = &parsed {
+            if record.name.fullname(None) != schema.record_name {
+                problems.push(format!(
+                    "{} is declared, but its .avsc names {}",
+                    schema.record_name,
+                    record.name.fullname(None)
+                ));
+            }
+        } else {
+            problems.push(format!("{} is not a record", schema.record_name));
+        }
+        let actual = hex::encode(Sha256::digest(parsed.canonical_form().as_bytes()));
+        if locked.get(schema.record_name).copied() != Some(actual.as_str()) {
+            problems.push(format!(
+                "{} changed or is new: keep its previous .avsc in {} and put `{} {actual}` in {}",
                 schema.record_name,
+                avro_dir.join("previous").display(),
                 schema.record_name,
-            );
+                lock_path.display(),
+            ));
         }
     }
-
-    /// Each file `avro/previous/<record full name>.<anything>.avsc` is an earlier published
-    /// version; the current schema must stay FULL-compatible with it.
-    #[test]
-    fn every_published_schema_is_fully_compatible_with_its_previous_versions() {
-        let Ok(entries) = std::fs::read_dir(manifest_dir().join("avro/previous")) else {
-            return;
-        };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            let file = path.file_name().unwrap().to_string_lossy().into_owned();
+    if let Ok(entries) = std::fs::read_dir(avro_dir.join("previous")) {
+        for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            let file = path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
             if path.extension().is_none_or(|e| e != "avsc") {
                 continue;
             }
-            let previous = Schema::parse_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-            let record = catalog::catalog()
+            let Some(current) = schemas
                 .iter()
                 .find(|s| file.starts_with(&format!("{}.", s.record_name)))
-                .unwrap_or_else(|| {
-                    panic!("{file} is not a previous version of a published record")
+            else {
+                problems.push(format!(
+                    "{file} is not a previous version of a published record"
+                ));
+                continue;
+            };
+            let previous = std::fs::read_to_string(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| Schema::parse_str(&text).map_err(|e| e.to_string()))
+                .and_then(|previous| {
+                    check_compatibility(&previous, current.parsed(), Compatibility::Full)
                 });
-            check_compatibility(&previous, record.parsed(), Compatibility::Full)
-                .unwrap_or_else(|e| panic!("{file}: {e}"));
+            if let Err(e) = previous {
+                problems.push(format!("{file}: {e}"));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_kernel_schemas_are_the_ones_locked_and_compatible_with_their_previous_versions() {
+        let catalog = crate::test_support::catalog();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("avro");
+        if let Err(problems) = check_published(catalog.schemas().chain([&crate::WITHHELD]), &dir) {
+            panic!("{}", problems.join("\n"));
         }
     }
 

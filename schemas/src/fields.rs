@@ -6,21 +6,22 @@ use uuid::Uuid;
 
 use crate::{Error, Result, avro_error};
 
-/// The fields of a decoded record, read by name.
-pub(crate) struct Fields {
+/// The fields of a decoded record, read by name: what a [`DecodeEvent`](crate::DecodeEvent)
+/// implementation reads its events with.
+pub struct Fields {
     record: &'static str,
     fields: Vec<(String, Value)>,
 }
 
 impl Fields {
-    pub(crate) fn new(record: &'static str, value: Value) -> Result<Self> {
+    pub fn new(record: &'static str, value: Value) -> Result<Self> {
         match value {
             Value::Record(fields) => Ok(Self { record, fields }),
             _ => Err(Self::bad(record, "not a record")),
         }
     }
 
-    pub(crate) fn bad(record: &str, what: &str) -> Error {
+    pub fn bad(record: &str, what: &str) -> Error {
         avro_error(
             record,
             apache_avro::Error::from(apache_avro::error::Details::DeserializeValue(
@@ -29,7 +30,7 @@ impl Fields {
         )
     }
 
-    pub(crate) fn get(&self, name: &str) -> Result<&Value> {
+    pub fn get(&self, name: &str) -> Result<&Value> {
         self.fields
             .iter()
             .find(|(n, _)| n == name)
@@ -37,7 +38,7 @@ impl Fields {
             .ok_or_else(|| Self::bad(self.record, name))
     }
 
-    pub(crate) fn uuid(&self, name: &str) -> Result<Uuid> {
+    pub fn uuid(&self, name: &str) -> Result<Uuid> {
         match self.get(name)? {
             Value::Uuid(v) => Ok(*v),
             Value::String(v) => Uuid::parse_str(v).map_err(|_| Self::bad(self.record, name)),
@@ -45,28 +46,28 @@ impl Fields {
         }
     }
 
-    pub(crate) fn string(&self, name: &str) -> Result<String> {
+    pub fn string(&self, name: &str) -> Result<String> {
         match self.get(name)? {
             Value::String(v) => Ok(v.clone()),
             _ => Err(Self::bad(self.record, name)),
         }
     }
 
-    pub(crate) fn long(&self, name: &str) -> Result<i64> {
+    pub fn long(&self, name: &str) -> Result<i64> {
         match self.get(name)? {
             Value::Long(v) => Ok(*v),
             _ => Err(Self::bad(self.record, name)),
         }
     }
 
-    pub(crate) fn int(&self, name: &str) -> Result<i32> {
+    pub fn int(&self, name: &str) -> Result<i32> {
         match self.get(name)? {
             Value::Int(v) => Ok(*v),
             _ => Err(Self::bad(self.record, name)),
         }
     }
 
-    pub(crate) fn time(&self, name: &str) -> Result<DateTime<Utc>> {
+    pub fn time(&self, name: &str) -> Result<DateTime<Utc>> {
         match self.get(name)? {
             Value::TimestampMicros(v) | Value::Long(v) => {
                 DateTime::from_timestamp_micros(*v).ok_or_else(|| Self::bad(self.record, name))
@@ -87,7 +88,7 @@ impl Fields {
         })
     }
 
-    pub(crate) fn optional_string(&self, name: &str) -> Result<Option<String>> {
+    pub fn optional_string(&self, name: &str) -> Result<Option<String>> {
         match self.optional(name)? {
             None => Ok(None),
             Some(Value::String(v)) => Ok(Some(v.clone())),
@@ -95,7 +96,7 @@ impl Fields {
         }
     }
 
-    pub(crate) fn optional_time(&self, name: &str) -> Result<Option<DateTime<Utc>>> {
+    pub fn optional_time(&self, name: &str) -> Result<Option<DateTime<Utc>>> {
         match self.optional(name)? {
             None => Ok(None),
             Some(Value::TimestampMicros(v) | Value::Long(v)) => DateTime::from_timestamp_micros(*v)
@@ -105,14 +106,14 @@ impl Fields {
         }
     }
 
-    pub(crate) fn boolean(&self, name: &str) -> Result<bool> {
+    pub fn boolean(&self, name: &str) -> Result<bool> {
         match self.get(name)? {
             Value::Boolean(v) => Ok(*v),
             _ => Err(Self::bad(self.record, name)),
         }
     }
 
-    pub(crate) fn strings(&self, name: &str) -> Result<Vec<String>> {
+    pub fn strings(&self, name: &str) -> Result<Vec<String>> {
         match self.get(name)? {
             Value::Array(items) => items
                 .iter()

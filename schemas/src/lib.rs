@@ -2,10 +2,16 @@
 //! event (`avro/**/*.avsc`), the topic and subject each is published under, and the mapping
 //! between domain events and Avro records in both directions.
 //!
-//! - [`catalog`] lists every published event type.
-//! - [`encode`] turns a stored domain event (JSON payload) into an Avro value; secrets such as
-//!   password hashes are dropped here and never published.
-//! - [`decode`] turns an Avro value read from Kafka into a typed [`PublishedEvent`].
+//! The kernel is open: each module hands over an [`EventSet`] (its schemas and its mapping from
+//! stored events to Avro), and the composition root assembles the registered modules' sets into
+//! the [`Catalog`] the relay and the audit recorder publish and record from. Start reading at
+//! `catalog.rs`.
+//!
+//! - [`Catalog::encode`] turns a stored domain event (JSON payload) into an Avro value; secrets
+//!   such as password hashes are dropped by the set's encoder and never published.
+//! - [`DecodeEvent`] turns an Avro value read from Kafka into one module's typed events; the
+//!   kernel's are [`identity::IdentityEvent`], [`authz::AuthzEvent`] and [`audit::AuditEvent`].
+//! - [`check_published`] holds a set's schemas to its `published.lock` and its previous versions.
 //!
 //! Topics: one per aggregate type, `<prefix><aggregate type>` (default prefix `plinth.`).
 //! Subjects: `TopicRecordNameStrategy`, `<topic>-<record full name>`, so one topic carries all of
@@ -17,9 +23,12 @@ mod catalog;
 mod compatibility;
 mod fields;
 pub mod identity;
+mod values;
 
-pub use catalog::{EventSchema, WITHHELD, catalog, schema_for_event, schema_for_record};
-pub use compatibility::{Compatibility, check_compatibility};
+pub use catalog::{Catalog, Encoder, EventSchema, EventSet, WITHHELD};
+pub use compatibility::{Compatibility, check_compatibility, check_published};
+pub use fields::Fields;
+pub use values::{micros, nullable, payload, record};
 
 use apache_avro::types::Value;
 
@@ -52,6 +61,8 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    #[error("the event catalog is inconsistent: {0}")]
+    Catalog(String),
     #[error("Avro mapping of {record} failed: {source}")]
     Avro {
         record: String,
@@ -70,70 +81,6 @@ pub struct AvroEvent {
     pub value: Value,
 }
 
-/// Every event Plinth publishes, as a downstream consumer decodes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PublishedEvent {
-    UserRegistered(identity::UserRegisteredV1),
-    LoginSucceeded(identity::UserFactV1),
-    LoginFailed(identity::LoginFailedV1),
-    AccountLocked(identity::AccountLockedV1),
-    DisplayNameChanged(identity::DisplayNameChangedV1),
-    PasswordChanged(identity::PasswordChangedV2),
-    EmailVerificationIssued(identity::TokenIssuedV1),
-    EmailVerified(identity::EmailVerifiedV1),
-    PasswordResetRequested(identity::UserFactV1),
-    PasswordResetIssued(identity::TokenIssuedV1),
-    PasswordReset(identity::UserFactV1),
-    UserDisabled(identity::UserFactV1),
-    UserEnabled(identity::UserFactV1),
-    AdministratorBootstrapped(identity::UserFactV1),
-    SessionStarted(identity::SessionStartedV1),
-    SessionRefreshed(identity::SessionRefreshedV1),
-    SessionRevoked(identity::SessionRevokedV1),
-    SigningKeyRotated(identity::SigningKeyRotatedV1),
-    RoleCreated(authz::RoleCreatedV1),
-    RoleRenamed(authz::RoleRenamedV1),
-    RolePermissionsGranted(authz::RolePermissionsV1),
-    RolePermissionsRevoked(authz::RolePermissionsV1),
-    RoleIncluded(authz::RoleLinkV1),
-    RoleExcluded(authz::RoleLinkV1),
-    RoleDeleted(authz::RoleDeletedV1),
-    SubjectBound(authz::SubjectBoundV1),
-    SubjectUnbound(authz::SubjectUnboundV1),
-    AccessDecided(authz::AccessDecidedV2),
-    RecordAppended(plinth_domain_audit::AuditRecord),
-    CheckpointSigned(plinth_domain_audit::Checkpoint),
-}
-
-/// Maps a stored domain event (as the event store keeps it: aggregate type, event type and JSON
-/// payload) to its published Avro value.
-pub fn encode(
-    aggregate_type: &str,
-    event_type: &str,
-    payload: &serde_json::Value,
-) -> Result<AvroEvent> {
-    let schema =
-        schema_for_event(aggregate_type, event_type).ok_or_else(|| Error::UnknownEvent {
-            aggregate_type: aggregate_type.to_owned(),
-            event_type: event_type.to_owned(),
-        })?;
-    let value = match schema.aggregate_type {
-        "identity.user" => identity::encode_user_event(event_type, payload)?,
-        "identity.session" => identity::encode_session_event(event_type, payload)?,
-        "identity.signing_key" => identity::encode_signing_key_event(event_type, payload)?,
-        "authz.role" => authz::encode_role_event(event_type, payload)?,
-        "authz.binding" => authz::encode_binding_event(event_type, payload)?,
-        "authz.decision" => authz::encode_decision_event(event_type, payload)?,
-        "audit.trail" => audit::encode_trail_event(event_type, payload)?,
-        "audit.checkpoint" => audit::encode_checkpoint_event(event_type, payload)?,
-        other => return Err(Error::UnknownRecord(other.to_owned())),
-    };
-    let value = value
-        .resolve(schema.parsed())
-        .map_err(|e| avro_error(schema.record_name, e))?;
-    Ok(AvroEvent { schema, value })
-}
-
 /// What a [`WITHHELD`] record says about the event it stands in for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Withheld {
@@ -148,7 +95,7 @@ pub struct Withheld {
 
 /// The Avro value of a [`WITHHELD`] record.
 pub fn withheld(event: &Withheld) -> Result<AvroEvent> {
-    let value = authz::record(vec![
+    let value = record(vec![
         ("event_id", Value::Uuid(event.event_id)),
         (
             "aggregate_type",
@@ -158,7 +105,7 @@ pub fn withheld(event: &Withheld) -> Result<AvroEvent> {
         ("sequence", Value::Long(event.sequence)),
         ("event_type", Value::String(event.event_type.clone())),
         ("reason", Value::String(event.reason.clone())),
-        ("at", authz::micros(event.at)),
+        ("at", micros(event.at)),
     ])
     .resolve(WITHHELD.parsed())
     .map_err(|e| avro_error(WITHHELD.record_name, e))?;
@@ -168,14 +115,35 @@ pub fn withheld(event: &Withheld) -> Result<AvroEvent> {
     })
 }
 
-/// Maps an Avro value read from Kafka (record full name from the writer's schema) to a typed event.
-pub fn decode(record_full_name: &str, value: Value) -> Result<PublishedEvent> {
-    if record_full_name.starts_with("plinth.authz.") {
-        authz::decode(record_full_name, value)
-    } else if record_full_name.starts_with("plinth.audit.") {
-        audit::decode(record_full_name, value)
-    } else {
-        identity::decode(record_full_name, value)
+/// A module's published events as a consumer decodes them: one enum per module, one variant per
+/// record.
+pub trait DecodeEvent: Sized {
+    /// Decodes an Avro value read from Kafka (record full name from the writer's schema).
+    /// A record that is not one of these is [`Error::UnknownRecord`].
+    fn decode(record_name: &str, value: Value) -> Result<Self>;
+}
+
+/// An Avro record as read from Kafka: its writer's full name and its value, not yet decoded
+/// into any module's events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AvroRecord {
+    pub name: String,
+    pub value: Value,
+}
+
+impl AvroRecord {
+    /// The record as one of a module's events.
+    pub fn decode<E: DecodeEvent>(&self) -> Result<E> {
+        E::decode(&self.name, self.value.clone())
+    }
+}
+
+impl From<AvroEvent> for AvroRecord {
+    fn from(event: AvroEvent) -> Self {
+        Self {
+            name: event.schema.record_name.to_owned(),
+            value: event.value,
+        }
     }
 }
 
@@ -183,5 +151,29 @@ pub(crate) fn avro_error(record: &str, error: apache_avro::Error) -> Error {
     Error::Avro {
         record: record.to_owned(),
         source: Box::new(error),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::{AvroEvent, Catalog, Result};
+
+    /// The kernel modules' catalog.
+    pub(crate) fn catalog() -> Catalog {
+        Catalog::new([
+            &crate::identity::EVENTS,
+            &crate::authz::EVENTS,
+            &crate::audit::EVENTS,
+        ])
+        .unwrap()
+    }
+
+    /// A stored event mapped through the kernel's catalog.
+    pub(crate) fn encode(
+        aggregate_type: &str,
+        event_type: &str,
+        payload: &serde_json::Value,
+    ) -> Result<AvroEvent> {
+        catalog().encode(aggregate_type, event_type, payload)
     }
 }

@@ -261,8 +261,13 @@ async fn main() {
     let world = World::start().await;
     let url = world.db.url.clone();
     println!("\n## Commit → Kafka latency (relay in-process, plain consumer)\n");
-    let relay =
-        plinth_infra_relay::Relay::new(&url, world.pool.clone(), world.settings.clone()).unwrap();
+    let relay = plinth_infra_relay::Relay::new(
+        &url,
+        world.pool.clone(),
+        world.settings.clone(),
+        world.stack().catalog.clone(),
+    )
+    .unwrap();
     let stop = CancellationToken::new();
     tokio::spawn(relay.run(stop.clone()));
     let topic = world.topic("identity.user");

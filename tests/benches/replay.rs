@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::Utc;
-use plinth_projections_runtime::{Projection, Rebuild, StoreReader};
+use plinth_infra_module::DynProjection;
+use plinth_projections_runtime::{Rebuild, StoreReader};
 use plinth_services_audit::draft::SourceEvent;
 use plinth_tests::World;
 use serde_json::json;
@@ -18,7 +19,7 @@ const RECORDS: usize = 20_000;
 
 async fn replay(world: &World, per_event: bool) -> (u64, f64) {
     let schema = format!("bench_{}", Uuid::now_v7().simple());
-    let projections: Vec<Arc<dyn Projection>> =
+    let projections: Vec<Arc<dyn DynProjection>> =
         vec![Arc::new(plinth_projections_audit::AuditProjection)];
     let rebuild = Rebuild::create(
         &world.db.url,
@@ -28,7 +29,12 @@ async fn replay(world: &World, per_event: bool) -> (u64, f64) {
     )
     .await
     .unwrap();
-    let mut reader = StoreReader::new(world.pool.clone(), None, 1000);
+    let mut reader = StoreReader::new(
+        world.pool.clone(),
+        world.stack().catalog.clone(),
+        None,
+        1000,
+    );
     let started = Instant::now();
     let mut applied = 0;
     while let Some(batch) = reader.next_batch().await.unwrap() {
@@ -40,7 +46,12 @@ async fn replay(world: &World, per_event: bool) -> (u64, f64) {
 
 /// Reading the store and mapping each event through its schema, applying nothing.
 async fn read_only(world: &World) -> (u64, f64) {
-    let mut reader = StoreReader::new(world.pool.clone(), None, 1000);
+    let mut reader = StoreReader::new(
+        world.pool.clone(),
+        world.stack().catalog.clone(),
+        None,
+        1000,
+    );
     let started = Instant::now();
     let mut read = 0;
     while let Some(batch) = reader.next_batch().await.unwrap() {

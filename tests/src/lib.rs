@@ -15,9 +15,10 @@ use std::time::Duration;
 
 use plinth_gateway::Application;
 use plinth_infra_config::Settings;
+use plinth_infra_module::{DynProjection, Module};
 use plinth_infra_postgres::Pool;
 use plinth_infra_postgres::testing::TestDatabase;
-use plinth_projections_runtime::{Projection, Projector};
+use plinth_projections_runtime::Projector;
 use rand::Rng;
 use tokio_util::sync::CancellationToken;
 
@@ -57,6 +58,21 @@ impl World {
 
     /// A world on `brokers` whose settings `configure` adjusts first.
     pub async fn start_configured(brokers: &str, configure: impl FnOnce(&mut Settings)) -> Self {
+        Self::start_full(brokers, configure, plinth_cli::modules()).await
+    }
+
+    /// A world on the shared test broker whose stack registers `modules` instead of the
+    /// build's (a test adding a module of its own). Its relay runs in-process
+    /// ([`World::start_relay`]): the `plinth` binary knows only the build's modules.
+    pub async fn start_with_modules(modules: Vec<Arc<dyn Module>>) -> Self {
+        Self::start_full(&env("PLINTH_KAFKA_BROKERS"), |_| {}, modules).await
+    }
+
+    async fn start_full(
+        brokers: &str,
+        configure: impl FnOnce(&mut Settings),
+        modules: Vec<Arc<dyn Module>>,
+    ) -> Self {
         init_telemetry();
         let db = TestDatabase::create().await;
         let tag: u32 = rand::thread_rng().r#gen();
@@ -77,7 +93,7 @@ impl World {
             .display()
             .to_string();
         configure(&mut settings);
-        let stack = plinth_cli::Stack::connect(settings.clone()).expect("stack");
+        let stack = plinth_cli::Stack::with_modules(settings.clone(), modules).expect("stack");
         stack.migrate().await.expect("migrations");
         let shutdown = CancellationToken::new();
 
@@ -235,7 +251,7 @@ impl World {
     }
 
     /// Runs another projection in-process until the world ends.
-    pub fn start_projector(&self, projection: Arc<dyn Projection>) {
+    pub fn start_projector(&self, projection: Arc<dyn DynProjection>) {
         let projector =
             Projector::new(self.pool.clone(), self.settings.clone(), projection).unwrap();
         tokio::spawn(projector.run(self.shutdown.clone()));
@@ -272,6 +288,12 @@ impl World {
     /// output and standard error.
     pub async fn plinth(&self, args: &[&str]) -> (i32, String, String) {
         run_plinth(args, &self.settings, &self.db.url).await
+    }
+
+    /// Runs the relay in-process, on this world's catalog, until the world ends.
+    pub fn start_relay(&self) {
+        let relay = self.stack.relay().unwrap();
+        tokio::spawn(relay.run(self.shutdown.clone()));
     }
 
     /// Starts `plinth serve relay` for this world.

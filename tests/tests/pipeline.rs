@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use plinth_infra_kafka::{AvroCodec, headers};
-use plinth_schemas::PublishedEvent;
+use plinth_schemas::DecodeEvent;
+use plinth_schemas::identity::IdentityEvent;
 use plinth_tests::{World, read_topic};
 use serde_json::Value;
 
@@ -108,8 +109,8 @@ async fn a_registered_user_reads_back_with_its_token_and_is_published_as_conflue
         .await
         .unwrap();
     assert_eq!(decoded.record_name, "plinth.identity.UserRegistered");
-    let PublishedEvent::UserRegistered(event) =
-        plinth_schemas::decode(&decoded.record_name, decoded.value).unwrap()
+    let IdentityEvent::UserRegistered(event) =
+        IdentityEvent::decode(&decoded.record_name, decoded.value).unwrap()
     else {
         panic!("not a registration");
     };

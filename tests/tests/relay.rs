@@ -4,7 +4,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use plinth_projections_runtime::{Envelope, Projection, Statement};
+use plinth_infra_module::{Envelope, Migration, Migrations, Projection, Statement};
+use plinth_schemas::identity::IdentityEvent;
 use plinth_tests::{Broker, KafkaRecord, World, eventually, read_topic, seed};
 use rand::Rng;
 use serde_json::Value;
@@ -158,13 +159,25 @@ const EVENTS: usize = 2000;
 struct CountingProjection;
 
 impl Projection for CountingProjection {
+    type Event = IdentityEvent;
+
     fn name(&self) -> &'static str {
         "applications_v1"
     }
     fn aggregate_types(&self) -> &'static [&'static str] {
         &["identity.user"]
     }
-    fn reduce(&self, envelope: &Envelope) -> Vec<Statement> {
+    fn migrations(&self) -> Migrations {
+        Migrations {
+            component: "applications",
+            steps: &[Migration {
+                version: 1,
+                name: "applications",
+                sql: "CREATE TABLE applications (event_id uuid NOT NULL, aggregate_id text NOT NULL, sequence bigint NOT NULL)",
+            }],
+        }
+    }
+    fn reduce(&self, envelope: &Envelope<IdentityEvent>) -> Vec<Statement> {
         vec![Statement {
             sql: "INSERT INTO applications (event_id, aggregate_id, sequence) VALUES ($1, $2, $3)",
             params: vec![
@@ -214,14 +227,12 @@ async fn projection_consumed(world: &World, messages: usize) {
 async fn a_relay_killed_mid_stream_loses_nothing_and_the_projection_applies_each_event_once() {
     let mut world = World::start().await;
     world.settings.relay.batch_size = 200;
-    world
-        .pool
-        .get()
-        .await
-        .unwrap()
-        .batch_execute("CREATE TABLE applications (event_id uuid NOT NULL, aggregate_id text NOT NULL, sequence bigint NOT NULL)")
-        .await
-        .unwrap();
+    plinth_infra_postgres::migrate(
+        &mut world.pool.get().await.unwrap(),
+        &Projection::migrations(&CountingProjection),
+    )
+    .await
+    .unwrap();
     world.start_projector(Arc::new(CountingProjection));
 
     {

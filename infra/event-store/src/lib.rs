@@ -23,7 +23,7 @@ pub use global_order::{
 };
 pub use token::{ConsistencyToken, TokenError, names_committed_write};
 
-use plinth_infra_postgres::{Migration, Migrations};
+use plinth_infra_module::{Migration, Migrations};
 
 /// The event store's tables, functions and triggers.
 pub const MIGRATIONS: Migrations = Migrations {

@@ -3,7 +3,7 @@
 //! `testing` feature — a fresh database per test.
 //!
 //! Start with [`connect_pool`] and [`migrate`]; a component declares its migrations as a
-//! [`Migrations`] constant built from numbered `.sql` files.
+//! `plinth_infra_module::Migrations` constant built from numbered `.sql` files.
 
 mod migrate;
 mod pool;
@@ -11,7 +11,7 @@ mod pool;
 pub mod testing;
 
 pub use deadpool_postgres::{GenericClient, Object as Connection, Pool, Transaction};
-pub use migrate::{Migration, Migrations, migrate};
+pub use migrate::migrate;
 pub use pool::{IDLE_IN_TRANSACTION_TIMEOUT_MS, connect_pool, connect_pool_in_schema, tls};
 pub use tokio_postgres;
 

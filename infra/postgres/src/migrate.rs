@@ -1,22 +1,9 @@
 use deadpool_postgres::GenericClient;
 use tracing::info;
 
+use plinth_infra_module::{Migration, Migrations};
+
 use crate::{Error, Result};
-
-/// One numbered migration: a SQL script applied once, in a transaction.
-#[derive(Debug, Clone, Copy)]
-pub struct Migration {
-    pub version: i32,
-    pub name: &'static str,
-    pub sql: &'static str,
-}
-
-/// The ordered migrations of one component (event store, relay, registry, a projection …).
-#[derive(Debug, Clone, Copy)]
-pub struct Migrations {
-    pub component: &'static str,
-    pub steps: &'static [Migration],
-}
 
 /// Serialises concurrent migrators (several processes starting at once) on one advisory lock.
 const MIGRATION_LOCK: i64 = 0x706c_696e_7468_0001;

@@ -31,7 +31,9 @@ use std::time::Duration;
 
 use plinth_infra_config::Settings;
 use plinth_infra_kafka::AvroCodec;
-use plinth_infra_postgres::{Migration, Migrations, Pool};
+use plinth_infra_module::{Migration, Migrations};
+use plinth_infra_postgres::Pool;
+use plinth_schemas::Catalog;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info};
 
@@ -74,11 +76,13 @@ pub enum Error {
     Publish(#[from] PublishError),
 }
 
-/// Publishes the event store to Kafka.
+/// Publishes the event store to Kafka: each event under its schema in `catalog` (the registered
+/// modules' sets); an event the catalog does not know is parked.
 pub struct Relay {
     database_url: String,
     pool: Pool,
     codec: Arc<AvroCodec>,
+    catalog: Arc<Catalog>,
     settings: Settings,
     name: String,
 }
@@ -86,12 +90,18 @@ pub struct Relay {
 impl Relay {
     /// A relay over `pool`'s events table. `database_url` is used for the dedicated connection
     /// that holds the leader lock and listens for commits.
-    pub fn new(database_url: &str, pool: Pool, settings: Settings) -> Result<Self, Error> {
+    pub fn new(
+        database_url: &str,
+        pool: Pool,
+        settings: Settings,
+        catalog: Arc<Catalog>,
+    ) -> Result<Self, Error> {
         let codec = AvroCodec::new(&settings.schema_registry.url)?;
         Ok(Self {
             database_url: database_url.to_owned(),
             pool,
             codec: Arc::new(codec),
+            catalog,
             settings,
             name: "kafka".into(),
         })
@@ -101,14 +111,12 @@ impl Relay {
     /// leader connection sends it back to waiting.
     pub async fn run(self, shutdown: CancellationToken) -> Result<(), Error> {
         // One topic per aggregate type, however many event types it carries.
-        let mut topics: Vec<String> = plinth_schemas::catalog()
-            .iter()
-            .map(|s| {
-                plinth_schemas::topic_name(&self.settings.kafka.topic_prefix, s.aggregate_type)
-            })
+        let topics: Vec<String> = self
+            .catalog
+            .aggregate_types()
+            .into_iter()
+            .map(|t| plinth_schemas::topic_name(&self.settings.kafka.topic_prefix, t))
             .collect();
-        topics.sort();
-        topics.dedup();
         // tansu does not create topics on first use: they must exist before anything is produced.
         if !plinth_infra_kafka::ensure_topics_until(&self.settings.kafka, &topics, &shutdown).await
         {
@@ -123,6 +131,7 @@ impl Relay {
                 pool: &self.pool,
                 producer: plinth_infra_kafka::producer(&self.settings.kafka)?,
                 codec: &self.codec,
+                catalog: &self.catalog,
                 settings: &self.settings,
                 name: &self.name,
                 held: std::collections::HashSet::new(),

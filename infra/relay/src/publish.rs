@@ -58,6 +58,7 @@ pub(crate) struct Publisher<'a> {
     /// left in a state the broker keeps refusing.
     pub(crate) producer: FutureProducer,
     pub(crate) codec: &'a AvroCodec,
+    pub(crate) catalog: &'a plinth_schemas::Catalog,
     pub(crate) settings: &'a Settings,
     pub(crate) name: &'a str,
     /// Aggregates with a parked event: their later events are parked too.
@@ -217,7 +218,9 @@ impl Publisher<'_> {
         &self,
         event: &'b StoredEvent,
     ) -> Result<Outgoing<'b>, PublishError> {
-        let avro = plinth_schemas::encode(&event.aggregate_type, &event.event_type, &event.payload)
+        let avro = self
+            .catalog
+            .encode(&event.aggregate_type, &event.event_type, &event.payload)
             .map_err(|e| PublishError::Mapping {
                 event_id: event.event_id.to_string(),
                 aggregate_type: event.aggregate_type.clone(),

@@ -37,7 +37,7 @@ pub use error::{Error, Result};
 pub use http::router;
 pub use registry::SchemaRegistry;
 
-use plinth_infra_postgres::{Migration, Migrations};
+use plinth_infra_module::{Migration, Migrations};
 
 /// The registry's tables (`schema_registry_*`), for [`plinth_infra_postgres::migrate`].
 pub const MIGRATIONS: Migrations = Migrations {

@@ -5,9 +5,9 @@
 
 mod queries;
 
-use plinth_infra_postgres::{Migration, Migrations};
-use plinth_projections_runtime::{Envelope, Projection, Statement};
-use plinth_schemas::PublishedEvent;
+use plinth_infra_module::{Envelope, Projection, Statement};
+use plinth_infra_module::{Migration, Migrations};
+use plinth_schemas::audit::AuditEvent;
 
 pub use queries::{CheckpointPage, RecordPage, RecordSearch, list_checkpoints, list_records};
 
@@ -29,6 +29,8 @@ pub const NAME: &str = "audit_v1";
 pub struct AuditProjection;
 
 impl Projection for AuditProjection {
+    type Event = AuditEvent;
+
     fn name(&self) -> &'static str {
         NAME
     }
@@ -37,9 +39,13 @@ impl Projection for AuditProjection {
         &["audit.trail", "audit.checkpoint"]
     }
 
-    fn reduce(&self, envelope: &Envelope) -> Vec<Statement> {
+    fn migrations(&self) -> Migrations {
+        MIGRATIONS
+    }
+
+    fn reduce(&self, envelope: &Envelope<AuditEvent>) -> Vec<Statement> {
         match &envelope.event {
-            PublishedEvent::RecordAppended(r) => vec![Statement {
+            AuditEvent::RecordAppended(r) => vec![Statement {
                 sql: include_str!("../sql/insert_record.sql"),
                 params: vec![
                     Box::new(r.tenant_id.clone()),
@@ -61,7 +67,7 @@ impl Projection for AuditProjection {
                     Box::new(r.hash.clone()),
                 ],
             }],
-            PublishedEvent::CheckpointSigned(c) => vec![Statement {
+            AuditEvent::CheckpointSigned(c) => vec![Statement {
                 sql: include_str!("../sql/insert_checkpoint.sql"),
                 params: vec![
                     Box::new(c.tenant_id.clone()),
@@ -72,7 +78,6 @@ impl Projection for AuditProjection {
                     Box::new(c.signature.clone()),
                 ],
             }],
-            _ => Vec::new(),
         }
     }
 }

@@ -12,10 +12,9 @@ use std::time::Instant;
 
 use casbin::prelude::*;
 use chrono::Utc;
+use plinth_infra_module::Envelope;
 use plinth_projections_authz::{AuthzView, CheckRequest};
-use plinth_projections_runtime::{Delivery, Envelope};
-use plinth_schemas::PublishedEvent;
-use plinth_schemas::authz::{RoleCreatedV1, RoleLinkV1, SubjectBoundV1};
+use plinth_schemas::authz::{AuthzEvent, RoleCreatedV1, RoleLinkV1, SubjectBoundV1};
 use uuid::Uuid;
 
 const TENANTS: usize = 10;
@@ -69,8 +68,13 @@ fn includes_next(r: usize) -> bool {
     r % 5 != 4
 }
 
-fn envelope(aggregate_type: &str, id: Uuid, sequence: i64, event: PublishedEvent) -> Delivery {
-    Delivery::from(Envelope {
+fn envelope(
+    aggregate_type: &str,
+    id: Uuid,
+    sequence: i64,
+    event: AuthzEvent,
+) -> Envelope<AuthzEvent> {
+    Envelope {
         event_id: Uuid::now_v7(),
         aggregate_type: aggregate_type.into(),
         aggregate_id: id.to_string(),
@@ -78,7 +82,7 @@ fn envelope(aggregate_type: &str, id: Uuid, sequence: i64, event: PublishedEvent
         tenant_id: String::new(),
         traceparent: None,
         event,
-    })
+    }
 }
 
 struct Subject {
@@ -104,11 +108,11 @@ fn plinth_view(subjects: &[Subject]) -> AuthzView {
     for t in 0..TENANTS {
         for r in 0..ROLES {
             let id = role_id(t, r);
-            view.apply(&envelope(
+            view.apply_event(&envelope(
                 "authz.role",
                 id,
                 1,
-                PublishedEvent::RoleCreated(RoleCreatedV1 {
+                AuthzEvent::RoleCreated(RoleCreatedV1 {
                     role_id: id,
                     tenant_id: tenant(t),
                     name: format!("role-{r}"),
@@ -119,11 +123,11 @@ fn plinth_view(subjects: &[Subject]) -> AuthzView {
                 }),
             ));
             if includes_next(r) {
-                view.apply(&envelope(
+                view.apply_event(&envelope(
                     "authz.role",
                     id,
                     2,
-                    PublishedEvent::RoleIncluded(RoleLinkV1 {
+                    AuthzEvent::RoleIncluded(RoleLinkV1 {
                         role_id: id,
                         tenant_id: tenant(t),
                         other: role_id(t, r + 1),
@@ -135,11 +139,11 @@ fn plinth_view(subjects: &[Subject]) -> AuthzView {
     }
     for s in subjects {
         let binding = Uuid::now_v7();
-        view.apply(&envelope(
+        view.apply_event(&envelope(
             "authz.binding",
             binding,
             1,
-            PublishedEvent::SubjectBound(SubjectBoundV1 {
+            AuthzEvent::SubjectBound(SubjectBoundV1 {
                 binding_id: binding,
                 tenant_id: tenant(s.tenant),
                 subject: s.id,

@@ -9,7 +9,9 @@ use std::sync::RwLock;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use plinth_infra_module::{Envelope, Read};
 use plinth_projections_runtime::{Delivery, Payload};
+use plinth_schemas::authz::AuthzEvent;
 use tokio::sync::watch;
 use tracing::{error, warn};
 
@@ -47,6 +49,35 @@ impl AuthzView {
     /// an unreadable one is not applied (its aggregate waits for a readable copy). Returns
     /// whether it was applied.
     pub fn apply(&self, delivery: &Delivery) -> bool {
+        let read = delivery.read::<AuthzEvent>();
+        let event = match &read {
+            Read::Event(envelope) => Ok(Some(&envelope.event)),
+            Read::Unknown(_) => Ok(None),
+            Read::Unreadable(reason) => Err(reason.as_str()),
+        };
+        self.apply_in_order(delivery, event)
+    }
+
+    /// [`apply`](Self::apply) for an event already decoded.
+    pub fn apply_event(&self, envelope: &Envelope<AuthzEvent>) -> bool {
+        let delivery = Delivery {
+            event_id: envelope.event_id,
+            aggregate_type: envelope.aggregate_type.clone(),
+            aggregate_id: envelope.aggregate_id.clone(),
+            sequence: envelope.sequence,
+            tenant_id: envelope.tenant_id.clone(),
+            payload: Payload::Unreadable(String::new()),
+        };
+        self.apply_in_order(&delivery, Ok(Some(&envelope.event)))
+    }
+
+    /// Applies `event` (`None`: a record this contract does not know; `Err`: unreadable) as
+    /// `delivery`'s aggregate's next event.
+    fn apply_in_order(
+        &self,
+        delivery: &Delivery,
+        event: Result<Option<&AuthzEvent>, &str>,
+    ) -> bool {
         let key = (
             delivery.aggregate_type.clone(),
             delivery.aggregate_id.clone(),
@@ -67,10 +98,10 @@ impl AuthzView {
                 }
                 return false;
             }
-            match &delivery.payload {
-                Payload::Event(envelope) => state.policy.apply(&envelope.event),
-                Payload::Unknown(_) => {}
-                Payload::Unreadable(reason) => {
+            match event {
+                Ok(Some(event)) => state.policy.apply(event),
+                Ok(None) => {}
+                Err(reason) => {
                     error!(aggregate_id = %delivery.aggregate_id, sequence = delivery.sequence, event_id = %delivery.event_id, reason, "An authz event cannot be read; its role or binding is not updated until a readable copy arrives.");
                     state
                         .stalled
@@ -178,18 +209,13 @@ impl AuthzView {
 mod tests {
     use std::sync::Arc;
 
-    use plinth_projections_runtime::Envelope;
-    use plinth_schemas::PublishedEvent;
+    use plinth_schemas::AvroRecord;
     use plinth_schemas::authz::SubjectBoundV1;
     use uuid::Uuid;
 
     use super::*;
 
-    fn bound(sequence: i64) -> Delivery {
-        Delivery::from(bound_envelope(sequence))
-    }
-
-    fn bound_envelope(sequence: i64) -> Envelope {
+    fn bound(sequence: i64) -> Envelope<AuthzEvent> {
         let at = Utc::now();
         Envelope {
             event_id: Uuid::now_v7(),
@@ -198,7 +224,7 @@ mod tests {
             sequence,
             tenant_id: "acme".into(),
             traceparent: None,
-            event: PublishedEvent::SubjectBound(SubjectBoundV1 {
+            event: AuthzEvent::SubjectBound(SubjectBoundV1 {
                 binding_id: Uuid::from_u128(1),
                 tenant_id: "acme".into(),
                 subject: Uuid::from_u128(7),
@@ -216,9 +242,9 @@ mod tests {
     #[test]
     fn events_apply_once_and_in_order() {
         let view = AuthzView::default();
-        assert!(!view.apply(&bound(2)), "its predecessor first");
-        assert!(view.apply(&bound(1)));
-        assert!(!view.apply(&bound(1)), "a redelivery changes nothing");
+        assert!(!view.apply_event(&bound(2)), "its predecessor first");
+        assert!(view.apply_event(&bound(1)));
+        assert!(!view.apply_event(&bound(1)), "a redelivery changes nothing");
         assert_eq!(view.applied("authz.binding", "b1"), 1);
         assert_eq!(view.bindings(), 1);
     }
@@ -239,25 +265,28 @@ mod tests {
             })
         };
         tokio::task::yield_now().await;
-        view.apply(&bound(1));
+        view.apply_event(&bound(1));
         assert!(waiter.await.unwrap());
     }
 
     #[test]
     fn unknown_events_count_and_unreadable_ones_hold_their_aggregate_as_stalled() {
         let view = AuthzView::default();
-        assert!(view.apply(&bound(1)));
-        let unknown = Delivery {
-            payload: Payload::Unknown("plinth.authz.SomethingNew".into()),
-            ..bound(2)
-        };
+        assert!(view.apply_event(&bound(1)));
+        let unknown = Delivery::from(bound(2).with(AvroRecord {
+            name: "plinth.authz.SomethingNew".into(),
+            value: apache_avro::types::Value::Null,
+        }));
         assert!(
             view.apply(&unknown),
             "a newer producer's event type still counts"
         );
         let unreadable = Delivery {
             payload: Payload::Unreadable("not Avro".into()),
-            ..bound(3)
+            ..Delivery::from(bound(3).with(AvroRecord {
+                name: "plinth.authz.SubjectBound".into(),
+                value: apache_avro::types::Value::Null,
+            }))
         };
         assert!(!view.apply(&unreadable));
         assert_eq!(view.applied("authz.binding", "b1"), 2);
@@ -265,9 +294,9 @@ mod tests {
             view.stalled(Duration::ZERO),
             vec![("authz.binding".to_owned(), "b1".to_owned(), 3)]
         );
-        assert!(!view.apply(&bound(5)), "early");
+        assert!(!view.apply_event(&bound(5)), "early");
         assert_eq!(view.stalled(Duration::ZERO)[0].2, 3, "still waits for 3");
-        assert!(view.apply(&bound(3)), "a readable copy of event 3");
+        assert!(view.apply_event(&bound(3)), "a readable copy of event 3");
         assert!(view.stalled(Duration::ZERO).is_empty());
     }
 }

@@ -4,7 +4,9 @@ use plinth_infra_postgres::Pool;
 use tokio_postgres::types::ToSql;
 use tracing::warn;
 
-use crate::{Delivery, Error, Payload, Projection};
+use plinth_infra_module::{DynProjection, Reduced};
+
+use crate::{Delivery, Error, Payload};
 
 /// One consumed message.
 pub(crate) struct Consumed {
@@ -33,7 +35,7 @@ pub(crate) struct Outcome {
 /// know counts as applied. Each partition's next offset is stored in the same transaction.
 pub(crate) async fn apply(
     pool: &Pool,
-    projection: &dyn Projection,
+    projection: &dyn DynProjection,
     batch: &[Consumed],
 ) -> Result<Outcome, Error> {
     let mut client = pool
@@ -72,53 +74,57 @@ pub(crate) async fn apply(
             outcome.duplicates += 1;
             continue;
         }
-        let stall = if delivery.sequence > applied + 1 {
-            Some(format!(
+        let reduced = if delivery.sequence > applied + 1 {
+            Err(format!(
                 "event {} never arrived; event {} did",
                 applied + 1,
                 delivery.sequence
             ))
-        } else if let Payload::Unreadable(reason) = &delivery.payload {
-            Some(format!(
-                "event {} cannot be read: {reason}",
-                delivery.sequence
-            ))
         } else {
-            None
-        };
-        if let Some(reason) = stall {
-            warn!(
-                projection = name,
-                aggregate_type = delivery.aggregate_type,
-                aggregate_id = delivery.aggregate_id,
-                applied,
-                reason,
-                "An aggregate stalls; the relay will be asked to publish it again."
-            );
-            tx.execute(
-                include_str!("../sql/save_stall.sql"),
-                &[
-                    &name,
-                    &delivery.aggregate_type,
-                    &delivery.aggregate_id,
-                    &(applied + 1),
-                    &delivery.sequence,
-                    &reason,
-                ],
-            )
-            .await?;
-            outcome.stalled += 1;
-            continue;
-        }
-        if let Payload::Event(envelope) = &delivery.payload {
-            for statement in projection.reduce(envelope) {
-                let params: Vec<&(dyn ToSql + Sync)> = statement
-                    .params
-                    .iter()
-                    .map(|p| p.as_ref() as &(dyn ToSql + Sync))
-                    .collect();
-                tx.execute(statement.sql, &params).await?;
+            match &delivery.payload {
+                Payload::Unreadable(reason) => Err(reason.clone()),
+                Payload::Event(envelope) => match projection.reduce_record(envelope) {
+                    Reduced::Statements(statements) => Ok(statements),
+                    Reduced::Unknown(_) => Ok(Vec::new()),
+                    Reduced::Unreadable(reason) => Err(reason),
+                },
             }
+            .map_err(|reason| format!("event {} cannot be read: {reason}", delivery.sequence))
+        };
+        let statements = match reduced {
+            Ok(statements) => statements,
+            Err(reason) => {
+                warn!(
+                    projection = name,
+                    aggregate_type = delivery.aggregate_type,
+                    aggregate_id = delivery.aggregate_id,
+                    applied,
+                    reason,
+                    "An aggregate stalls; the relay will be asked to publish it again."
+                );
+                tx.execute(
+                    include_str!("../sql/save_stall.sql"),
+                    &[
+                        &name,
+                        &delivery.aggregate_type,
+                        &delivery.aggregate_id,
+                        &(applied + 1),
+                        &delivery.sequence,
+                        &reason,
+                    ],
+                )
+                .await?;
+                outcome.stalled += 1;
+                continue;
+            }
+        };
+        for statement in statements {
+            let params: Vec<&(dyn ToSql + Sync)> = statement
+                .params
+                .iter()
+                .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+                .collect();
+            tx.execute(statement.sql, &params).await?;
         }
         tx.execute(
             include_str!("../sql/save_progress.sql"),

@@ -1,19 +1,8 @@
 use plinth_infra_kafka::headers;
 use plinth_infra_kafka::rdkafka::Message;
-use plinth_schemas::PublishedEvent;
+use plinth_infra_module::{Envelope, Read};
+use plinth_schemas::{AvroRecord, DecodeEvent};
 use uuid::Uuid;
-
-/// A published event with the headers a projection needs.
-#[derive(Debug, Clone)]
-pub struct Envelope {
-    pub event_id: Uuid,
-    pub aggregate_type: String,
-    pub aggregate_id: String,
-    pub sequence: i64,
-    pub tenant_id: String,
-    pub traceparent: Option<String>,
-    pub event: PublishedEvent,
-}
 
 /// A consumed Plinth event: which event of which aggregate it is, and what it says.
 #[derive(Debug, Clone)]
@@ -26,17 +15,25 @@ pub struct Delivery {
     pub payload: Payload,
 }
 
-/// What a consumed event says, as far as this contract version can read it.
+/// What a consumed message holds.
 #[derive(Debug, Clone)]
 pub enum Payload {
-    /// An event this contract knows.
+    /// An Avro record, decoded through the registry; each consumer reads it as its own
+    /// module's events ([`Envelope::read`]).
     Event(Box<Envelope>),
-    /// An event type this contract version does not know (a newer producer's): skipped on
-    /// purpose, its sequence still counts as applied.
-    Unknown(String),
-    /// A value that cannot be read (not Avro, or not matching its schema): an aggregate's
-    /// events are not applied past it until a readable copy arrives.
+    /// A value that is not Confluent-framed Avro: an aggregate's events are not applied past
+    /// it until a readable copy arrives.
     Unreadable(String),
+}
+
+impl Delivery {
+    /// The delivery as one of `E`'s events.
+    pub fn read<E: DecodeEvent>(&self) -> Read<E> {
+        match &self.payload {
+            Payload::Event(envelope) => envelope.read(),
+            Payload::Unreadable(reason) => Read::Unreadable(reason.clone()),
+        }
+    }
 }
 
 impl From<Envelope> for Delivery {
@@ -117,7 +114,7 @@ impl EnvelopeHeaders {
         }
     }
 
-    pub(crate) fn into_envelope(self, event: PublishedEvent) -> Envelope {
+    pub(crate) fn into_envelope(self, event: AvroRecord) -> Envelope {
         Envelope {
             event_id: self.event_id,
             aggregate_type: self.aggregate_type,

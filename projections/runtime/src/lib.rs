@@ -1,6 +1,6 @@
 //! The projection runtime. A read model is a [`Projection`]: a name, the aggregate types whose
-//! topics it reads, and a pure reducer from an [`Envelope`] to SQL [`Statement`]s (tested
-//! without a database). The [`Projector`] consumes those topics in a consumer group and applies
+//! topics it reads, the module events it decodes, and a pure reducer from an [`Envelope`] of
+//! those events to SQL [`Statement`]s (tested without a database). The [`Projector`] consumes those topics in a consumer group and applies
 //! each batch of messages in one Postgres transaction together with each aggregate's applied
 //! sequence and each partition's next offset.
 //!
@@ -21,15 +21,14 @@ mod replay;
 mod stalls;
 mod wait;
 
-pub use envelope::{Delivery, Envelope, EnvelopeError, Payload};
+pub use envelope::{Delivery, EnvelopeError, Payload};
 pub use follow::follow;
 pub use projector::{Projector, read_delivery};
 pub use replay::{Rebuild, StoreReader, Until, envelope};
 pub use stalls::{Stall, stalls};
 pub use wait::{applied_sequence, wait_for};
 
-use plinth_infra_postgres::{Migration, Migrations};
-use tokio_postgres::types::ToSql;
+use plinth_infra_module::{Migration, Migrations};
 
 /// The runtime's bookkeeping tables.
 pub const MIGRATIONS: Migrations = Migrations {
@@ -47,31 +46,6 @@ pub const MIGRATIONS: Migrations = Migrations {
         },
     ],
 };
-
-/// One SQL statement a reducer asks for.
-pub struct Statement {
-    pub sql: &'static str,
-    pub params: Vec<Box<dyn ToSql + Send + Sync>>,
-}
-
-impl std::fmt::Debug for Statement {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Statement")
-            .field("sql", &self.sql)
-            .field("params", &self.params)
-            .finish()
-    }
-}
-
-/// A read model.
-pub trait Projection: Send + Sync + 'static {
-    /// Unique, versioned name (`users_v1`): a new version is rebuilt by replay.
-    fn name(&self) -> &'static str;
-    /// The aggregate types whose topics feed it.
-    fn aggregate_types(&self) -> &'static [&'static str];
-    /// The statements that apply `envelope`; none for events it ignores. Must be pure.
-    fn reduce(&self, envelope: &Envelope) -> Vec<Statement>;
-}
 
 /// What can go wrong running a projection.
 #[derive(Debug, thiserror::Error)]

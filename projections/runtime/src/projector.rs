@@ -6,13 +6,16 @@ use plinth_infra_kafka::rdkafka::Message;
 use plinth_infra_kafka::rdkafka::message::OwnedMessage;
 use plinth_infra_kafka::{AvroCodec, Decoded, GroupConsumer};
 use plinth_infra_postgres::Pool;
+use plinth_schemas::AvroRecord;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, info_span, warn};
 
 use crate::apply::{Consumed, apply};
 use crate::envelope::EnvelopeHeaders;
 use crate::envelope::{Delivery, EnvelopeError, Payload};
-use crate::{Error, Projection};
+use plinth_infra_module::DynProjection;
+
+use crate::Error;
 
 /// At most this many messages are applied in one transaction.
 const MAX_BATCH: usize = 500;
@@ -22,14 +25,14 @@ pub struct Projector {
     pool: Pool,
     settings: Settings,
     codec: AvroCodec,
-    projection: Arc<dyn Projection>,
+    projection: Arc<dyn DynProjection>,
 }
 
 impl Projector {
     pub fn new(
         pool: Pool,
         settings: Settings,
-        projection: Arc<dyn Projection>,
+        projection: Arc<dyn DynProjection>,
     ) -> Result<Self, Error> {
         let codec = AvroCodec::new(&settings.schema_registry.url)?;
         Ok(Self {
@@ -154,10 +157,11 @@ pub async fn read_delivery(
         .await?;
     Some(Ok(headers.into_delivery(|headers| match decoded {
         Err(reason) => Payload::Unreadable(format!("not Confluent-framed Avro: {reason}")),
-        Ok(Decoded { record_name, value }) => match plinth_schemas::decode(&record_name, value) {
-            Ok(event) => Payload::Event(Box::new(headers.into_envelope(event))),
-            Err(plinth_schemas::Error::UnknownRecord(record)) => Payload::Unknown(record),
-            Err(e) => Payload::Unreadable(e.to_string()),
-        },
+        Ok(Decoded { record_name, value }) => {
+            Payload::Event(Box::new(headers.into_envelope(AvroRecord {
+                name: record_name,
+                value,
+            })))
+        }
     })))
 }

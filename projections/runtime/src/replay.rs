@@ -7,10 +7,15 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use plinth_infra_event_store::{Cursor, StoredEvent, read_committed_after};
-use plinth_infra_postgres::{Migrations, Pool};
+use plinth_infra_module::Migrations;
+use plinth_infra_postgres::Pool;
 use tokio_postgres::types::ToSql;
 
-use crate::{Envelope, Error, Projection, Statement};
+use plinth_schemas::{AvroRecord, Catalog};
+
+use plinth_infra_module::{DynProjection, Envelope, Reduced, Statement};
+
+use crate::Error;
 
 /// Where a replay stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,11 +36,11 @@ impl Until {
 }
 
 /// A stored event as projections see it, or `None` for an event type with no published
-/// schema (projections never see those from Kafka either).
-pub fn envelope(event: &StoredEvent) -> Option<Envelope> {
-    let avro =
-        plinth_schemas::encode(&event.aggregate_type, &event.event_type, &event.payload).ok()?;
-    let published = plinth_schemas::decode(avro.schema.record_name, avro.value).ok()?;
+/// schema in `catalog` (projections never see those from Kafka either).
+pub fn envelope(catalog: &Catalog, event: &StoredEvent) -> Option<Envelope> {
+    let avro = catalog
+        .encode(&event.aggregate_type, &event.event_type, &event.payload)
+        .ok()?;
     Some(Envelope {
         event_id: event.event_id,
         aggregate_type: event.aggregate_type.clone(),
@@ -47,13 +52,14 @@ pub fn envelope(event: &StoredEvent) -> Option<Envelope> {
             .cloned()
             .unwrap_or_default(),
         traceparent: None,
-        event: published,
+        event: AvroRecord::from(avro),
     })
 }
 
 /// Reads the event store from the start, in global order, a batch at a time.
 pub struct StoreReader {
     pool: Pool,
+    catalog: Arc<Catalog>,
     cursor: Cursor,
     until: Option<Until>,
     batch: i64,
@@ -62,9 +68,10 @@ pub struct StoreReader {
 }
 
 impl StoreReader {
-    pub fn new(pool: Pool, until: Option<Until>, batch: i64) -> Self {
+    pub fn new(pool: Pool, catalog: Arc<Catalog>, until: Option<Until>, batch: i64) -> Self {
         Self {
             pool,
+            catalog,
             cursor: Cursor::default(),
             until,
             batch: batch.max(1),
@@ -90,7 +97,7 @@ impl StoreReader {
             events
                 .iter()
                 .filter(|e| self.until.is_none_or(|u| u.includes(e)))
-                .filter_map(envelope)
+                .filter_map(|e| envelope(&self.catalog, e))
                 .collect(),
         ))
     }
@@ -99,7 +106,7 @@ impl StoreReader {
 /// Projections whose tables are built afresh in one schema.
 pub struct Rebuild {
     pool: Pool,
-    projections: Vec<Arc<dyn Projection>>,
+    projections: Vec<Arc<dyn DynProjection>>,
 }
 
 impl Rebuild {
@@ -108,7 +115,7 @@ impl Rebuild {
         database_url: &str,
         schema: &str,
         migrations: &[Migrations],
-        projections: Vec<Arc<dyn Projection>>,
+        projections: Vec<Arc<dyn DynProjection>>,
     ) -> Result<Self, Error> {
         let pool = plinth_infra_postgres::connect_pool_in_schema(database_url, 2, schema)?;
         let mut client = pool
@@ -146,7 +153,14 @@ impl Rebuild {
                             p.aggregate_types()
                                 .contains(&envelope.aggregate_type.as_str())
                         })
-                        .flat_map(|p| p.reduce(envelope))
+                        .flat_map(|p| match p.reduce_record(envelope) {
+                            Reduced::Statements(statements) => statements,
+                            Reduced::Unknown(_) => Vec::new(),
+                            Reduced::Unreadable(reason) => {
+                                tracing::warn!(projection = p.name(), event_id = %envelope.event_id, reason, "A stored event cannot be read as its projection's events; it is left out of the rebuild.");
+                                Vec::new()
+                            }
+                        })
                 })
                 .collect();
             let tx = client.transaction().await?;

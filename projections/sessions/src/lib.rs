@@ -4,9 +4,10 @@
 //! `GET /v1/auth/sessions`).
 
 use chrono::{DateTime, Utc};
-use plinth_infra_postgres::{GenericClient, Migration, Migrations};
-use plinth_projections_runtime::{Envelope, Projection, Statement};
-use plinth_schemas::PublishedEvent;
+use plinth_infra_module::{Envelope, Projection, Statement};
+use plinth_infra_module::{Migration, Migrations};
+use plinth_infra_postgres::GenericClient;
+use plinth_schemas::identity::IdentityEvent;
 use serde::Serialize;
 use tokio_postgres::Row;
 use uuid::Uuid;
@@ -29,6 +30,8 @@ pub const NAME: &str = "sessions_v1";
 pub struct SessionsProjection;
 
 impl Projection for SessionsProjection {
+    type Event = IdentityEvent;
+
     fn name(&self) -> &'static str {
         NAME
     }
@@ -37,9 +40,13 @@ impl Projection for SessionsProjection {
         &["identity.session"]
     }
 
-    fn reduce(&self, envelope: &Envelope) -> Vec<Statement> {
+    fn migrations(&self) -> Migrations {
+        MIGRATIONS
+    }
+
+    fn reduce(&self, envelope: &Envelope<IdentityEvent>) -> Vec<Statement> {
         let statement = match &envelope.event {
-            PublishedEvent::SessionStarted(e) => Statement {
+            IdentityEvent::SessionStarted(e) => Statement {
                 sql: include_str!("../sql/insert_session.sql"),
                 params: vec![
                     Box::new(e.session_id),
@@ -50,7 +57,7 @@ impl Projection for SessionsProjection {
                     Box::new(envelope.sequence),
                 ],
             },
-            PublishedEvent::SessionRefreshed(e) => Statement {
+            IdentityEvent::SessionRefreshed(e) => Statement {
                 sql: include_str!("../sql/refresh_session.sql"),
                 params: vec![
                     Box::new(e.session_id),
@@ -58,7 +65,7 @@ impl Projection for SessionsProjection {
                     Box::new(envelope.sequence),
                 ],
             },
-            PublishedEvent::SessionRevoked(e) => Statement {
+            IdentityEvent::SessionRevoked(e) => Statement {
                 sql: include_str!("../sql/revoke_session.sql"),
                 params: vec![
                     Box::new(e.session_id),
@@ -148,7 +155,7 @@ mod tests {
             sequence: 3,
             tenant_id: "default".into(),
             traceparent: None,
-            event: PublishedEvent::SessionRevoked(SessionRevokedV1 {
+            event: IdentityEvent::SessionRevoked(SessionRevokedV1 {
                 session_id: Uuid::from_u128(1),
                 user_id: Uuid::from_u128(7),
                 tenant_id: "default".into(),

@@ -5,9 +5,9 @@
 mod queries;
 
 use chrono::{DateTime, Utc};
-use plinth_infra_postgres::{Migration, Migrations};
-use plinth_projections_runtime::{Envelope, Projection, Statement};
-use plinth_schemas::PublishedEvent;
+use plinth_infra_module::{Envelope, Projection, Statement};
+use plinth_infra_module::{Migration, Migrations};
+use plinth_schemas::identity::IdentityEvent;
 use uuid::Uuid;
 
 pub use queries::{Access, UserPage, UserView, access, get_user, list_users};
@@ -42,6 +42,8 @@ pub const NAME: &str = "users_v1";
 pub struct UsersProjection;
 
 impl Projection for UsersProjection {
+    type Event = IdentityEvent;
+
     fn name(&self) -> &'static str {
         NAME
     }
@@ -50,9 +52,13 @@ impl Projection for UsersProjection {
         &["identity.user"]
     }
 
-    fn reduce(&self, envelope: &Envelope) -> Vec<Statement> {
+    fn migrations(&self) -> Migrations {
+        MIGRATIONS
+    }
+
+    fn reduce(&self, envelope: &Envelope<IdentityEvent>) -> Vec<Statement> {
         match &envelope.event {
-            PublishedEvent::UserRegistered(e) => vec![Statement {
+            IdentityEvent::UserRegistered(e) => vec![Statement {
                 sql: include_str!("../sql/insert_user.sql"),
                 params: vec![
                     Box::new(e.user_id),
@@ -63,7 +69,7 @@ impl Projection for UsersProjection {
                     Box::new(envelope.sequence),
                 ],
             }],
-            PublishedEvent::DisplayNameChanged(e) => vec![Statement {
+            IdentityEvent::DisplayNameChanged(e) => vec![Statement {
                 sql: include_str!("../sql/rename_user.sql"),
                 params: vec![
                     Box::new(e.user_id),
@@ -71,10 +77,10 @@ impl Projection for UsersProjection {
                     Box::new(envelope.sequence),
                 ],
             }],
-            PublishedEvent::EmailVerified(e) => {
+            IdentityEvent::EmailVerified(e) => {
                 flags(e.user_id, Flags::verified(), envelope.sequence)
             }
-            PublishedEvent::PasswordChanged(e) => flags(
+            IdentityEvent::PasswordChanged(e) => flags(
                 e.user_id,
                 Flags {
                     sessions_not_before: Some(e.at),
@@ -83,7 +89,7 @@ impl Projection for UsersProjection {
                 },
                 envelope.sequence,
             ),
-            PublishedEvent::PasswordReset(e) => flags(
+            IdentityEvent::PasswordReset(e) => flags(
                 e.user_id,
                 Flags {
                     sessions_not_before: Some(e.at),
@@ -91,7 +97,7 @@ impl Projection for UsersProjection {
                 },
                 envelope.sequence,
             ),
-            PublishedEvent::UserDisabled(e) => flags(
+            IdentityEvent::UserDisabled(e) => flags(
                 e.user_id,
                 Flags {
                     disabled: Some(true),
@@ -100,7 +106,7 @@ impl Projection for UsersProjection {
                 },
                 envelope.sequence,
             ),
-            PublishedEvent::UserEnabled(e) => flags(
+            IdentityEvent::UserEnabled(e) => flags(
                 e.user_id,
                 Flags {
                     disabled: Some(false),
@@ -108,7 +114,7 @@ impl Projection for UsersProjection {
                 },
                 envelope.sequence,
             ),
-            PublishedEvent::AdministratorBootstrapped(e) => flags(
+            IdentityEvent::AdministratorBootstrapped(e) => flags(
                 e.user_id,
                 Flags {
                     administrator: Some(true),
@@ -164,7 +170,7 @@ mod tests {
 
     use super::*;
 
-    fn envelope(sequence: i64) -> Envelope {
+    fn envelope(sequence: i64) -> Envelope<IdentityEvent> {
         Envelope {
             event_id: Uuid::now_v7(),
             aggregate_type: "identity.user".into(),
@@ -172,7 +178,7 @@ mod tests {
             sequence,
             tenant_id: "default".into(),
             traceparent: None,
-            event: PublishedEvent::UserRegistered(UserRegisteredV1 {
+            event: IdentityEvent::UserRegistered(UserRegisteredV1 {
                 user_id: Uuid::from_u128(1),
                 tenant_id: "default".into(),
                 email: "ada@example.org".into(),

@@ -1,5 +1,6 @@
 //! The identity topics' events, as consumers see them, and the mapping domain ⇄ Avro:
-//! `identity.user` in `user.rs`, `identity.session` in `session.rs`.
+//! `identity.user` in `user.rs`, `identity.session` in `session.rs`. [`EVENTS`] is what the
+//! identity module registers; [`IdentityEvent`] is what consumers decode.
 
 mod session;
 mod user;
@@ -8,10 +9,78 @@ use apache_avro::types::Value;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-pub(crate) use session::encode_session_event;
-pub(crate) use user::encode_user_event;
+use crate::{DecodeEvent, EventSchema, EventSet, Result, event_schema, micros, record};
 
-use crate::{PublishedEvent, Result};
+/// The identity module's published events: `identity.user`, `identity.session` and
+/// `identity.signing_key`.
+pub static EVENTS: EventSet = EventSet {
+    module: "identity",
+    schemas: &SCHEMAS,
+    encode,
+};
+
+macro_rules! identity {
+    ($aggregate:literal, $event:literal) => {
+        event_schema!(
+            $aggregate,
+            $event,
+            concat!("plinth.identity.", $event),
+            concat!("avro/identity/", $event, ".avsc")
+        )
+    };
+}
+
+static SCHEMAS: [EventSchema; 18] = [
+    identity!("identity.user", "UserRegistered"),
+    identity!("identity.user", "LoginSucceeded"),
+    identity!("identity.user", "LoginFailed"),
+    identity!("identity.user", "AccountLocked"),
+    identity!("identity.user", "DisplayNameChanged"),
+    identity!("identity.user", "PasswordChanged"),
+    identity!("identity.user", "EmailVerificationIssued"),
+    identity!("identity.user", "EmailVerified"),
+    identity!("identity.user", "PasswordResetRequested"),
+    identity!("identity.user", "PasswordResetIssued"),
+    identity!("identity.user", "PasswordReset"),
+    identity!("identity.user", "UserDisabled"),
+    identity!("identity.user", "UserEnabled"),
+    identity!("identity.user", "AdministratorBootstrapped"),
+    identity!("identity.session", "SessionStarted"),
+    identity!("identity.session", "SessionRefreshed"),
+    identity!("identity.session", "SessionRevoked"),
+    identity!("identity.signing_key", "SigningKeyRotated"),
+];
+
+fn encode(schema: &'static EventSchema, payload: &serde_json::Value) -> Result<Value> {
+    match schema.aggregate_type {
+        "identity.session" => session::encode_session_event(schema.event_type, payload),
+        "identity.signing_key" => encode_signing_key_event(schema.event_type, payload),
+        _ => user::encode_user_event(schema.event_type, payload),
+    }
+}
+
+/// Every identity event, as a downstream consumer decodes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityEvent {
+    UserRegistered(UserRegisteredV1),
+    LoginSucceeded(UserFactV1),
+    LoginFailed(LoginFailedV1),
+    AccountLocked(AccountLockedV1),
+    DisplayNameChanged(DisplayNameChangedV1),
+    PasswordChanged(PasswordChangedV2),
+    EmailVerificationIssued(TokenIssuedV1),
+    EmailVerified(EmailVerifiedV1),
+    PasswordResetRequested(UserFactV1),
+    PasswordResetIssued(TokenIssuedV1),
+    PasswordReset(UserFactV1),
+    UserDisabled(UserFactV1),
+    UserEnabled(UserFactV1),
+    AdministratorBootstrapped(UserFactV1),
+    SessionStarted(SessionStartedV1),
+    SessionRefreshed(SessionRefreshedV1),
+    SessionRevoked(SessionRevokedV1),
+    SigningKeyRotated(SigningKeyRotatedV1),
+}
 
 /// Full names of the identity topics' records.
 pub const USER_REGISTERED: &str = "plinth.identity.UserRegistered";
@@ -148,10 +217,7 @@ pub struct SigningKeyRotatedV1 {
     pub at: DateTime<Utc>,
 }
 
-pub(crate) fn encode_signing_key_event(
-    event_type: &str,
-    payload: &serde_json::Value,
-) -> Result<Value> {
+fn encode_signing_key_event(event_type: &str, payload: &serde_json::Value) -> Result<Value> {
     let plinth_domain_identity::SigningKeyEvent::SigningKeyRotated(e) =
         serde_json::from_value(payload.clone()).map_err(|source| crate::Error::Payload {
             event_type: event_type.to_owned(),
@@ -171,19 +237,16 @@ pub(crate) fn encode_signing_key_event(
     ]))
 }
 
-fn micros(at: DateTime<Utc>) -> Value {
-    Value::TimestampMicros(at.timestamp_micros())
+impl DecodeEvent for IdentityEvent {
+    fn decode(record_name: &str, value: Value) -> Result<Self> {
+        decode(record_name, value)
+    }
 }
 
-/// An Avro record from `(field, value)` pairs.
-fn record(fields: Vec<(&str, Value)>) -> Value {
-    Value::Record(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
-}
-
-pub(crate) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEvent> {
+fn decode(record_full_name: &str, value: Value) -> Result<IdentityEvent> {
     if record_full_name == SIGNING_KEY_ROTATED {
         let f = crate::fields::Fields::new(SIGNING_KEY_ROTATED, value)?;
-        Ok(PublishedEvent::SigningKeyRotated(SigningKeyRotatedV1 {
+        Ok(IdentityEvent::SigningKeyRotated(SigningKeyRotatedV1 {
             kid: f.string("kid")?,
             previous_kid: f.optional_string("previous_kid")?,
             tenant_id: f.string("tenant_id")?,

@@ -4,12 +4,14 @@
 use apache_avro::types::Value;
 use plinth_domain_identity::session::SessionEvent;
 
+use super::IdentityEvent;
 use super::{
     SESSION_REFRESHED, SESSION_REVOKED, SESSION_STARTED, SessionRefreshedV1, SessionRevokedV1,
-    SessionStartedV1, micros, record,
+    SessionStartedV1,
 };
-use crate::fields::Fields;
-use crate::{Error, PublishedEvent, Result};
+use crate::Fields;
+use crate::{Error, Result};
+use crate::{micros, record};
 
 pub(crate) fn encode_session_event(event_type: &str, payload: &serde_json::Value) -> Result<Value> {
     let event: SessionEvent =
@@ -47,8 +49,8 @@ pub(crate) fn encode_session_event(event_type: &str, payload: &serde_json::Value
     Ok(record(fields))
 }
 
-pub(super) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEvent> {
-    let Some(schema) = crate::schema_for_record(record_full_name) else {
+pub(super) fn decode(record_full_name: &str, value: Value) -> Result<IdentityEvent> {
+    let Some(schema) = super::EVENTS.schema_for_record(record_full_name) else {
         return Err(Error::UnknownRecord(record_full_name.to_owned()));
     };
     let f = Fields::new(schema.record_name, value)?;
@@ -59,20 +61,20 @@ pub(super) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEv
         f.time("at")?,
     );
     Ok(match schema.record_name {
-        SESSION_STARTED => PublishedEvent::SessionStarted(SessionStartedV1 {
+        SESSION_STARTED => IdentityEvent::SessionStarted(SessionStartedV1 {
             session_id,
             user_id,
             tenant_id,
             expires_at: f.time("expires_at")?,
             at,
         }),
-        SESSION_REFRESHED => PublishedEvent::SessionRefreshed(SessionRefreshedV1 {
+        SESSION_REFRESHED => IdentityEvent::SessionRefreshed(SessionRefreshedV1 {
             session_id,
             user_id,
             tenant_id,
             at,
         }),
-        SESSION_REVOKED => PublishedEvent::SessionRevoked(SessionRevokedV1 {
+        SESSION_REVOKED => IdentityEvent::SessionRevoked(SessionRevokedV1 {
             session_id,
             user_id,
             tenant_id,

@@ -5,7 +5,7 @@ use plinth_domain_core::TenantId;
 use plinth_domain_identity::{DisplayName, Email, PasswordHash, UserId, UserRegistered};
 
 use super::*;
-use crate::{decode, encode};
+use crate::test_support::encode;
 use chrono::Utc;
 use plinth_domain_identity::UserEvent;
 use uuid::Uuid;
@@ -37,7 +37,8 @@ fn a_registration_round_trips_through_avro_bytes_without_its_password_hash() {
         .unwrap()
         .read_value(&mut bytes.as_slice())
         .unwrap();
-    let PublishedEvent::UserRegistered(e) = decode(USER_REGISTERED, back).unwrap() else {
+    let IdentityEvent::UserRegistered(e) = IdentityEvent::decode(USER_REGISTERED, back).unwrap()
+    else {
         panic!("not a registration");
     };
     assert_eq!(e.user_id, Uuid::from_u128(42));
@@ -63,7 +64,7 @@ fn round_trip(
     aggregate_type: &str,
     event_type: &str,
     payload: &serde_json::Value,
-) -> (Vec<u8>, PublishedEvent) {
+) -> (Vec<u8>, IdentityEvent) {
     let avro = encode(aggregate_type, event_type, payload).unwrap();
     let mut bytes = Vec::new();
     GenericDatumWriter::builder(avro.schema.parsed())
@@ -76,7 +77,10 @@ fn round_trip(
         .unwrap()
         .read_value(&mut bytes.as_slice())
         .unwrap();
-    (bytes, decode(avro.schema.record_name, back).unwrap())
+    (
+        bytes,
+        IdentityEvent::decode(avro.schema.record_name, back).unwrap(),
+    )
 }
 
 #[test]
@@ -98,7 +102,7 @@ fn token_hashes_are_never_published() {
         &serde_json::to_value(started).unwrap(),
     );
     assert!(!String::from_utf8_lossy(&bytes).contains("refresh-token-hash"));
-    let PublishedEvent::SessionStarted(e) = event else {
+    let IdentityEvent::SessionStarted(e) = event else {
         panic!("not a session start: {event:?}");
     };
     assert_eq!(
@@ -120,7 +124,7 @@ fn token_hashes_are_never_published() {
         &serde_json::to_value(issued).unwrap(),
     );
     assert!(!String::from_utf8_lossy(&bytes).contains("reset-token-hash"));
-    assert!(matches!(event, PublishedEvent::PasswordResetIssued(e) if e.expires_at == at));
+    assert!(matches!(event, IdentityEvent::PasswordResetIssued(e) if e.expires_at == at));
 }
 
 #[test]
@@ -135,7 +139,7 @@ fn a_key_rotation_round_trips_through_avro_bytes_without_key_material() {
         },
     );
     let json = serde_json::to_value(rotated).unwrap();
-    let PublishedEvent::SigningKeyRotated(back) =
+    let IdentityEvent::SigningKeyRotated(back) =
         crate::authz::tests::round_trip("identity.signing_key", "SigningKeyRotated", &json)
     else {
         panic!("not a key rotation");
@@ -171,7 +175,7 @@ fn a_password_change_round_trips_with_the_session_it_kept_and_without_the_hash()
         assert!(!String::from_utf8_lossy(&bytes).contains("secret-hash"));
         assert_eq!(
             event,
-            PublishedEvent::PasswordChanged(PasswordChangedV2 {
+            IdentityEvent::PasswordChanged(PasswordChangedV2 {
                 user_id: Uuid::from_u128(42),
                 tenant_id: "default".into(),
                 at,
@@ -184,5 +188,5 @@ fn a_password_change_round_trips_with_the_session_it_kept_and_without_the_hash()
         "user_id": Uuid::from_u128(42), "tenant_id": "default",
         "password_hash": "$argon2id$x", "at": "2026-11-24T12:00:00Z"}});
     let (_, event) = round_trip("identity.user", "PasswordChanged", &stored);
-    assert!(matches!(event, PublishedEvent::PasswordChanged(e) if e.kept_session_id.is_none()));
+    assert!(matches!(event, IdentityEvent::PasswordChanged(e) if e.kept_session_id.is_none()));
 }

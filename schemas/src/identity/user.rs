@@ -4,15 +4,17 @@
 use apache_avro::types::Value;
 use plinth_domain_identity::UserEvent;
 
+use super::IdentityEvent;
 use super::{
     ACCOUNT_LOCKED, ADMINISTRATOR_BOOTSTRAPPED, AccountLockedV1, DISPLAY_NAME_CHANGED,
     DisplayNameChangedV1, EMAIL_VERIFICATION_ISSUED, EMAIL_VERIFIED, EmailVerifiedV1, LOGIN_FAILED,
     LOGIN_SUCCEEDED, LoginFailedV1, PASSWORD_CHANGED, PASSWORD_RESET, PASSWORD_RESET_ISSUED,
     PASSWORD_RESET_REQUESTED, PasswordChangedV2, TokenIssuedV1, USER_DISABLED, USER_ENABLED,
-    USER_REGISTERED, UserFactV1, UserRegisteredV1, micros, record,
+    USER_REGISTERED, UserFactV1, UserRegisteredV1,
 };
-use crate::fields::Fields;
-use crate::{Error, PublishedEvent, Result};
+use crate::Fields;
+use crate::{Error, Result};
+use crate::{micros, record};
 
 pub(crate) fn encode_user_event(event_type: &str, payload: &serde_json::Value) -> Result<Value> {
     let event: UserEvent =
@@ -117,8 +119,8 @@ fn token_issued(
     record(fields)
 }
 
-pub(super) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEvent> {
-    let Some(schema) = crate::schema_for_record(record_full_name) else {
+pub(super) fn decode(record_full_name: &str, value: Value) -> Result<IdentityEvent> {
+    let Some(schema) = super::EVENTS.schema_for_record(record_full_name) else {
         return Err(Error::UnknownRecord(record_full_name.to_owned()));
     };
     let f = Fields::new(schema.record_name, value)?;
@@ -138,41 +140,41 @@ pub(super) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEv
         })
     };
     Ok(match schema.record_name {
-        USER_REGISTERED => PublishedEvent::UserRegistered(UserRegisteredV1 {
+        USER_REGISTERED => IdentityEvent::UserRegistered(UserRegisteredV1 {
             user_id: f.uuid("user_id")?,
             tenant_id: f.string("tenant_id")?,
             email: f.string("email")?,
             display_name: f.string("display_name")?,
             registered_at: f.time("registered_at")?,
         }),
-        LOGIN_FAILED => PublishedEvent::LoginFailed(LoginFailedV1 {
+        LOGIN_FAILED => IdentityEvent::LoginFailed(LoginFailedV1 {
             user_id: f.uuid("user_id")?,
             tenant_id: f.string("tenant_id")?,
             at: f.time("at")?,
             consecutive_failures: f.int("consecutive_failures")?,
         }),
-        ACCOUNT_LOCKED => PublishedEvent::AccountLocked(AccountLockedV1 {
+        ACCOUNT_LOCKED => IdentityEvent::AccountLocked(AccountLockedV1 {
             user_id: f.uuid("user_id")?,
             tenant_id: f.string("tenant_id")?,
             at: f.time("at")?,
             until: f.time("until")?,
         }),
-        DISPLAY_NAME_CHANGED => PublishedEvent::DisplayNameChanged(DisplayNameChangedV1 {
+        DISPLAY_NAME_CHANGED => IdentityEvent::DisplayNameChanged(DisplayNameChangedV1 {
             user_id: f.uuid("user_id")?,
             tenant_id: f.string("tenant_id")?,
             display_name: f.string("display_name")?,
             at: f.time("at")?,
         }),
-        EMAIL_VERIFIED => PublishedEvent::EmailVerified(EmailVerifiedV1 {
+        EMAIL_VERIFIED => IdentityEvent::EmailVerified(EmailVerifiedV1 {
             user_id: f.uuid("user_id")?,
             tenant_id: f.string("tenant_id")?,
             email: f.string("email")?,
             at: f.time("at")?,
         }),
-        EMAIL_VERIFICATION_ISSUED => PublishedEvent::EmailVerificationIssued(token(&f)?),
-        PASSWORD_RESET_ISSUED => PublishedEvent::PasswordResetIssued(token(&f)?),
-        LOGIN_SUCCEEDED => PublishedEvent::LoginSucceeded(fact(&f)?),
-        PASSWORD_CHANGED => PublishedEvent::PasswordChanged(PasswordChangedV2 {
+        EMAIL_VERIFICATION_ISSUED => IdentityEvent::EmailVerificationIssued(token(&f)?),
+        PASSWORD_RESET_ISSUED => IdentityEvent::PasswordResetIssued(token(&f)?),
+        LOGIN_SUCCEEDED => IdentityEvent::LoginSucceeded(fact(&f)?),
+        PASSWORD_CHANGED => IdentityEvent::PasswordChanged(PasswordChangedV2 {
             user_id: f.uuid("user_id")?,
             tenant_id: f.string("tenant_id")?,
             at: f.time("at")?,
@@ -184,11 +186,11 @@ pub(super) fn decode(record_full_name: &str, value: Value) -> Result<PublishedEv
                 })
                 .transpose()?,
         }),
-        PASSWORD_RESET_REQUESTED => PublishedEvent::PasswordResetRequested(fact(&f)?),
-        PASSWORD_RESET => PublishedEvent::PasswordReset(fact(&f)?),
-        USER_DISABLED => PublishedEvent::UserDisabled(fact(&f)?),
-        USER_ENABLED => PublishedEvent::UserEnabled(fact(&f)?),
-        ADMINISTRATOR_BOOTSTRAPPED => PublishedEvent::AdministratorBootstrapped(fact(&f)?),
+        PASSWORD_RESET_REQUESTED => IdentityEvent::PasswordResetRequested(fact(&f)?),
+        PASSWORD_RESET => IdentityEvent::PasswordReset(fact(&f)?),
+        USER_DISABLED => IdentityEvent::UserDisabled(fact(&f)?),
+        USER_ENABLED => IdentityEvent::UserEnabled(fact(&f)?),
+        ADMINISTRATOR_BOOTSTRAPPED => IdentityEvent::AdministratorBootstrapped(fact(&f)?),
         other => return Err(Error::UnknownRecord(other.to_owned())),
     })
 }

@@ -10,7 +10,8 @@ use plinth_infra_config::Settings;
 use plinth_infra_kafka::rdkafka::consumer::{Consumer, StreamConsumer};
 use plinth_infra_kafka::rdkafka::{Message, Offset, TopicPartitionList};
 use plinth_infra_kafka::{AvroCodec, Decoded};
-use plinth_schemas::PublishedEvent;
+use plinth_schemas::DecodeEvent;
+use plinth_schemas::audit::AuditEvent;
 
 use crate::{AuditError, Result};
 
@@ -22,7 +23,7 @@ async fn read_topic(
     settings: &Settings,
     codec: &AvroCodec,
     aggregate_type: &str,
-    mut each: impl FnMut(std::result::Result<PublishedEvent, String>),
+    mut each: impl FnMut(std::result::Result<AuditEvent, String>),
 ) -> Result<u64> {
     let topic = plinth_schemas::topic_name(&settings.kafka.topic_prefix, aggregate_type);
     plinth_infra_kafka::ensure_topics(&settings.kafka, std::slice::from_ref(&topic)).await?;
@@ -64,7 +65,7 @@ async fn read_topic(
         let offset = message.offset();
         let decoded = match codec.decode(message.payload().unwrap_or_default()).await {
             Ok(Decoded { record_name, value }) => {
-                plinth_schemas::decode(&record_name, value).map_err(|e| e.to_string())
+                AuditEvent::decode(&record_name, value).map_err(|e| e.to_string())
             }
             Err(plinth_infra_kafka::Error::NotAvro(reason)) => Err(reason),
             Err(e) => return Err(e.into()),
@@ -125,7 +126,7 @@ pub async fn checkpoints(settings: &Settings) -> Result<Vec<crate::CheckpointCop
     let codec = AvroCodec::new(&settings.schema_registry.url)?;
     let mut found = Vec::new();
     read_topic(settings, &codec, "audit.checkpoint", |event| match event {
-        Ok(PublishedEvent::CheckpointSigned(checkpoint)) => {
+        Ok(AuditEvent::CheckpointSigned(checkpoint)) => {
             found.push((checkpoint.tenant_id.clone(), Ok(checkpoint)));
         }
         Ok(_) => {}
@@ -150,7 +151,7 @@ pub async fn verify(
     let mut read = 0;
     read_topic(settings, &codec, "audit.trail", |event| {
         match event {
-            Ok(PublishedEvent::RecordAppended(record)) => order.push(&mut verifier, record),
+            Ok(AuditEvent::RecordAppended(record)) => order.push(&mut verifier, record),
             Ok(_) => {}
             Err(reason) => verifier.unreadable("(unknown tenant)", reason),
         }

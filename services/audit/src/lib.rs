@@ -15,6 +15,7 @@ pub mod draft;
 pub mod export;
 pub mod kafka;
 mod keys;
+mod module;
 mod recorder;
 pub mod store;
 mod sweeper;
@@ -23,9 +24,10 @@ pub use checkpointer::Checkpointer;
 pub use keys::{
     KeyError, load_or_create_signing_key, parse_public_key, public_key_pem, read_public_key,
 };
+pub use module::AuditModule;
 pub use recorder::{Recorder, audited_aggregate_types};
 
-use plinth_infra_postgres::{Migration, Migrations};
+use plinth_infra_module::{Migration, Migrations};
 
 /// The index that makes recording exactly-once (on the event store's table).
 pub const MIGRATIONS: Migrations = Migrations {

@@ -1,4 +1,4 @@
-//! Consumes every domain topic and appends each event, once, to its tenant's trail.
+//! Consumes every registered module's topics and appends each event, once, to its tenant's trail.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -11,6 +11,7 @@ use plinth_infra_event_store::{CommandBus, CommandError};
 use plinth_infra_kafka::rdkafka::Message;
 use plinth_infra_kafka::rdkafka::message::OwnedMessage;
 use plinth_infra_kafka::{AvroCodec, GroupConsumer, headers};
+use plinth_schemas::Catalog;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 use uuid::Uuid;
@@ -24,16 +25,13 @@ const MAX_BATCH: usize = 500;
 /// Appends lost to a concurrent writer are retried this many times before the round fails.
 const MAX_ROUNDS: u32 = 5;
 
-/// Every published aggregate type except the audit service's own.
-pub fn audited_aggregate_types() -> Vec<&'static str> {
-    let mut types: Vec<&'static str> = plinth_schemas::catalog()
-        .iter()
-        .map(|s| s.aggregate_type)
+/// Every aggregate type of `catalog` except the audit service's own.
+pub fn audited_aggregate_types(catalog: &Catalog) -> Vec<&'static str> {
+    catalog
+        .aggregate_types()
+        .into_iter()
         .filter(|t| !t.starts_with("audit."))
-        .collect();
-    types.sort_unstable();
-    types.dedup();
-    types
+        .collect()
 }
 
 /// Records every domain event in its tenant's trail.
@@ -44,6 +42,8 @@ pub struct Recorder {
     bus: CommandBus<Trail>,
     settings: Settings,
     checkpointer: Arc<Checkpointer>,
+    /// The topics recorded: every registered module's but audit's own.
+    aggregate_types: Vec<&'static str>,
 }
 
 impl Recorder {
@@ -52,8 +52,10 @@ impl Recorder {
         read: plinth_infra_postgres::Pool,
         settings: Settings,
         checkpointer: Arc<Checkpointer>,
+        catalog: &Catalog,
     ) -> Self {
         Self {
+            aggregate_types: audited_aggregate_types(catalog),
             read,
             bus: CommandBus::with_snapshots(pool.clone(), (), 200).with_max_attempts(1),
             pool,
@@ -133,7 +135,8 @@ impl Recorder {
     /// Consumes the domain topics until `shutdown`. Nothing is skipped: when Postgres or the
     /// registry is unreachable, recording stalls and retries (the topics keep the events).
     pub async fn run(self, shutdown: CancellationToken) -> Result<()> {
-        let topics: Vec<String> = audited_aggregate_types()
+        let topics: Vec<String> = self
+            .aggregate_types
             .iter()
             .map(|t| plinth_schemas::topic_name(&self.settings.kafka.topic_prefix, t))
             .collect();

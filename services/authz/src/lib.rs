@@ -14,12 +14,14 @@
 //! before access is granted.
 
 mod api;
+mod module;
 mod service;
 
 pub use api::{AuthzApi, AuthzError, NewBinding};
+pub use module::AuthzModule;
 pub use service::{AuthzService, platform_admin_binding};
 
-use plinth_infra_postgres::{Migration, Migrations};
+use plinth_infra_module::{Migration, Migrations};
 
 /// The authz service's index on the event store.
 pub const MIGRATIONS: Migrations = Migrations {

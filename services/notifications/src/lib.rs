@@ -18,11 +18,29 @@
 mod compose;
 mod sender;
 
-use plinth_infra_postgres::{Migration, Migrations};
-use plinth_projections_runtime::{Envelope, Projection, Statement};
-use plinth_schemas::PublishedEvent;
+use std::sync::Arc;
+
+use plinth_infra_module::{
+    DynProjection, Envelope, Migration, Migrations, Module, Projection, Statement,
+};
+use plinth_schemas::identity::IdentityEvent;
 
 pub use sender::{MAX_ATTEMPTS, Sender, SenderSettings};
+
+/// The notifications module: the outbox read model (its table is the outbox). The [`Sender`]
+/// runs as the `notifier` component.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NotificationsModule;
+
+impl Module for NotificationsModule {
+    fn name(&self) -> &'static str {
+        "notifications"
+    }
+
+    fn projections(&self) -> Vec<Arc<dyn DynProjection>> {
+        vec![Arc::new(OutboxProjection)]
+    }
+}
 
 /// The outbox table.
 pub const MIGRATIONS: Migrations = Migrations {
@@ -53,6 +71,8 @@ pub(crate) const RESET_PASSWORD: &str = "reset_password";
 pub struct OutboxProjection;
 
 impl Projection for OutboxProjection {
+    type Event = IdentityEvent;
+
     fn name(&self) -> &'static str {
         NAME
     }
@@ -61,10 +81,14 @@ impl Projection for OutboxProjection {
         &["identity.user"]
     }
 
-    fn reduce(&self, envelope: &Envelope) -> Vec<Statement> {
+    fn migrations(&self) -> Migrations {
+        MIGRATIONS
+    }
+
+    fn reduce(&self, envelope: &Envelope<IdentityEvent>) -> Vec<Statement> {
         let (kind, user_id, tenant_id) = match &envelope.event {
-            PublishedEvent::UserRegistered(e) => (VERIFY_EMAIL, e.user_id, &e.tenant_id),
-            PublishedEvent::PasswordResetRequested(e) => (RESET_PASSWORD, e.user_id, &e.tenant_id),
+            IdentityEvent::UserRegistered(e) => (VERIFY_EMAIL, e.user_id, &e.tenant_id),
+            IdentityEvent::PasswordResetRequested(e) => (RESET_PASSWORD, e.user_id, &e.tenant_id),
             _ => return Vec::new(),
         };
         vec![Statement {
@@ -87,7 +111,7 @@ mod tests {
 
     use super::*;
 
-    fn envelope(event: PublishedEvent) -> Envelope {
+    fn envelope(event: IdentityEvent) -> Envelope<IdentityEvent> {
         Envelope {
             event_id: Uuid::from_u128(99),
             aggregate_type: "identity.user".into(),
@@ -101,15 +125,14 @@ mod tests {
 
     #[test]
     fn a_registration_queues_a_verification_mail_keyed_by_its_event() {
-        let statements = OutboxProjection.reduce(&envelope(PublishedEvent::UserRegistered(
-            UserRegisteredV1 {
+        let statements =
+            OutboxProjection.reduce(&envelope(IdentityEvent::UserRegistered(UserRegisteredV1 {
                 user_id: Uuid::from_u128(1),
                 tenant_id: "default".into(),
                 email: "ada@example.org".into(),
                 display_name: "Ada".into(),
                 registered_at: Utc::now(),
-            },
-        )));
+            })));
         assert_eq!(statements.len(), 1);
         let debug = format!("{:?}", statements[0].params);
         assert!(
@@ -120,7 +143,7 @@ mod tests {
 
     #[test]
     fn a_login_queues_nothing() {
-        let login = PublishedEvent::LoginSucceeded(UserFactV1 {
+        let login = IdentityEvent::LoginSucceeded(UserFactV1 {
             user_id: Uuid::from_u128(1),
             tenant_id: "default".into(),
             at: Utc::now(),

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use plinth_schemas::PublishedEvent;
+use plinth_schemas::authz::AuthzEvent;
 use uuid::Uuid;
 
 /// What a check asks.
@@ -68,10 +68,10 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// Applies one authz event; events of other topics are ignored.
-    pub fn apply(&mut self, event: &PublishedEvent) {
+    /// Applies one authz event; access decisions change nothing.
+    pub fn apply(&mut self, event: &AuthzEvent) {
         match event {
-            PublishedEvent::RoleCreated(e) => {
+            AuthzEvent::RoleCreated(e) => {
                 self.roles.insert(
                     e.role_id,
                     RoleState {
@@ -82,37 +82,37 @@ impl Policy {
                     },
                 );
             }
-            PublishedEvent::RoleRenamed(e) => {
+            AuthzEvent::RoleRenamed(e) => {
                 if let Some(role) = self.roles.get_mut(&e.role_id) {
                     role.name.clone_from(&e.name);
                 }
             }
-            PublishedEvent::RolePermissionsGranted(e) => {
+            AuthzEvent::RolePermissionsGranted(e) => {
                 if let Some(role) = self.roles.get_mut(&e.role_id) {
                     role.permissions.extend(e.permissions.iter().cloned());
                 }
             }
-            PublishedEvent::RolePermissionsRevoked(e) => {
+            AuthzEvent::RolePermissionsRevoked(e) => {
                 if let Some(role) = self.roles.get_mut(&e.role_id) {
                     for p in &e.permissions {
                         role.permissions.remove(p);
                     }
                 }
             }
-            PublishedEvent::RoleIncluded(e) => {
+            AuthzEvent::RoleIncluded(e) => {
                 if let Some(role) = self.roles.get_mut(&e.role_id) {
                     role.includes.insert(e.other);
                 }
             }
-            PublishedEvent::RoleExcluded(e) => {
+            AuthzEvent::RoleExcluded(e) => {
                 if let Some(role) = self.roles.get_mut(&e.role_id) {
                     role.includes.remove(&e.other);
                 }
             }
-            PublishedEvent::RoleDeleted(e) => {
+            AuthzEvent::RoleDeleted(e) => {
                 self.roles.remove(&e.role_id);
             }
-            PublishedEvent::SubjectBound(e) => {
+            AuthzEvent::SubjectBound(e) => {
                 self.bindings.insert(
                     e.binding_id,
                     BindingState {
@@ -131,13 +131,13 @@ impl Policy {
                     ids.push(e.binding_id);
                 }
             }
-            PublishedEvent::SubjectUnbound(e) => {
+            AuthzEvent::SubjectUnbound(e) => {
                 self.bindings.remove(&e.binding_id);
                 if let Some(ids) = self.by_subject.get_mut(&e.subject) {
                     ids.retain(|id| *id != e.binding_id);
                 }
             }
-            _ => {}
+            AuthzEvent::AccessDecided(_) => {}
         }
     }
 

@@ -1,5 +1,7 @@
 use chrono::TimeZone;
-use plinth_schemas::authz::{RoleCreatedV1, RoleLinkV1, SubjectBoundV1, SubjectUnboundV1};
+use plinth_schemas::authz::{
+    AuthzEvent, RoleCreatedV1, RoleLinkV1, SubjectBoundV1, SubjectUnboundV1,
+};
 
 use super::*;
 
@@ -9,8 +11,8 @@ fn noon() -> DateTime<Utc> {
 
 const ADA: Uuid = Uuid::from_u128(7);
 
-fn role(id: u128, tenant: &str, name: &str, permissions: &[&str]) -> PublishedEvent {
-    PublishedEvent::RoleCreated(RoleCreatedV1 {
+fn role(id: u128, tenant: &str, name: &str, permissions: &[&str]) -> AuthzEvent {
+    AuthzEvent::RoleCreated(RoleCreatedV1 {
         role_id: Uuid::from_u128(id),
         tenant_id: tenant.into(),
         name: name.into(),
@@ -19,8 +21,8 @@ fn role(id: u128, tenant: &str, name: &str, permissions: &[&str]) -> PublishedEv
     })
 }
 
-fn include(role: u128, included: u128) -> PublishedEvent {
-    PublishedEvent::RoleIncluded(RoleLinkV1 {
+fn include(role: u128, included: u128) -> AuthzEvent {
+    AuthzEvent::RoleIncluded(RoleLinkV1 {
         role_id: Uuid::from_u128(role),
         tenant_id: "acme".into(),
         other: Uuid::from_u128(included),
@@ -43,7 +45,7 @@ fn bound(id: u128, tenant: &str, role: &str) -> SubjectBoundV1 {
     }
 }
 
-fn policy(events: &[PublishedEvent]) -> Policy {
+fn policy(events: &[AuthzEvent]) -> Policy {
     let mut policy = Policy::default();
     for event in events {
         policy.apply(event);
@@ -68,7 +70,7 @@ fn a_role_grants_what_the_roles_it_includes_grant() {
         role(3, "acme", "auditors", &["audit.record.read"]),
         include(1, 2),
         include(2, 3),
-        PublishedEvent::SubjectBound(bound(10, "acme", &Uuid::from_u128(1).to_string())),
+        AuthzEvent::SubjectBound(bound(10, "acme", &Uuid::from_u128(1).to_string())),
     ]);
     let verdict = p.decide(&check("acme", "audit.record.read"), noon());
     assert!(verdict.allowed, "{verdict:?}");
@@ -86,14 +88,14 @@ fn a_cycle_that_slipped_into_the_view_does_not_loop() {
         role(2, "acme", "b", &[]),
         include(1, 2),
         include(2, 1),
-        PublishedEvent::SubjectBound(bound(10, "acme", &Uuid::from_u128(1).to_string())),
+        AuthzEvent::SubjectBound(bound(10, "acme", &Uuid::from_u128(1).to_string())),
     ]);
     assert!(!p.decide(&check("acme", "blog.post.read"), noon()).allowed);
 }
 
 #[test]
 fn a_binding_in_one_tenant_grants_nothing_in_another() {
-    let p = policy(&[PublishedEvent::SubjectBound(bound(10, "acme", "owner"))]);
+    let p = policy(&[AuthzEvent::SubjectBound(bound(10, "acme", "owner"))]);
     assert!(
         p.decide(&check("acme", "identity.user.disable"), noon())
             .allowed
@@ -109,8 +111,8 @@ fn a_binding_in_one_tenant_grants_nothing_in_another() {
 #[test]
 fn platform_admin_holds_everything_everywhere_and_admin_cannot_manage_access() {
     let p = policy(&[
-        PublishedEvent::SubjectBound(bound(10, "default", "platform-admin")),
-        PublishedEvent::SubjectBound(SubjectBoundV1 {
+        AuthzEvent::SubjectBound(bound(10, "default", "platform-admin")),
+        AuthzEvent::SubjectBound(SubjectBoundV1 {
             subject: Uuid::from_u128(8),
             ..bound(11, "acme", "admin")
         }),
@@ -132,7 +134,7 @@ fn an_owner_only_binding_covers_the_subjects_own_resources() {
     let editors = role(1, "acme", "authors", &["blog.post.edit"]);
     let p = policy(&[
         editors,
-        PublishedEvent::SubjectBound(SubjectBoundV1 {
+        AuthzEvent::SubjectBound(SubjectBoundV1 {
             scope_resource_type: Some("blog.post".into()),
             owner_only: true,
             ..bound(10, "acme", &Uuid::from_u128(1).to_string())
@@ -156,7 +158,7 @@ fn an_owner_only_binding_covers_the_subjects_own_resources() {
 
 #[test]
 fn a_time_bounded_binding_works_only_inside_its_period() {
-    let p = policy(&[PublishedEvent::SubjectBound(SubjectBoundV1 {
+    let p = policy(&[AuthzEvent::SubjectBound(SubjectBoundV1 {
         valid_from: Some(noon()),
         valid_until: Some(noon() + chrono::Duration::hours(1)),
         ..bound(10, "acme", "owner")
@@ -182,14 +184,14 @@ fn a_time_bounded_binding_works_only_inside_its_period() {
 fn unbinding_and_deleting_a_role_take_access_away() {
     let mut p = policy(&[
         role(1, "acme", "readers", &["identity.user.read"]),
-        PublishedEvent::SubjectBound(bound(10, "acme", &Uuid::from_u128(1).to_string())),
-        PublishedEvent::SubjectBound(bound(11, "acme", "member")),
+        AuthzEvent::SubjectBound(bound(10, "acme", &Uuid::from_u128(1).to_string())),
+        AuthzEvent::SubjectBound(bound(11, "acme", "member")),
     ]);
     assert!(
         p.decide(&check("acme", "identity.user.read"), noon())
             .allowed
     );
-    p.apply(&PublishedEvent::SubjectUnbound(SubjectUnboundV1 {
+    p.apply(&AuthzEvent::SubjectUnbound(SubjectUnboundV1 {
         binding_id: Uuid::from_u128(10),
         tenant_id: "acme".into(),
         subject: ADA,
@@ -235,12 +237,12 @@ fn effective_permissions_follow_inclusions_and_skip_expired_and_foreign_bindings
         role(1, "acme", "editors", &["identity.user.disable"]),
         role(2, "acme", "readers", &["identity.user.read"]),
         include(1, 2),
-        PublishedEvent::SubjectBound(bound(10, "acme", &Uuid::from_u128(1).to_string())),
-        PublishedEvent::SubjectBound(SubjectBoundV1 {
+        AuthzEvent::SubjectBound(bound(10, "acme", &Uuid::from_u128(1).to_string())),
+        AuthzEvent::SubjectBound(SubjectBoundV1 {
             valid_until: Some(noon()),
             ..bound(11, "acme", "owner")
         }),
-        PublishedEvent::SubjectBound(bound(12, "globex", "owner")),
+        AuthzEvent::SubjectBound(bound(12, "globex", "owner")),
     ]);
     let held = p.effective_permissions("acme", ADA, noon(), None, 50);
     let names: Vec<&str> = held.items.iter().map(|h| h.permission.as_str()).collect();
@@ -261,17 +263,17 @@ fn reverse_lookup_finds_every_holder_in_the_tenant_only() {
     let eve = Uuid::from_u128(9);
     let p = policy(&[
         role(1, "acme", "readers", &["identity.user.read"]),
-        PublishedEvent::SubjectBound(bound(10, "acme", &Uuid::from_u128(1).to_string())),
-        PublishedEvent::SubjectBound(SubjectBoundV1 {
+        AuthzEvent::SubjectBound(bound(10, "acme", &Uuid::from_u128(1).to_string())),
+        AuthzEvent::SubjectBound(SubjectBoundV1 {
             subject: bob,
             scope_resource_type: Some("blog.post".into()),
             ..bound(11, "acme", "admin")
         }),
-        PublishedEvent::SubjectBound(SubjectBoundV1 {
+        AuthzEvent::SubjectBound(SubjectBoundV1 {
             subject: eve,
             ..bound(12, "globex", "owner")
         }),
-        PublishedEvent::SubjectBound(SubjectBoundV1 {
+        AuthzEvent::SubjectBound(SubjectBoundV1 {
             subject: eve,
             ..bound(13, "acme", "member")
         }),
@@ -302,7 +304,7 @@ fn nobody_administers_an_account_that_holds_more_than_they_do() {
         Uuid::from_u128(4),
     );
     let bind = |id: u128, subject: Uuid, tenant: &str, role: &str| {
-        PublishedEvent::SubjectBound(SubjectBoundV1 {
+        AuthzEvent::SubjectBound(SubjectBoundV1 {
             subject,
             ..bound(id, tenant, role)
         })
@@ -336,8 +338,8 @@ fn the_roles_of_a_subject_are_those_its_bindings_name_and_all_they_include() {
         role(51, "acme", "readers", &[]),
         role(52, "acme", "unrelated", &[]),
         include(50, 51),
-        PublishedEvent::SubjectBound(bound(10, "acme", &Uuid::from_u128(50).to_string())),
-        PublishedEvent::SubjectBound(bound(11, "acme", "owner")),
+        AuthzEvent::SubjectBound(bound(10, "acme", &Uuid::from_u128(50).to_string())),
+        AuthzEvent::SubjectBound(bound(11, "acme", "owner")),
     ]);
     assert_eq!(
         policy.roles_of(ADA),

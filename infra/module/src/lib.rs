@@ -1,0 +1,45 @@
+//! The module contract. A module — identity, authz and audit as much as a feature team's Blog —
+//! implements [`Module`]: its name, its [`Migrations`], the events it publishes (an
+//! [`EventSet`] with their Avro schemas) and its read models ([`Projection`]s). The composition
+//! root lists the registered modules, one line each, and assembles from that list the
+//! migrations, the relay's and the audit recorder's catalog, the projectors and `plinth
+//! modules list`: no kernel crate names a module's types.
+//!
+//! Start reading at [`Module`]; a projection is a pure reducer (`projection.rs`) from an
+//! [`Envelope`] of the module's events to SQL [`Statement`]s. The contract holds no driver: no
+//! Kafka client, no connection pool, nothing that assumes the module runs in the same process
+//! as the kernel.
+
+mod envelope;
+mod migrations;
+mod projection;
+
+use std::sync::Arc;
+
+pub use envelope::{Envelope, Read};
+pub use migrations::{Migration, Migrations};
+pub use plinth_schemas::{DecodeEvent, EventSet};
+pub use projection::{DynProjection, Projection, Reduced, Statement};
+
+/// A Plinth module, as the composition root registers it.
+pub trait Module: Send + Sync + 'static {
+    /// The module's name, as its manifest declares it (`identity`, `blog`).
+    fn name(&self) -> &'static str;
+
+    /// Its tables other than its projections', in the order they are applied; each
+    /// component's migrations are numbered on their own.
+    fn migrations(&self) -> Vec<Migrations> {
+        Vec::new()
+    }
+
+    /// The events it publishes, with their schemas and their mapping to Avro.
+    fn events(&self) -> Option<&'static EventSet> {
+        None
+    }
+
+    /// Its read models, run by the projector runtime; their tables are migrated after the
+    /// module's own.
+    fn projections(&self) -> Vec<Arc<dyn DynProjection>> {
+        Vec::new()
+    }
+}
