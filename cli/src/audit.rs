@@ -204,7 +204,7 @@ impl Stack {
         subject: Uuid,
         time: DateTime<Utc>,
     ) -> anyhow::Result<Vec<(String, Vec<Uuid>, bool)>> {
-        let view = AuthzView::default();
+        let view = AuthzView::new(self.declared());
         let mut reader = StoreReader::new(
             self.pool.clone(),
             self.catalog.clone(),

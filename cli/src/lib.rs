@@ -13,6 +13,7 @@ use std::time::Duration;
 use anyhow::Context;
 use plinth_domain_core::{Actor, CommandMetadata, TenantId};
 use plinth_domain_identity::{DisplayName, Email, LockoutPolicy, PasswordPolicy, UserId};
+use plinth_domain_permissions::Registry;
 use plinth_gateway::{AppState, Application, PostgresProbe, ReadinessProbe};
 use plinth_infra_config::Settings;
 use plinth_infra_module::{DynProjection, Migrations, Module};
@@ -85,6 +86,8 @@ pub struct Stack {
     pub modules: Arc<[Arc<dyn Module>]>,
     /// Every published event type of the registered modules.
     pub catalog: Arc<Catalog>,
+    /// The gateway's and the registered modules' permissions and routes.
+    pub registry: Arc<Registry>,
     database_url: String,
 }
 
@@ -122,11 +125,16 @@ impl Stack {
         let pool = connect_pool(&database_url, settings.database.max_connections as usize)?;
         let catalog = Catalog::new(modules.iter().filter_map(|m| m.events()))
             .context("assembling the registered modules' events")?;
+        let registry = Registry::new(
+            std::iter::once(&plinth_gateway::MANIFEST).chain(modules.iter().map(|m| m.manifest())),
+        )
+        .context("assembling the registered modules' manifests")?;
         Ok(Self {
             settings,
             pool,
             modules: modules.into(),
             catalog: Arc::new(catalog),
+            registry: Arc::new(registry),
             database_url,
         })
     }
@@ -140,6 +148,14 @@ impl Stack {
                 let projections = m.projections().into_iter().map(|p| p.migrations());
                 m.migrations().into_iter().chain(projections)
             }))
+            .collect()
+    }
+
+    /// Every permission the registered modules declare, by name.
+    pub fn declared(&self) -> Vec<&'static str> {
+        self.registry
+            .permissions()
+            .map(|p| p.permission.as_str())
             .collect()
     }
 
@@ -384,7 +400,7 @@ impl Stack {
     /// The gateway's state: identity in-process, read models on this pool, every probe, and
     /// the authz view, fed from Kafka by a task that ends with `shutdown`.
     pub async fn gateway_state(&self, shutdown: CancellationToken) -> anyhow::Result<AppState> {
-        let view = Arc::new(plinth_projections_authz::AuthzView::default());
+        let view = Arc::new(plinth_projections_authz::AuthzView::new(self.declared()));
         let feeding = plinth_projections_authz::feed(
             view.clone(),
             self.settings.clone(),
@@ -419,6 +435,7 @@ impl Stack {
                 shutdown,
             ),
             authz,
+            registry: self.registry.clone(),
             authorizer: Arc::new(plinth_gateway::ViewAuthorizer(view.clone())),
             authz_view: view,
             tokens,
@@ -525,48 +542,51 @@ pub fn random_password() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// `plinth modules list`: every registered module with its permissions and routes (as its
-/// manifest declares them), its topics, read models and tables.
+/// `plinth modules list`: the gateway's own routes, then every registered module with its
+/// permissions and routes (as its manifest declares them), its topics, read models and tables.
 pub fn modules_report(modules: &[Arc<dyn Module>]) -> String {
-    use plinth_domain_permissions::{Access, MODULES, PERMISSIONS, ROUTES};
+    use plinth_domain_permissions::{Access, Manifest};
     use std::fmt::Write;
-    let mut out = String::new();
-    let route = |out: &mut String, r: &plinth_domain_permissions::RouteInfo| {
-        let access = match r.access {
-            Access::Public => "public".to_owned(),
-            Access::Authenticated => "authenticated".to_owned(),
-            Access::Permission(p) => match r.owner_param {
-                Some(owner) => format!("{p} (or the user named by {{{owner}}})"),
-                None => p.to_string(),
-            },
-        };
-        let _ = writeln!(out, "  route {:<6} {:<36} {access}", r.method, r.path);
-    };
-    let _ = writeln!(out, "gateway (the kernel's edge)");
-    for r in ROUTES.iter().filter(|r| r.module == "gateway") {
-        route(&mut out, r);
+    fn routes(out: &mut String, manifest: &Manifest) {
+        for r in manifest.routes {
+            let access = match r.access {
+                Access::Public => "public".to_owned(),
+                Access::Authenticated => "authenticated".to_owned(),
+                Access::Permission(p) => match r.owner_param {
+                    Some(owner) => format!("{p} (or the user named by {{{owner}}})"),
+                    None => p.to_string(),
+                },
+            };
+            let _ = writeln!(out, "  route {:<6} {:<36} {access}", r.method, r.path);
+        }
     }
+    let mut out = String::new();
+    let gateway = &plinth_gateway::MANIFEST;
+    let _ = writeln!(
+        out,
+        "{} {} (the kernel's edge)",
+        gateway.name, gateway.version
+    );
+    routes(&mut out, gateway);
     for module in modules {
-        let name = module.name();
-        let version = MODULES
-            .iter()
-            .find(|m| m.name == name)
-            .map_or("", |m| m.version);
-        let _ = writeln!(out, "{name} {version}");
+        let manifest = module.manifest();
+        let _ = writeln!(out, "{} {}", manifest.name, manifest.version);
         if let Some(events) = module.events() {
             let _ = writeln!(out, "  topics: {}", events.aggregate_types().join(", "));
         }
-        for p in PERMISSIONS.iter().filter(|p| p.module == name) {
-            let sensitive = if p.sensitive { " (sensitive)" } else { "" };
+        for p in manifest.permissions {
+            let sensitive = if p.permission.is_sensitive() {
+                " (sensitive)"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 out,
                 "  permission {}{sensitive}: {}",
                 p.permission, p.description
             );
         }
-        for r in ROUTES.iter().filter(|r| r.module == name) {
-            route(&mut out, r);
-        }
+        routes(&mut out, manifest);
         for p in module.projections() {
             let _ = writeln!(
                 out,
@@ -587,10 +607,14 @@ pub fn modules_report(modules: &[Arc<dyn Module>]) -> String {
 mod tests {
     #[test]
     fn the_modules_report_lists_every_route_and_permission() {
-        let report = super::modules_report(&super::modules());
-        for route in plinth_domain_permissions::ROUTES {
-            assert!(report.contains(route.path), "{}", route.path);
+        let modules = super::modules();
+        let report = super::modules_report(&modules);
+        for module in &modules {
+            for route in module.manifest().routes {
+                assert!(report.contains(route.path), "{}", route.path);
+            }
         }
+        assert!(report.contains("  route GET    /healthz"), "{report}");
         assert!(
             report.contains("permission identity.user.disable (sensitive)"),
             "{report}"

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use plinth_domain_authz::AccessDecided;
 use plinth_domain_core::{Actor, CommandMetadata};
-use plinth_domain_permissions::{Access, Permission, ROUTES, RouteInfo};
+use plinth_domain_permissions::{Access, Permission, Registry, RouteInfo};
 use tracing::{debug, warn};
 use uuid::Uuid;
 
@@ -59,7 +59,7 @@ impl Routes {
         path: &'static str,
         handler: MethodRouter<AppState>,
     ) -> Result<Self, RouteError> {
-        let info = declared(method.as_str(), path)?;
+        let info = declared(&self.state.registry, method.as_str(), path)?;
         let guarded = match info.access {
             Access::Public => handler,
             Access::Authenticated | Access::Permission(_) => handler.route_layer(
@@ -77,7 +77,7 @@ impl Routes {
 
     /// The router, once every declared route is served.
     pub(crate) fn finish(self) -> Result<Router<AppState>, RouteError> {
-        all_served(&self.served)?;
+        all_served(&self.state.registry, &self.served)?;
         Ok(self
             .paths
             .into_iter()
@@ -88,17 +88,23 @@ impl Routes {
 }
 
 /// What the manifests declare for `method` on `path`.
-fn declared(method: &str, path: &str) -> Result<&'static RouteInfo, RouteError> {
-    plinth_domain_permissions::route(method, path).ok_or_else(|| RouteError::Undeclared {
-        method: method.to_owned(),
-        path: path.to_owned(),
-    })
+fn declared(
+    registry: &Registry,
+    method: &str,
+    path: &str,
+) -> Result<&'static RouteInfo, RouteError> {
+    registry
+        .route(method, path)
+        .ok_or_else(|| RouteError::Undeclared {
+            method: method.to_owned(),
+            path: path.to_owned(),
+        })
 }
 
 /// Fails naming the first declared route missing from `served`.
-fn all_served(served: &[&'static RouteInfo]) -> Result<(), RouteError> {
-    match ROUTES
-        .iter()
+fn all_served(registry: &Registry, served: &[&'static RouteInfo]) -> Result<(), RouteError> {
+    match registry
+        .routes()
         .find(|r| !served.iter().any(|s| std::ptr::eq(*s, *r)))
     {
         Some(missing) => Err(RouteError::Unserved {
@@ -281,28 +287,34 @@ async fn owns(
 mod tests {
     use super::*;
 
+    fn registry() -> Registry {
+        Registry::new([&plinth_services_identity::MANIFEST, &crate::MANIFEST]).unwrap()
+    }
+
     #[test]
     fn a_route_no_manifest_declares_is_refused_by_name() {
-        let error = declared("DELETE", "/v1/users/{id}").unwrap_err();
+        let registry = registry();
+        let error = declared(&registry, "DELETE", "/v1/users/{id}").unwrap_err();
         assert!(
             error
                 .to_string()
                 .starts_with("route DELETE /v1/users/{id} is not declared in any module manifest"),
             "{error}"
         );
-        assert!(declared("GET", "/v1/users/{id}").is_ok());
+        assert!(declared(&registry, "GET", "/v1/users/{id}").is_ok());
     }
 
     #[test]
     fn a_declared_route_nobody_serves_is_refused_by_name() {
-        let all: Vec<&'static RouteInfo> = ROUTES.iter().collect();
-        assert_eq!(all_served(&all), Ok(()));
-        let error = all_served(&all[1..]).unwrap_err();
+        let registry = registry();
+        let all: Vec<&'static RouteInfo> = registry.routes().collect();
+        assert_eq!(all_served(&registry, &all), Ok(()));
+        let error = all_served(&registry, &all[1..]).unwrap_err();
         assert_eq!(
             error.to_string(),
             format!(
                 "route {} {} is declared by module {} but nothing serves it",
-                ROUTES[0].method, ROUTES[0].path, ROUTES[0].module
+                all[0].method, all[0].path, all[0].module
             )
         );
     }

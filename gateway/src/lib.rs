@@ -17,6 +17,8 @@ mod readiness;
 mod routes;
 mod session_check;
 
+include!(concat!(env!("OUT_DIR"), "/manifest.rs"));
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +27,7 @@ use axum::extract::MatchedPath;
 use axum::routing::{delete, get, patch, post};
 use http::Request;
 use plinth_domain_identity::PasswordPolicy;
+use plinth_domain_permissions::Registry;
 use plinth_infra_postgres::Pool;
 use plinth_projections_authz::AuthzView;
 use plinth_services_authz::AuthzApi;
@@ -47,6 +50,8 @@ pub struct AppState {
     pub authz: Arc<dyn AuthzApi>,
     /// Where denials go for audit, repeats gathered (`denials.rs`).
     pub denials: Arc<Denials>,
+    /// The registered modules' permissions and routes: what the guards enforce.
+    pub registry: Arc<Registry>,
     /// Decides the permission checks of the route guards.
     pub authorizer: Arc<dyn Authorizer>,
     /// Roles and bindings in memory: what the authz listings read.

@@ -159,6 +159,15 @@ async fn state(identity: Arc<StandIn>) -> AppState {
             tokio_util::sync::CancellationToken::new(),
         ),
         authz,
+        registry: Arc::new(
+            plinth_domain_permissions::Registry::new([
+                &plinth_gateway::MANIFEST,
+                &plinth_services_identity::MANIFEST,
+                &plinth_services_authz::MANIFEST,
+                &plinth_services_audit::MANIFEST,
+            ])
+            .unwrap(),
+        ),
         authorizer: Arc::new(plinth_gateway::ViewAuthorizer(Arc::default())),
         authz_view: Arc::default(),
         tokens: tokens().await,

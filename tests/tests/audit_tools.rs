@@ -6,7 +6,6 @@ use chrono::Utc;
 use plinth_domain_audit::{AuditRecord, Checkpoint, CheckpointLog, RecordCheckpoint};
 use plinth_domain_authz::{RoleName, RoleRef, Scope};
 use plinth_domain_core::{Actor, CommandMetadata, TenantId};
-use plinth_domain_permissions::Permission;
 use plinth_infra_event_store::CommandBus;
 use plinth_services_audit::draft::SourceEvent;
 use plinth_services_authz::{AuthzApi, AuthzService, NewBinding};
@@ -383,7 +382,7 @@ async fn point_in_time_replay_answers_what_a_subject_could_do_before_and_after_a
     let _relay = world.spawn_relay();
     let authz = AuthzService::new(plinth_infra_event_store::sqlx_pool(&world.db.url, 2).unwrap());
     let ada = Uuid::now_v7();
-    let permissions = [Permission::parse("audit.record.read").unwrap()]
+    let permissions = [plinth_services_audit::permissions::RECORD_READ]
         .into_iter()
         .collect();
     let (role, _) = authz

@@ -14,7 +14,8 @@ use plinth_domain_core::{Actor, CommandMetadata, TenantId, UniqueClaim, UniqueCl
 use plinth_infra_event_store::CommandBus;
 use plinth_infra_kafka::AvroCodec;
 use plinth_infra_module::{
-    DynProjection, Envelope, EventSet, Migration, Migrations, Module, Projection, Statement,
+    DynProjection, Envelope, EventSet, Manifest, Migration, Migrations, Module, Projection,
+    Statement,
 };
 use plinth_schemas::{DecodeEvent, EventSchema, Fields, event_schema};
 use plinth_tests::{World, eventually, read_topic};
@@ -170,9 +171,17 @@ impl Projection for NotesProjection {
 
 struct NotesModule;
 
+/// The notes module serves no routes and declares no permissions (yet).
+static MANIFEST: Manifest = Manifest {
+    name: "notes",
+    version: "1",
+    permissions: &[],
+    routes: &[],
+};
+
 impl Module for NotesModule {
-    fn name(&self) -> &'static str {
-        "notes"
+    fn manifest(&self) -> &'static Manifest {
+        &MANIFEST
     }
     fn events(&self) -> Option<&'static EventSet> {
         Some(&EVENTS)

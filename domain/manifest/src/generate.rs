@@ -1,11 +1,11 @@
-//! The Rust code of `plinth-domain-permissions`: one constant per permission in a module per
-//! manifest, and static tables of modules, permissions and routes.
+//! The Rust code of one module's manifest: a `permissions` module with one constant per
+//! permission, and a `MANIFEST` static with its permissions and routes.
 
 use std::fmt::Write;
 
 use crate::{Access, Manifest};
 
-/// `identity.user.read` → `USER_READ` (the module is the enclosing `mod`).
+/// `identity.user.read` → `USER_READ` (the module is the enclosing crate).
 fn const_name(permission: &str) -> String {
     permission
         .split('.')
@@ -15,71 +15,63 @@ fn const_name(permission: &str) -> String {
         .to_ascii_uppercase()
 }
 
-/// The generated code. Validate the manifests first.
-pub fn generate(manifests: &[Manifest]) -> String {
-    let mut out = String::from(
-        "// Generated from the module manifests by plinth-domain-manifest. Do not edit.\n\n",
+/// The generated code, to be `include!`d at a crate's root. Validate the manifest first.
+pub fn generate(m: &Manifest) -> String {
+    let mut out = format!(
+        "// Generated from {} by plinth-domain-manifest. Do not edit.\n\n",
+        m.path
     );
-    for m in manifests {
-        let _ = writeln!(out, "/// Permissions declared by `{}`.", m.path);
-        let _ = writeln!(out, "pub mod {} {{", m.name);
-        if !m.permissions.is_empty() {
-            let _ = writeln!(out, "    use crate::Permission;");
-        }
-        for p in &m.permissions {
-            let _ = writeln!(out, "    /// {}", p.description);
-            let _ = writeln!(
-                out,
-                "    pub const {}: Permission = Permission({:?});",
-                const_name(&p.name),
-                p.name
-            );
-        }
-        out.push_str("}\n\n");
+    let _ = writeln!(out, "/// The permissions `{}` declares.", m.path);
+    out.push_str("pub mod permissions {\n");
+    if !m.permissions.is_empty() {
+        out.push_str("    use plinth_domain_permissions::Permission;\n");
     }
-    out.push_str(
-        "/// Every declared permission.\npub static PERMISSIONS: &[PermissionInfo] = &[\n",
-    );
-    for m in manifests {
-        for p in &m.permissions {
-            let _ = writeln!(
-                out,
-                "    PermissionInfo {{ permission: {}::{}, module: {:?}, description: {:?}, sensitive: {} }},",
-                m.name,
-                const_name(&p.name),
-                m.name,
-                p.description,
-                p.sensitive
-            );
-        }
-    }
-    out.push_str("];\n\n/// Every declared route.\npub static ROUTES: &[RouteInfo] = &[\n");
-    for m in manifests {
-        for r in &m.routes {
-            let access = match &r.access {
-                Access::Public => "Access::Public".to_owned(),
-                Access::Authenticated => "Access::Authenticated".to_owned(),
-                Access::Permission(p) => {
-                    let module = p.split('.').next().unwrap_or_default();
-                    format!("Access::Permission({module}::{})", const_name(p))
-                }
-            };
-            let _ = writeln!(
-                out,
-                "    RouteInfo {{ module: {:?}, method: {:?}, path: {:?}, access: {access}, owner_param: {:?} }},",
-                m.name, r.method, r.path, r.owner_param
-            );
-        }
-    }
-    out.push_str("];\n\n/// Every module.\npub static MODULES: &[ModuleInfo] = &[\n");
-    for m in manifests {
+    for p in &m.permissions {
+        let _ = writeln!(out, "    /// {}", p.description);
         let _ = writeln!(
             out,
-            "    ModuleInfo {{ name: {:?}, version: {:?}, topics: &{:?} }},",
-            m.name, m.version, m.topics
+            "    pub const {}: Permission = Permission::declared({:?}, {});",
+            const_name(&p.name),
+            p.name,
+            p.sensitive
         );
     }
-    out.push_str("];\n");
+    out.push_str("}\n\n");
+    let _ = writeln!(
+        out,
+        "/// The module's manifest, as `{}` declares it.",
+        m.path
+    );
+    let _ = writeln!(
+        out,
+        "pub static MANIFEST: plinth_domain_permissions::Manifest = plinth_domain_permissions::Manifest {{\n    name: {:?},\n    version: {:?},\n    permissions: &[",
+        m.name, m.version
+    );
+    for p in &m.permissions {
+        let _ = writeln!(
+            out,
+            "        plinth_domain_permissions::PermissionInfo {{ permission: permissions::{}, description: {:?} }},",
+            const_name(&p.name),
+            p.description
+        );
+    }
+    out.push_str("    ],\n    routes: &[\n");
+    for r in &m.routes {
+        let access = match &r.access {
+            Access::Public => "plinth_domain_permissions::Access::Public".to_owned(),
+            Access::Authenticated => "plinth_domain_permissions::Access::Authenticated".to_owned(),
+            Access::Permission(p) => format!(
+                "plinth_domain_permissions::Access::Permission(permissions::{})",
+                const_name(p)
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "        plinth_domain_permissions::RouteInfo {{ module: {:?}, method: {:?}, path: {:?}, access: {access}, owner_param: {:?} }},",
+            m.name, r.method, r.path, r.owner_param
+        );
+    }
+    out.push_str("    ],\n};\n");
     out
 }
 
@@ -88,20 +80,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_permission_becomes_a_constant_in_its_modules_namespace() {
+    fn a_permission_becomes_a_constant_and_a_route_names_it() {
         let manifest = crate::parse(
             "blog/module.toml",
-            "[module]\nname = \"blog\"\nversion = \"1\"\n\n[[permissions]]\nname = \"blog.post.edit\"\ndescription = \"Edit posts.\"\n\n[[routes]]\nmethod = \"PATCH\"\npath = \"/v1/posts/{id}\"\naccess = \"blog.post.edit\"\nowner_param = \"id\"\n",
+            "[module]\nname = \"blog\"\nversion = \"1\"\n\n[[permissions]]\nname = \"blog.post.edit\"\ndescription = \"Edit posts.\"\nsensitive = true\n\n[[routes]]\nmethod = \"PATCH\"\npath = \"/v1/posts/{id}\"\naccess = \"blog.post.edit\"\nowner_param = \"id\"\n",
         )
         .unwrap();
-        let code = generate(&[manifest]);
-        assert!(code.contains("pub mod blog {"), "{code}");
+        let code = generate(&manifest);
+        assert!(code.contains("pub mod permissions {"), "{code}");
         assert!(
-            code.contains("pub const POST_EDIT: Permission = Permission(\"blog.post.edit\");"),
+            code.contains(
+                "pub const POST_EDIT: Permission = Permission::declared(\"blog.post.edit\", true);"
+            ),
             "{code}"
         );
         assert!(
-            code.contains("access: Access::Permission(blog::POST_EDIT), owner_param: Some(\"id\")"),
+            code.contains("access: plinth_domain_permissions::Access::Permission(permissions::POST_EDIT), owner_param: Some(\"id\")"),
             "{code}"
         );
     }

@@ -1,15 +1,14 @@
-//! Module manifests: every module (a service, the gateway, later feature modules) declares in
-//! `module.toml` its name, the permissions it owns, its HTTP routes with the access each needs,
-//! and its topics. This crate parses and validates them ([`parse`], [`validate`]) and writes the
-//! Rust code of `plinth-domain-permissions` ([`generate`]); [`generate_workspace`] does all of
-//! it for a workspace, as that crate's build script runs it, so no permission string is typed
-//! by hand anywhere else.
+//! Module manifests: every module (a service, the gateway, a feature module) declares in
+//! `module.toml` its name, the permissions it owns, and its HTTP routes with the access each
+//! needs. This crate parses and validates one ([`parse`], [`validate`]) and writes its Rust code
+//! ([`generate`]: typed permission constants and a `MANIFEST` static); a module's build script
+//! runs [`build::module`] to do all of it, so no permission string is typed by hand anywhere
+//! else.
 //!
 //! ```toml
 //! [module]
 //! name = "identity"
 //! version = "0.1.0"
-//! topics = ["identity.user"]
 //!
 //! [[permissions]]
 //! name = "identity.user.read"
@@ -22,15 +21,14 @@
 //! owner_param = "id"              # optional: the caller may always act on itself
 //! ```
 
+pub mod build;
 mod generate;
 mod parse;
 mod validate;
-mod workspace;
 
 pub use generate::generate;
 pub use parse::parse;
 pub use validate::validate;
-pub use workspace::{generate_workspace, manifest_paths};
 
 /// One module's manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +37,6 @@ pub struct Manifest {
     pub path: String,
     pub name: String,
     pub version: String,
-    pub topics: Vec<String>,
     pub permissions: Vec<PermissionDecl>,
     pub routes: Vec<RouteDecl>,
 }

@@ -20,8 +20,6 @@ struct Raw {
 struct RawModule {
     name: String,
     version: String,
-    #[serde(default)]
-    topics: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -91,7 +89,6 @@ pub fn parse(path: &str, text: &str) -> Result<Manifest, Error> {
         path: path.to_owned(),
         name: raw.module.name,
         version: raw.module.version,
-        topics: raw.module.topics,
         permissions,
         routes,
     })

@@ -1,4 +1,5 @@
-//! Rules every set of manifests must follow; the first violation fails the build.
+//! Rules every manifest must follow; the first violation fails its module's build. Rules
+//! across manifests (module names and routes unique) are the registry's, at start.
 
 use std::collections::HashMap;
 
@@ -17,111 +18,100 @@ fn well_formed(name: &str) -> bool {
         })
 }
 
-/// Checks the manifests together: module names unique and well formed; every permission
-/// well formed, owned by its module (`<module>.…`) and declared once in all manifests; every
-/// route's method known, path absolute, declared once, and its permission declared somewhere;
-/// `owner_param` naming a parameter of its path.
-pub fn validate(manifests: &[Manifest]) -> Result<(), Error> {
-    let mut modules: HashMap<&str, &str> = HashMap::new();
+/// Checks one manifest: its module name well formed; every permission well formed, owned by
+/// the module (`<module>.…`) and declared once; every route's method known, path absolute,
+/// declared once, and its permission one the manifest declares; `owner_param` naming a
+/// parameter of its path.
+pub fn validate(m: &Manifest) -> Result<(), Error> {
     let mut permissions: HashMap<&str, (&str, usize)> = HashMap::new();
-    for m in manifests {
-        let module_ok = m.name.starts_with(|c: char| c.is_ascii_lowercase())
-            && m.name.chars().all(|c| c.is_ascii_lowercase() || c == '_');
-        if !module_ok {
+    let module_ok = m.name.starts_with(|c: char| c.is_ascii_lowercase())
+        && m.name.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+    if !module_ok {
+        return Err(Error::at(
+            &m.path,
+            1,
+            format!("module name {:?} must be lower case letters and _", m.name),
+        ));
+    }
+    for p in &m.permissions {
+        if !well_formed(&p.name) {
             return Err(Error::at(
                 &m.path,
-                1,
-                format!("module name {:?} must be lower case letters and _", m.name),
+                p.line,
+                format!(
+                    "permission {:?} is not <module>.<resource>.<action> in lower snake case",
+                    p.name
+                ),
             ));
         }
-        if let Some(other) = modules.insert(&m.name, &m.path) {
+        if p.name.split('.').next() != Some(m.name.as_str()) {
             return Err(Error::at(
                 &m.path,
-                1,
-                format!("module {} is also declared in {other}", m.name),
+                p.line,
+                format!(
+                    "permission {} must start with this module's name, {}.",
+                    p.name, m.name
+                ),
             ));
         }
-        for p in &m.permissions {
-            if !well_formed(&p.name) {
-                return Err(Error::at(
-                    &m.path,
-                    p.line,
-                    format!(
-                        "permission {:?} is not <module>.<resource>.<action> in lower snake case",
-                        p.name
-                    ),
-                ));
-            }
-            if p.name.split('.').next() != Some(m.name.as_str()) {
-                return Err(Error::at(
-                    &m.path,
-                    p.line,
-                    format!(
-                        "permission {} must start with this module's name, {}.",
-                        p.name, m.name
-                    ),
-                ));
-            }
-            if let Some((path, line)) = permissions.insert(&p.name, (&m.path, p.line)) {
-                return Err(Error::at(
-                    &m.path,
-                    p.line,
-                    format!(
-                        "duplicate permission {}: first declared at {path}:{line}",
-                        p.name
-                    ),
-                ));
-            }
+        if let Some((path, line)) = permissions.insert(&p.name, (&m.path, p.line)) {
+            return Err(Error::at(
+                &m.path,
+                p.line,
+                format!(
+                    "duplicate permission {}: first declared at {path}:{line}",
+                    p.name
+                ),
+            ));
         }
     }
+
     let mut routes: HashMap<(&str, &str), (&str, usize)> = HashMap::new();
-    for m in manifests {
-        for r in &m.routes {
-            if !METHODS.contains(&r.method.as_str()) {
-                return Err(Error::at(
-                    &m.path,
-                    r.line,
-                    format!("method {:?} is not one of {}", r.method, METHODS.join(", ")),
-                ));
-            }
-            if !r.path.starts_with('/') {
-                return Err(Error::at(
-                    &m.path,
-                    r.line,
-                    format!("path {:?} must start with /", r.path),
-                ));
-            }
-            if let Some((path, line)) = routes.insert((&r.method, &r.path), (&m.path, r.line)) {
-                return Err(Error::at(
-                    &m.path,
-                    r.line,
-                    format!(
-                        "duplicate route {} {}: first declared at {path}:{line}",
-                        r.method, r.path
-                    ),
-                ));
-            }
-            if let Access::Permission(p) = &r.access
-                && !permissions.contains_key(p.as_str())
-            {
-                return Err(Error::at(
-                    &m.path,
-                    r.line,
-                    format!(
-                        "route {} {} needs {p:?}, which no manifest declares (or use \"public\" / \"authenticated\")",
-                        r.method, r.path
-                    ),
-                ));
-            }
-            if let Some(param) = &r.owner_param
-                && !r.path.contains(&format!("{{{param}}}"))
-            {
-                return Err(Error::at(
-                    &m.path,
-                    r.line,
-                    format!("owner_param {param:?} is not a parameter of {}", r.path),
-                ));
-            }
+    for r in &m.routes {
+        if !METHODS.contains(&r.method.as_str()) {
+            return Err(Error::at(
+                &m.path,
+                r.line,
+                format!("method {:?} is not one of {}", r.method, METHODS.join(", ")),
+            ));
+        }
+        if !r.path.starts_with('/') {
+            return Err(Error::at(
+                &m.path,
+                r.line,
+                format!("path {:?} must start with /", r.path),
+            ));
+        }
+        if let Some((path, line)) = routes.insert((&r.method, &r.path), (&m.path, r.line)) {
+            return Err(Error::at(
+                &m.path,
+                r.line,
+                format!(
+                    "duplicate route {} {}: first declared at {path}:{line}",
+                    r.method, r.path
+                ),
+            ));
+        }
+        if let Access::Permission(p) = &r.access
+            && !permissions.contains_key(p.as_str())
+        {
+            return Err(Error::at(
+                &m.path,
+                r.line,
+                format!(
+                    "route {} {} needs {p:?}, which this manifest does not declare (a route needs one of its module's permissions, or \"public\" / \"authenticated\")",
+                    r.method, r.path
+                ),
+            ));
+        }
+        if let Some(param) = &r.owner_param
+            && !r.path.contains(&format!("{{{param}}}"))
+        {
+            return Err(Error::at(
+                &m.path,
+                r.line,
+                format!("owner_param {param:?} is not a parameter of {}", r.path),
+            ));
         }
     }
     Ok(())
@@ -143,7 +133,7 @@ mod tests {
         let twice = format!(
             "{BLOG}\n[[permissions]]\nname = \"blog.post.edit\"\ndescription = \"Again.\"\n"
         );
-        let error = validate(&[manifest("blog/module.toml", &twice)]).unwrap_err();
+        let error = validate(&manifest("blog/module.toml", &twice)).unwrap_err();
         assert_eq!(error.line, 9, "{error}");
         assert!(
             error.to_string().contains(
@@ -161,7 +151,7 @@ mod tests {
             ("identity.user.read", "must start with this module's name"),
         ] {
             let text = BLOG.replace("blog.post.edit", name);
-            let error = validate(&[manifest("blog/module.toml", &text)]).unwrap_err();
+            let error = validate(&manifest("blog/module.toml", &text)).unwrap_err();
             assert!(error.to_string().contains(says), "{name}: {error}");
         }
     }
@@ -171,7 +161,7 @@ mod tests {
         let text = format!(
             "{BLOG}\n[[routes]]\nmethod = \"DELETE\"\npath = \"/v1/posts/{{id}}\"\naccess = \"blog.post.delete\"\n"
         );
-        let error = validate(&[manifest("blog/module.toml", &text)]).unwrap_err();
+        let error = validate(&manifest("blog/module.toml", &text)).unwrap_err();
         assert!(
             error.to_string().contains(
                 "blog/module.toml:9: route DELETE /v1/posts/{id} needs \"blog.post.delete\""
@@ -181,18 +171,17 @@ mod tests {
     }
 
     #[test]
-    fn the_same_route_in_two_modules_fails() {
+    fn the_same_route_twice_fails() {
         let route = "\n[[routes]]\nmethod = \"GET\"\npath = \"/v1/posts\"\naccess = \"public\"\n";
-        let other = "[module]\nname = \"news\"\nversion = \"1\"\n";
-        let error = validate(&[
-            manifest("blog/module.toml", &format!("{BLOG}{route}")),
-            manifest("news/module.toml", &format!("{other}{route}")),
-        ])
+        let error = validate(&manifest(
+            "blog/module.toml",
+            &format!("{BLOG}{route}{route}"),
+        ))
         .unwrap_err();
         assert!(
             error
                 .to_string()
-                .starts_with("news/module.toml:5: duplicate route GET /v1/posts"),
+                .starts_with("blog/module.toml:14: duplicate route GET /v1/posts"),
             "{error}"
         );
     }

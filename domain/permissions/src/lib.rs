@@ -1,37 +1,43 @@
-//! Every permission, route and module of Plinth, generated at build time from the module
-//! manifests (`gateway/module.toml`, `services/*/module.toml`) by `plinth-domain-manifest`.
-//! Code names a permission through its constant (`identity::USER_READ`), never by a string;
-//! the gateway builds its guards from [`ROUTES`] and refuses to start a route missing there.
+//! Permissions and routes as module manifests declare them. Each module's build script turns
+//! its `module.toml` into a `permissions` module of typed constants and a [`Manifest`] static
+//! (`plinth-domain-manifest` generates both), so code names a permission through its constant
+//! (`plinth_services_identity::permissions::USER_READ`), never by a string. The composition
+//! root assembles the registered modules' manifests into a [`Registry`]: the routes the gateway
+//! guards, and the permissions names arriving over the API are parsed against.
 
-/// A permission: `<module>.<resource>.<action>`. Only the generated constants create them.
+mod registry;
+
+pub use registry::{Registry, RegistryError};
+
+/// A permission: `<module>.<resource>.<action>`, and whether its manifest marks it sensitive.
+/// Only generated constants and a [`Registry`] create them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Permission(&'static str);
+pub struct Permission {
+    name: &'static str,
+    sensitive: bool,
+}
 
 impl Permission {
+    /// A permission as a manifest declares it; for the generated constants.
+    #[doc(hidden)]
+    pub const fn declared(name: &'static str, sensitive: bool) -> Self {
+        Self { name, sensitive }
+    }
+
     /// The permission's name.
     pub fn as_str(self) -> &'static str {
-        self.0
+        self.name
     }
 
     /// Whether its manifest marks it sensitive: decisions on it are reported even when allowed.
     pub fn is_sensitive(self) -> bool {
-        PERMISSIONS
-            .iter()
-            .any(|p| p.permission == self && p.sensitive)
-    }
-
-    /// The declared permission named `name`, if any (for names arriving over the API).
-    pub fn parse(name: &str) -> Option<Self> {
-        PERMISSIONS
-            .iter()
-            .find(|p| p.permission.0 == name)
-            .map(|p| p.permission)
+        self.sensitive
     }
 }
 
 impl std::fmt::Display for Permission {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0)
+        f.write_str(self.name)
     }
 }
 
@@ -50,10 +56,7 @@ pub enum Access {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PermissionInfo {
     pub permission: Permission,
-    pub module: &'static str,
     pub description: &'static str,
-    /// Decisions on it are reported to audit even when allowed.
-    pub sensitive: bool,
 }
 
 /// A declared route.
@@ -68,32 +71,11 @@ pub struct RouteInfo {
     pub owner_param: Option<&'static str>,
 }
 
-/// A module.
+/// One module's manifest, as its `module.toml` declares it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ModuleInfo {
+pub struct Manifest {
     pub name: &'static str,
     pub version: &'static str,
-    pub topics: &'static [&'static str],
-}
-
-/// The route declared for `method` and `path`, if any.
-pub fn route(method: &str, path: &str) -> Option<&'static RouteInfo> {
-    ROUTES.iter().find(|r| r.method == method && r.path == path)
-}
-
-include!(concat!(env!("OUT_DIR"), "/generated.rs"));
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_route_permission_is_a_declared_one() {
-        for route in ROUTES {
-            if let Access::Permission(p) = route.access {
-                assert_eq!(Permission::parse(p.as_str()), Some(p), "{route:?}");
-            }
-        }
-        assert_eq!(Permission::parse("identity.user.levitate"), None);
-    }
+    pub permissions: &'static [PermissionInfo],
+    pub routes: &'static [RouteInfo],
 }

@@ -131,7 +131,7 @@ async fn set_disabled(
             decision_id: Uuid::now_v7(),
             tenant_id: caller.tenant.clone(),
             subject: caller.user_id,
-            permission: plinth_domain_permissions::identity::USER_DISABLE
+            permission: plinth_services_identity::permissions::USER_DISABLE
                 .as_str()
                 .to_owned(),
             resource_type: Some("identity.user".into()),

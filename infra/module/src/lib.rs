@@ -1,5 +1,5 @@
 //! The module contract. A module — identity, authz and audit as much as a feature team's Blog —
-//! implements [`Module`]: its name, its [`Migrations`], the events it publishes (an
+//! implements [`Module`]: its [`Manifest`], its [`Migrations`], the events it publishes (an
 //! [`EventSet`] with their Avro schemas) and its read models ([`Projection`]s). The composition
 //! root lists the registered modules, one line each, and assembles from that list the
 //! migrations, the relay's and the audit recorder's catalog, the projectors and `plinth
@@ -18,13 +18,15 @@ use std::sync::Arc;
 
 pub use envelope::{Envelope, Read};
 pub use migrations::{Migration, Migrations};
+pub use plinth_domain_permissions::Manifest;
 pub use plinth_schemas::{DecodeEvent, EventSet};
 pub use projection::{DynProjection, Projection, Reduced, Statement};
 
 /// A Plinth module, as the composition root registers it.
 pub trait Module: Send + Sync + 'static {
-    /// The module's name, as its manifest declares it (`identity`, `blog`).
-    fn name(&self) -> &'static str;
+    /// Its manifest: the `MANIFEST` its build script generates from its `module.toml` (its
+    /// name and version, its permissions, and its routes with the access each needs).
+    fn manifest(&self) -> &'static Manifest;
 
     /// Its tables other than its projections', in the order they are applied; each
     /// component's migrations are numbered on their own.

@@ -34,6 +34,7 @@ struct State {
 }
 
 impl Default for AuthzView {
+    /// A view whose built-in roles are listed as granting nothing (see [`AuthzView::new`]).
     fn default() -> Self {
         Self {
             state: RwLock::default(),
@@ -43,6 +44,17 @@ impl Default for AuthzView {
 }
 
 impl AuthzView {
+    /// An empty view whose built-in roles are listed as granting `declared`: every permission
+    /// of the registered modules.
+    pub fn new(declared: impl IntoIterator<Item = &'static str>) -> Self {
+        let view = Self::default();
+        view.state
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .policy = Policy::new(declared);
+        view
+    }
+
     /// Applies an event if it is the next one of its aggregate; a redelivered one (sequence
     /// already applied) is skipped, and one that skips ahead waits for the relay to publish
     /// its predecessor again. An event type this contract does not know counts as applied;

@@ -20,6 +20,8 @@ mod recorder;
 pub mod store;
 mod sweeper;
 
+include!(concat!(env!("OUT_DIR"), "/manifest.rs"));
+
 pub use checkpointer::Checkpointer;
 pub use keys::{
     KeyError, load_or_create_signing_key, parse_public_key, public_key_pem, read_public_key,

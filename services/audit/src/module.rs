@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use plinth_domain_permissions::Manifest;
 use plinth_infra_module::{DynProjection, EventSet, Migrations, Module};
 
 /// Trails and checkpoints: their events, the recorder's tables and the audit read model.
@@ -9,8 +10,8 @@ use plinth_infra_module::{DynProjection, EventSet, Migrations, Module};
 pub struct AuditModule;
 
 impl Module for AuditModule {
-    fn name(&self) -> &'static str {
-        "audit"
+    fn manifest(&self) -> &'static Manifest {
+        &crate::MANIFEST
     }
 
     fn migrations(&self) -> Vec<Migrations> {

@@ -17,6 +17,8 @@ mod api;
 mod module;
 mod service;
 
+include!(concat!(env!("OUT_DIR"), "/manifest.rs"));
+
 pub use api::{AuthzApi, AuthzError, NewBinding};
 pub use module::AuthzModule;
 pub use service::{AuthzService, platform_admin_binding};

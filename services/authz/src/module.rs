@@ -1,5 +1,6 @@
 //! The authz module as the composition root registers it.
 
+use plinth_domain_permissions::Manifest;
 use plinth_infra_module::{EventSet, Migrations, Module};
 
 /// Roles, bindings and access decisions. Its view is held in memory by whoever checks
@@ -8,8 +9,8 @@ use plinth_infra_module::{EventSet, Migrations, Module};
 pub struct AuthzModule;
 
 impl Module for AuthzModule {
-    fn name(&self) -> &'static str {
-        "authz"
+    fn manifest(&self) -> &'static Manifest {
+        &crate::MANIFEST
     }
 
     fn migrations(&self) -> Vec<Migrations> {

@@ -11,11 +11,12 @@ use plinth_domain_authz::{
     RoleRef, Scope,
 };
 use plinth_domain_core::{Actor, CommandMetadata};
-use plinth_domain_permissions::{Permission, authz};
+use plinth_domain_permissions::Permission;
 use plinth_infra_event_store::{CommandBus, CommandError, ConsistencyToken};
 use tracing::info;
 use uuid::Uuid;
 
+use crate::permissions as authz;
 use crate::{AuthzApi, AuthzError, NewBinding};
 
 /// Maps a command failure; `rejected` maps the aggregate's own refusal.

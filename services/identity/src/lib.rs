@@ -18,6 +18,8 @@ mod service;
 mod sessions;
 pub mod tokens;
 
+include!(concat!(env!("OUT_DIR"), "/manifest.rs"));
+
 pub use api::{IdentityApi, IdentityError, Registered, Registration, SignedIn};
 pub use hasher::Argon2Hasher;
 pub use mail_tokens::{MailPurpose, MailToken};

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use plinth_domain_permissions::Manifest;
 use plinth_infra_module::{DynProjection, EventSet, Migrations, Module};
 
 /// Users, sessions and signing keys: their events, the token tables, and the users and
@@ -10,8 +11,8 @@ use plinth_infra_module::{DynProjection, EventSet, Migrations, Module};
 pub struct IdentityModule;
 
 impl Module for IdentityModule {
-    fn name(&self) -> &'static str {
-        "identity"
+    fn manifest(&self) -> &'static Manifest {
+        &crate::MANIFEST
     }
 
     fn migrations(&self) -> Vec<Migrations> {

@@ -18,6 +18,8 @@
 mod compose;
 mod sender;
 
+include!(concat!(env!("OUT_DIR"), "/manifest.rs"));
+
 use std::sync::Arc;
 
 use plinth_infra_module::{
@@ -33,8 +35,8 @@ pub use sender::{MAX_ATTEMPTS, Sender, SenderSettings};
 pub struct NotificationsModule;
 
 impl Module for NotificationsModule {
-    fn name(&self) -> &'static str {
-        "notifications"
+    fn manifest(&self) -> &'static plinth_domain_permissions::Manifest {
+        &MANIFEST
     }
 
     fn projections(&self) -> Vec<Arc<dyn DynProjection>> {

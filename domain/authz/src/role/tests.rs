@@ -2,7 +2,14 @@ use std::sync::Arc;
 
 use chrono::TimeZone;
 use cqrs_es::test::TestFramework;
-use plinth_domain_permissions::identity;
+use plinth_domain_permissions::Permission;
+
+/// Permissions as the identity module's manifest declares them.
+mod identity {
+    use super::Permission;
+    pub(super) const USER_READ: Permission = Permission::declared("identity.user.read", false);
+    pub(super) const USER_DISABLE: Permission = Permission::declared("identity.user.disable", true);
+}
 
 use super::*;
 

@@ -6,7 +6,6 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use http::{HeaderMap, StatusCode};
 use plinth_domain_authz::{RoleRef, Scope};
-use plinth_domain_permissions::Permission;
 use plinth_projections_authz::BindingInfo;
 use plinth_services_authz::NewBinding;
 use serde_json::{Map, Value, json};
@@ -210,7 +209,7 @@ pub(crate) async fn holders(
     Path(permission): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let Some(permission) = Permission::parse(&permission) else {
+    let Some(permission) = state.registry.parse(&permission) else {
         return Err(ApiError::NotFound(format!(
             "{permission:?} is not a permission any module declares"
         )));

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::State;
 use http::HeaderMap;
-use plinth_domain_permissions::Permission;
+use plinth_domain_permissions::{Permission, Registry};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -38,6 +38,7 @@ fn string<'a>(
 /// Parses `{subject, permission, tenant?, resource?: {type, id, owner?}}`; field names in
 /// errors carry `prefix` (`checks[3].`).
 fn parse_check(
+    registry: &Registry,
     object: &Map<String, Value>,
     prefix: &str,
     caller: &Caller,
@@ -57,7 +58,7 @@ fn parse_check(
         errors,
     );
     let permission = string(object, "permission", prefix, errors).and_then(|name| {
-        let parsed = Permission::parse(name);
+        let parsed = registry.parse(name);
         if parsed.is_none() {
             errors.push(FieldError::new(
                 &format!("{prefix}permission"),
@@ -136,7 +137,7 @@ pub(crate) async fn check(
     body: JsonObject,
 ) -> Result<Json<Value>, ApiError> {
     let mut errors = Vec::new();
-    let parsed = parse_check(&body.0, "", &caller, &mut errors)?;
+    let parsed = parse_check(&state.registry, &body.0, "", &caller, &mut errors)?;
     let Some(check) = parsed.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
@@ -175,7 +176,7 @@ pub(crate) async fn check_batch(
             ));
             continue;
         };
-        if let Some(check) = parse_check(object, &prefix, &caller, &mut errors)? {
+        if let Some(check) = parse_check(&state.registry, object, &prefix, &caller, &mut errors)? {
             checks.push(check);
         }
     }

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use plinth_domain_authz::{BindingError, RoleError};
 use plinth_domain_core::TenantId;
-use plinth_domain_permissions::Permission;
+use plinth_domain_permissions::{Permission, Registry};
 use plinth_infra_event_store::ConsistencyToken;
 use plinth_projections_authz::{AGGREGATE_TYPES, Page, Policy};
 use plinth_services_authz::AuthzError;
@@ -194,6 +194,7 @@ pub(crate) async fn listing<T>(
 
 /// A non-empty array of declared permission names in `field`; each bad entry is named.
 pub(crate) fn permissions(
+    registry: &Registry,
     body: &Map<String, Value>,
     field: &str,
     required: bool,
@@ -213,7 +214,7 @@ pub(crate) fn permissions(
     let before = errors.len();
     let mut set = BTreeSet::new();
     for (i, item) in items.iter().enumerate() {
-        match item.as_str().map(|name| (name, Permission::parse(name))) {
+        match item.as_str().map(|name| (name, registry.parse(name))) {
             Some((_, Some(p))) => {
                 set.insert(p);
             }

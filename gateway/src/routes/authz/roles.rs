@@ -83,7 +83,7 @@ pub(crate) async fn create(
 ) -> Result<Response, ApiError> {
     let mut errors = Vec::new();
     let name = body.parsed("name", RoleName::parse, &mut errors);
-    let granted = permissions(&body.0, "permissions", false, &mut errors);
+    let granted = permissions(&state.registry, &body.0, "permissions", false, &mut errors);
     let (Some(name), Some(granted)) = (name, granted) else {
         return Err(ApiError::Validation(errors));
     };
@@ -163,7 +163,8 @@ async fn change(
     let authz = &state.authz;
     let token = match change {
         Change::Grant | Change::Revoke => {
-            let Some(set) = permissions(&body.0, "permissions", true, &mut errors) else {
+            let Some(set) = permissions(&state.registry, &body.0, "permissions", true, &mut errors)
+            else {
                 return Err(ApiError::Validation(errors));
             };
             if matches!(change, Change::Grant) {

@@ -3,6 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use plinth_schemas::authz::AuthzEvent;
 use uuid::Uuid;
@@ -65,9 +67,20 @@ pub struct Policy {
     roles: HashMap<Uuid, RoleState>,
     bindings: HashMap<Uuid, BindingState>,
     by_subject: HashMap<Uuid, Vec<Uuid>>,
+    /// Every permission the registered modules declare: what `owner`, `admin` and
+    /// `platform-admin` are listed as granting (empty by default).
+    declared: Arc<[&'static str]>,
 }
 
 impl Policy {
+    /// An empty policy whose built-in roles are listed as granting `declared`.
+    pub fn new(declared: impl IntoIterator<Item = &'static str>) -> Self {
+        Self {
+            declared: declared.into_iter().collect(),
+            ..Self::default()
+        }
+    }
+
     /// Applies one authz event; access decisions change nothing.
     pub fn apply(&mut self, event: &AuthzEvent) {
         match event {

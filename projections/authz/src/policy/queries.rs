@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use plinth_domain_permissions::PERMISSIONS;
 use uuid::Uuid;
 
 use super::{BindingState, MANAGE_ACCESS, PLATFORM_ADMIN, Policy};
@@ -124,7 +123,7 @@ impl BindingState {
 impl Policy {
     /// Every permission `role` grants in `tenant`, through inclusions too.
     pub fn granted(&self, role: &str, tenant: &str) -> BTreeSet<String> {
-        let all = || PERMISSIONS.iter().map(|p| p.permission.as_str().to_owned());
+        let all = || self.declared.iter().map(|p| (*p).to_owned());
         match role {
             "owner" | PLATFORM_ADMIN => return all().collect(),
             "admin" => {

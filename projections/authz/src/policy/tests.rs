@@ -45,8 +45,17 @@ fn bound(id: u128, tenant: &str, role: &str) -> SubjectBoundV1 {
     }
 }
 
+/// The permissions the kernel modules declare, as far as these tests name them.
+const DECLARED: [&str; 5] = [
+    "identity.user.read",
+    "identity.user.disable",
+    "authz.role.manage",
+    "authz.binding.manage",
+    "audit.record.read",
+];
+
 fn policy(events: &[AuthzEvent]) -> Policy {
-    let mut policy = Policy::default();
+    let mut policy = Policy::new(DECLARED);
     for event in events {
         policy.apply(event);
     }
