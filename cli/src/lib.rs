@@ -16,7 +16,7 @@ use plinth_domain_identity::{DisplayName, Email, LockoutPolicy, PasswordPolicy, 
 use plinth_domain_permissions::Registry;
 use plinth_gateway::{AppState, Application, PostgresProbe, ReadinessProbe};
 use plinth_infra_config::Settings;
-use plinth_infra_module::{DynProjection, Migrations, Module};
+use plinth_infra_module::{DynProjection, Kernel, Migrations, Module, Route};
 use plinth_infra_postgres::{Pool, connect_pool, migrate};
 use plinth_projections_runtime::Projector;
 use plinth_schemas::Catalog;
@@ -264,8 +264,8 @@ impl Stack {
                 });
             }
             Component::Gateway => {
-                let state = self.gateway_state(shutdown.clone()).await?;
-                let app = Application::build(settings.gateway.listen, state)
+                let (state, routes) = self.gateway_state(shutdown.clone()).await?;
+                let app = Application::build(settings.gateway.listen, state, routes)
                     .await
                     .with_context(|| {
                         format!("binding the gateway to {}", settings.gateway.listen)
@@ -397,9 +397,28 @@ impl Stack {
         }
     }
 
-    /// The gateway's state: identity in-process, read models on this pool, every probe, and
-    /// the authz view, fed from Kafka by a task that ends with `shutdown`.
-    pub async fn gateway_state(&self, shutdown: CancellationToken) -> anyhow::Result<AppState> {
+    /// The gateway's state — identity in-process, read models on this pool, every probe, and
+    /// the authz view, fed from Kafka by a task that ends with `shutdown` — and the registered
+    /// modules' routes, their resolvers in the state.
+    pub async fn gateway_state(
+        &self,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<(AppState, Vec<Route>)> {
+        let kernel = Kernel {
+            database_url: self.database_url.clone(),
+            max_connections: self.settings.database.max_connections,
+        };
+        let mut routes = Vec::new();
+        let mut resources = std::collections::HashMap::new();
+        for module in self.modules.iter() {
+            let http = module.http(&kernel)?;
+            routes.extend(http.routes);
+            for (resource_type, resolver) in http.resources {
+                if resources.insert(resource_type, resolver).is_some() {
+                    anyhow::bail!("two modules resolve the resource type {resource_type}");
+                }
+            }
+        }
         let view = Arc::new(plinth_projections_authz::AuthzView::new(self.declared()));
         let feeding = plinth_projections_authz::feed(
             view.clone(),
@@ -428,7 +447,7 @@ impl Stack {
         let tokens = Arc::new(tokens);
         keys::watch_rotations(tokens.clone(), self.settings.clone(), shutdown.clone());
         let authz: Arc<dyn plinth_services_authz::AuthzApi> = Arc::new(self.authz_service()?);
-        Ok(AppState {
+        let state = AppState {
             denials: plinth_gateway::Denials::start(
                 authz.clone(),
                 Duration::from_millis(self.settings.gateway.denial_window_ms),
@@ -436,6 +455,7 @@ impl Stack {
             ),
             authz,
             registry: self.registry.clone(),
+            resources: Arc::new(resources),
             authorizer: Arc::new(plinth_gateway::ViewAuthorizer(view.clone())),
             authz_view: view,
             tokens,
@@ -449,7 +469,8 @@ impl Stack {
             base_domain: Some(self.settings.gateway.base_domain.trim_start_matches('.'))
                 .filter(|d| !d.is_empty())
                 .map(str::to_ascii_lowercase),
-        })
+        };
+        Ok((state, routes))
     }
 
     /// The lockout rules from configuration.

@@ -4,6 +4,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
+use plinth_infra_module::Route;
+
 use crate::{AppState, router};
 
 /// The gateway bound to its socket, ready to serve.
@@ -22,10 +24,14 @@ pub enum StartError {
 }
 
 impl Application {
-    /// Builds the routes (refusing any the manifests do not declare) and binds `listen`
-    /// (port 0 picks a free port, as tests do).
-    pub async fn build(listen: SocketAddr, state: AppState) -> Result<Self, StartError> {
-        let router = router(state)?;
+    /// Builds the routes — the kernel's, and `modules`' handlers — refusing any the manifests
+    /// do not declare, and binds `listen` (port 0 picks a free port, as tests do).
+    pub async fn build(
+        listen: SocketAddr,
+        state: AppState,
+        modules: Vec<Route>,
+    ) -> Result<Self, StartError> {
+        let router = router(state, modules)?;
         let listener = TcpListener::bind(listen).await?;
         Ok(Self { listener, router })
     }

@@ -1,53 +1,20 @@
 //! The authorization port the guards ask: does this subject hold this permission in its
-//! tenant? [`ViewAuthorizer`] answers from the in-memory authz view, in microseconds.
+//! tenant (on this resource)? [`ViewAuthorizer`] answers from the in-memory authz view, in
+//! microseconds. Handlers of any module ask the same port through `plinth_infra_edge::Checks`.
 
 use std::sync::Arc;
-
-use async_trait::async_trait;
-use plinth_domain_core::TenantId;
-use plinth_domain_permissions::Permission;
 use std::time::Duration;
 
-use plinth_infra_event_store::ConsistencyToken;
+use async_trait::async_trait;
+use plinth_domain_core::ConsistencyToken;
+use plinth_domain_permissions::Permission;
+use plinth_infra_edge::{Check, Decision, ResourceRef, Subject};
 use plinth_projections_authz::{AuthzView, CheckRequest, Resource};
 use uuid::Uuid;
 
-/// Who asks.
-#[derive(Debug, Clone, Copy)]
-pub struct Subject<'a> {
-    pub user_id: Uuid,
-    pub tenant: &'a TenantId,
-}
-
-/// The resource a check is about.
-#[derive(Debug, Clone, Copy)]
-pub struct ResourceRef<'a> {
-    /// `blog.post`.
-    pub resource_type: &'a str,
-    pub id: &'a str,
-    /// Its owner, for bindings limited to owned resources.
-    pub owner: Option<Uuid>,
-}
-
-/// An answer and what decided it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decision {
-    pub allowed: bool,
-    /// The role or binding that granted it, or what is missing.
-    pub reason: String,
-}
-
-/// Decides permission checks.
+/// Decides permission checks, and says how current its decisions are.
 #[async_trait]
-pub trait Authorizer: Send + Sync {
-    /// Whether `subject` holds `permission` in its tenant (on `resource`, if given).
-    async fn check(
-        &self,
-        subject: Subject<'_>,
-        permission: Permission,
-        resource: Option<ResourceRef<'_>>,
-    ) -> Decision;
-
+pub trait Authorizer: Check {
     /// Waits (at most `timeout`) until decisions reflect the authz write named by `token`;
     /// returns whether they do.
     async fn wait_for(&self, token: &ConsistencyToken, timeout: Duration) -> bool;
@@ -62,7 +29,7 @@ pub trait Authorizer: Send + Sync {
 pub struct ViewAuthorizer(pub Arc<AuthzView>);
 
 #[async_trait]
-impl Authorizer for ViewAuthorizer {
+impl Check for ViewAuthorizer {
     async fn check(
         &self,
         subject: Subject<'_>,
@@ -87,7 +54,10 @@ impl Authorizer for ViewAuthorizer {
             reason: verdict.reason,
         }
     }
+}
 
+#[async_trait]
+impl Authorizer for ViewAuthorizer {
     fn roles_of(&self, subject: Uuid) -> Vec<Uuid> {
         self.0.read(|policy| policy.roles_of(subject))
     }

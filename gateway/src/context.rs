@@ -1,17 +1,18 @@
-//! Per-request context resolved at the edge: the tenant, the command metadata, and the
-//! authenticated caller.
+//! Per-request context resolved at the edge: the tenant and the command metadata ([`resolve`],
+//! for every request), and the authenticated caller ([`authenticate`], by the route guard).
 //!
 //! The tenant comes from `X-Tenant-Id`, else from the host's subdomain under the configured
 //! base domain, else from the access token; a token is only ever valid in its own tenant.
 //! Without any of them (single-tenant deployments) it is the default tenant.
 
-use axum::extract::FromRequestParts;
+use std::sync::Arc;
+
 use http::request::Parts;
 use plinth_domain_core::{Actor, CommandMetadata, TenantId};
+use plinth_infra_edge::{ApiError, Caller, Check, Freshness, RequestMetadata};
 use uuid::Uuid;
 
 use crate::AppState;
-use crate::problem::ApiError;
 
 /// Header naming the tenant.
 pub(crate) const TENANT_HEADER: &str = "x-tenant-id";
@@ -73,108 +74,79 @@ fn subdomain_tenant(parts: &Parts, state: &AppState) -> Result<Option<TenantId>,
     }
 }
 
-/// The tenant the request acts in: named by the request, or the default tenant.
-pub(crate) struct Tenant(pub(crate) TenantId);
+/// Resolves every request's metadata (tenant, correlation, trace) and puts it, with the
+/// permission check and the freshness port handlers may use, in the request's extensions; a
+/// request naming a tenant badly is refused here.
+pub(crate) async fn resolve(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (mut parts, body) = request.into_parts();
+    let tenant = match named_tenant(&parts, &state) {
+        Ok(tenant) => tenant.unwrap_or_default(),
+        Err(e) => return e.into_response(),
+    };
+    let request_id = parts
+        .headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| Uuid::parse_str(v).ok())
+        .unwrap_or_else(Uuid::now_v7);
+    let metadata = CommandMetadata::new(tenant, Actor::Anonymous, request_id)
+        .with_traceparent(plinth_infra_telemetry::current_traceparent());
+    parts.extensions.insert(RequestMetadata(metadata));
+    let check: Arc<dyn Check> = state.authorizer.clone();
+    parts.extensions.insert(check);
+    let freshness: Arc<dyn Freshness> = Arc::new(crate::consistency::ReadModels(state.clone()));
+    parts.extensions.insert(freshness);
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
+}
 
-impl FromRequestParts<AppState> for Tenant {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(Self(named_tenant(parts, state)?.unwrap_or_default()))
+/// Verifies the request's `Authorization: Bearer` access token, its session (not ended) and
+/// its account (enabled), as far as the views know: the caller, or why not.
+pub(crate) async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
+    let token = bearer(parts).ok_or_else(|| ApiError::Unauthorized("no bearer token".into()))?;
+    let claims = state
+        .tokens
+        .verify(token.trim())
+        .await
+        .map_err(|e| match e {
+            plinth_services_identity::TokenError::Invalid(reason) => ApiError::Unauthorized(reason),
+            other => ApiError::Unavailable(other.to_string()),
+        })?;
+    let user_id = Uuid::parse_str(&claims.sub)
+        .map_err(|_| ApiError::Unauthorized("sub is not a user id".into()))?;
+    let session_id = Uuid::parse_str(&claims.sid)
+        .map_err(|_| ApiError::Unauthorized("sid is not a session id".into()))?;
+    let tenant = TenantId::parse(&claims.tenant)
+        .map_err(|_| ApiError::Unauthorized("tenant claim is invalid".into()))?;
+    // A token is valid only in its own tenant, whatever the request names.
+    if let Some(named) = named_tenant(parts, state)?
+        && named != tenant
+    {
+        return Err(ApiError::Forbidden(
+            "the access token belongs to another tenant".into(),
+        ));
     }
+    crate::session_check::check(state, &tenant, user_id, session_id, claims.iat).await?;
+    Ok(Caller {
+        user_id,
+        tenant,
+        session_id,
+    })
 }
 
-/// Metadata for the command this request issues: tenant, actor (anonymous; a [`Caller`]
-/// refines it), correlation (the request id), and the current trace.
-pub(crate) struct RequestMetadata(pub(crate) CommandMetadata);
-
-impl FromRequestParts<AppState> for RequestMetadata {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let Tenant(tenant) = Tenant::from_request_parts(parts, state).await?;
-        let request_id = parts
-            .headers
-            .get(REQUEST_ID_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| Uuid::parse_str(v).ok())
-            .unwrap_or_else(Uuid::now_v7);
-        let metadata = CommandMetadata::new(tenant, Actor::Anonymous, request_id)
-            .with_traceparent(plinth_infra_telemetry::current_traceparent());
-        Ok(Self(metadata))
-    }
-}
-
-/// The authenticated caller: a verified `Authorization: Bearer` access token whose session
-/// has not ended and whose account is enabled, as far as the views know. A route guard that
-/// already authenticated the request leaves it in the request's extensions.
-#[derive(Debug, Clone)]
-pub(crate) struct Caller {
-    pub(crate) user_id: Uuid,
-    pub(crate) tenant: TenantId,
-    pub(crate) session_id: Uuid,
-}
-
-impl Caller {
-    /// The request's metadata acting as this caller in their tenant.
-    pub(crate) fn acting(&self, metadata: CommandMetadata) -> CommandMetadata {
-        let mut metadata = metadata.with_actor(Actor::User(self.user_id));
-        metadata.tenant_id = self.tenant.clone();
-        metadata
-    }
-}
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .ok_or_else(|| ApiError::Unauthorized("no bearer token".into()))?;
-        let claims = state
-            .tokens
-            .verify(token.trim())
-            .await
-            .map_err(|e| match e {
-                plinth_services_identity::TokenError::Invalid(reason) => {
-                    ApiError::Unauthorized(reason)
-                }
-                other => ApiError::Unavailable(other.to_string()),
-            })?;
-        let user_id = Uuid::parse_str(&claims.sub)
-            .map_err(|_| ApiError::Unauthorized("sub is not a user id".into()))?;
-        let session_id = Uuid::parse_str(&claims.sid)
-            .map_err(|_| ApiError::Unauthorized("sid is not a session id".into()))?;
-        let tenant = TenantId::parse(&claims.tenant)
-            .map_err(|_| ApiError::Unauthorized("tenant claim is invalid".into()))?;
-        // A token is valid only in its own tenant, whatever the request names.
-        if let Some(named) = named_tenant(parts, state)?
-            && named != tenant
-        {
-            return Err(ApiError::Forbidden(
-                "the access token belongs to another tenant".into(),
-            ));
-        }
-        crate::session_check::check(state, &tenant, user_id, session_id, claims.iat).await?;
-        Ok(Self {
-            user_id,
-            tenant,
-            session_id,
+/// The request's bearer token, if it sends one.
+pub(crate) fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
         })
-    }
 }

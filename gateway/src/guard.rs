@@ -16,9 +16,12 @@ use plinth_domain_permissions::{Access, Permission, Registry, RouteInfo};
 use tracing::{debug, warn};
 use uuid::Uuid;
 
-use crate::authorize::{Decision, Subject};
-use crate::context::{Caller, RequestMetadata};
-use crate::routes::authz::{authz_token, wait_for_write};
+use plinth_infra_edge::{Caller, Consistency, RequestMetadata, ResourceRef};
+use plinth_infra_edge::{Decision, Subject};
+use plinth_infra_module::Route;
+
+use crate::consistency::{authz_token, wait_for_write};
+use crate::context::{authenticate, bearer};
 use crate::{ApiError, AppState};
 
 /// The routes do not match the manifests.
@@ -33,6 +36,15 @@ pub enum RouteError {
         module: String,
         method: String,
         path: String,
+    },
+    #[error(
+        "route {method} {path} of module {module} acts on {resource_type}, but no module resolves that resource"
+    )]
+    Unresolved {
+        module: String,
+        method: String,
+        path: String,
+        resource_type: String,
     },
 }
 
@@ -60,12 +72,20 @@ impl Routes {
         handler: MethodRouter<AppState>,
     ) -> Result<Self, RouteError> {
         let info = declared(&self.state.registry, method.as_str(), path)?;
-        let guarded = match info.access {
-            Access::Public => handler,
-            Access::Authenticated | Access::Permission(_) => handler.route_layer(
-                axum::middleware::from_fn_with_state((self.state.clone(), info), guard),
-            ),
-        };
+        if let Some(resource) = info.resource
+            && !self.state.resources.contains_key(resource.resource_type)
+        {
+            return Err(RouteError::Unresolved {
+                module: info.module.to_owned(),
+                method: info.method.to_owned(),
+                path: info.path.to_owned(),
+                resource_type: resource.resource_type.to_owned(),
+            });
+        }
+        let guarded = handler.route_layer(axum::middleware::from_fn_with_state(
+            (self.state.clone(), info),
+            guard,
+        ));
         let merged = match self.paths.remove(path) {
             Some(existing) => existing.merge(guarded),
             None => guarded,
@@ -73,6 +93,13 @@ impl Routes {
         self.paths.insert(path, merged);
         self.served.push(info);
         Ok(self)
+    }
+
+    /// Serves the modules' handlers, each as [`Routes::add`] does.
+    pub(crate) fn modules(self, routes: Vec<Route>) -> Result<Self, RouteError> {
+        routes.into_iter().try_fold(self, |routes, route| {
+            routes.add(&route.method, route.path, route.handler.with_state(()))
+        })
     }
 
     /// The router, once every declared route is served.
@@ -117,14 +144,24 @@ fn all_served(registry: &Registry, served: &[&'static RouteInfo]) -> Result<(), 
 }
 
 /// Authenticates the caller (and for a permission route, checks it), then hands the caller to
-/// the handler through the request's extensions.
+/// the handler through the request's extensions, where `plinth_infra_edge::Caller` reads it.
+/// On a public route a caller who sends a valid token is handed on too; an invalid one is
+/// ignored there (the route asks nothing of it).
 async fn guard(
     State((state, info)): State<(AppState, &'static RouteInfo)>,
     request: Request,
     next: Next,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let caller = match Caller::from_request_parts(&mut parts, &state).await {
+    if info.access == Access::Public {
+        if bearer(&parts).is_some()
+            && let Ok(caller) = authenticate(&parts, &state).await
+        {
+            parts.extensions.insert(caller);
+        }
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    let caller = match authenticate(&parts, &state).await {
         Ok(caller) => caller,
         Err(e) => return e.into_response(),
     };
@@ -133,8 +170,13 @@ async fn guard(
     {
         // A token naming an authz write (a grant, say) makes the guard decide only once the view
         // has applied it; tokens of other views are left to the handler.
-        if let Ok(Some(token)) = authz_token(&state, &parts.headers, &caller.tenant).await
-            && let Err(e) = wait_for_write(&state, &token).await
+        let consistency = match Consistency::from_request_parts(&mut parts, &()).await {
+            Ok(consistency) => consistency,
+            Err(e) => return e.into_response(),
+        };
+        if let Ok(Some(token)) =
+            authz_token(&state, consistency.token.as_ref(), &caller.tenant).await
+            && let Err(e) = wait_for_write(&state, token).await
         {
             return e.into_response();
         }
@@ -147,6 +189,12 @@ async fn guard(
         {
             return e.into_response();
         }
+        // A route acting on one resource is decided on that resource, with the owner its module
+        // resolves: owner-only, scoped and time-bounded bindings apply here.
+        let resource = match route_resource(&mut parts, &state, info, &caller).await {
+            Ok(resource) => resource,
+            Err(e) => return e.into_response(),
+        };
         let decision = state
             .authorizer
             .check(
@@ -155,21 +203,39 @@ async fn guard(
                     tenant: &caller.tenant,
                 },
                 permission,
-                None,
+                resource
+                    .as_ref()
+                    .map(|(resource_type, id, owner)| ResourceRef {
+                        resource_type,
+                        id,
+                        owner: *owner,
+                    }),
             )
             .await;
         debug!(%permission, allowed = decision.allowed, reason = decision.reason, "Permission checked.");
         if !decision.allowed {
             // Recorded in the background, repeats gathered: a client hammering a forbidden
             // route does not turn each request into a write.
-            let (decided, metadata) =
-                decided(&mut parts, &state, info, &caller, permission, &decision).await;
+            let (decided, metadata) = decided(
+                &parts,
+                info,
+                &caller,
+                permission,
+                &decision,
+                resource.as_ref(),
+            );
             state.denials.record(decided, metadata);
             return ApiError::Forbidden(decision.reason).into_response();
         }
         if permission.is_sensitive() {
-            let (decided, metadata) =
-                decided(&mut parts, &state, info, &caller, permission, &decision).await;
+            let (decided, metadata) = decided(
+                &parts,
+                info,
+                &caller,
+                permission,
+                &decision,
+                resource.as_ref(),
+            );
             // Audit fails closed: an allowed sensitive action that cannot be recorded does not run.
             if let Err(e) = state.authz.record_decision(decided, &metadata).await {
                 return ApiError::Unavailable(format!("cannot record the access decision: {e}"))
@@ -202,7 +268,7 @@ async fn wait_until_current(state: &AppState, subject: Uuid) -> Result<(), ApiEr
 /// Waits until the view has applied each of `heads`, at the latest by `deadline`.
 async fn applied_by(
     state: &AppState,
-    heads: &[plinth_infra_event_store::ConsistencyToken],
+    heads: &[plinth_domain_core::ConsistencyToken],
     deadline: tokio::time::Instant,
 ) -> Result<(), ApiError> {
     for head in heads {
@@ -227,25 +293,25 @@ async fn applied_by(
 
 /// A decision as recorded for audit (`authz.decision`): who, what, the route, and the client;
 /// with the metadata to record it under.
-async fn decided(
-    parts: &mut http::request::Parts,
-    state: &AppState,
+fn decided(
+    parts: &http::request::Parts,
     info: &RouteInfo,
     caller: &Caller,
     permission: Permission,
     decision: &Decision,
+    resource: Option<&(&str, String, Option<Uuid>)>,
 ) -> (AccessDecided, CommandMetadata) {
-    let metadata = match RequestMetadata::from_request_parts(parts, state).await {
-        Ok(RequestMetadata(metadata)) => metadata,
-        Err(_) => CommandMetadata::new(caller.tenant.clone(), Actor::Anonymous, Uuid::now_v7()),
+    let metadata = match parts.extensions.get::<RequestMetadata>() {
+        Some(RequestMetadata(metadata)) => metadata.clone(),
+        None => CommandMetadata::new(caller.tenant.clone(), Actor::Anonymous, Uuid::now_v7()),
     };
     let decided = AccessDecided {
         decision_id: Uuid::now_v7(),
         tenant_id: caller.tenant.clone(),
         subject: caller.user_id,
         permission: permission.as_str().to_owned(),
-        resource_type: None,
-        resource_id: None,
+        resource_type: resource.map(|(resource_type, _, _)| (*resource_type).to_owned()),
+        resource_id: resource.map(|(_, id, _)| id.clone()),
         allowed: decision.allowed,
         reason: decision.reason.clone(),
         route: Some(format!("{} {}", info.method, info.path)),
@@ -263,6 +329,43 @@ async fn decided(
         first_at: None,
     };
     (decided, caller.acting(metadata))
+}
+
+/// The resource the route acts on — its type, its id from the path, and its owner as its
+/// module resolves it (none for a resource that does not exist: the handler answers 404 to a
+/// caller the permission lets through) — or `None` for a route on no resource.
+async fn route_resource(
+    parts: &mut http::request::Parts,
+    state: &AppState,
+    info: &RouteInfo,
+    caller: &Caller,
+) -> Result<Option<(&'static str, String, Option<Uuid>)>, ApiError> {
+    let Some(resource) = info.resource else {
+        return Ok(None);
+    };
+    let params = RawPathParams::from_request_parts(parts, state)
+        .await
+        .map_err(|e| ApiError::Internal(format!("path parameters: {e}")))?;
+    let Some((_, id)) = params.iter().find(|(name, _)| *name == resource.param) else {
+        return Err(ApiError::Internal(format!(
+            "the path has no parameter {}",
+            resource.param
+        )));
+    };
+    let id = id.to_owned();
+    let resolver = state
+        .resources
+        .get(resource.resource_type)
+        .ok_or_else(|| ApiError::Internal(format!("no resolver for {}", resource.resource_type)))?;
+    let resolved = resolver
+        .resolve(&caller.tenant, &id)
+        .await
+        .map_err(|e| ApiError::Unavailable(format!("resolving {}: {e}", resource.resource_type)))?;
+    Ok(Some((
+        resource.resource_type,
+        id,
+        resolved.and_then(|r| r.owner),
+    )))
 }
 
 /// Whether the route names the caller in its `owner_param` (users may act on themselves).

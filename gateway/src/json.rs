@@ -1,50 +1,32 @@
 //! Reading JSON bodies so that every failure names what is wrong: not JSON → 400, wrong media
 //! type → 415, a missing or mistyped field → 422 naming the field.
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use http::header;
+use plinth_infra_edge::{Body, FromBody};
 use serde_json::{Map, Value};
 
-use crate::problem::{ApiError, FieldError};
+use plinth_infra_edge::{ApiError, FieldError};
 
-/// A JSON object body.
+/// A JSON object body, read field by field (the kernel's handlers not yet moved to typed
+/// [`plinth_infra_edge::Body`]s).
 pub(crate) struct JsonObject(pub(crate) Map<String, Value>);
 
 impl<S: Send + Sync> FromRequest<S> for JsonObject {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                let mime = v
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                mime == "application/json" || mime.ends_with("+json")
-            });
-        if !is_json {
-            return Err(ApiError::UnsupportedMediaType(
-                "send the body as application/json".into(),
-            ));
-        }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|e| ApiError::MalformedBody(format!("cannot read the body: {e}")))?;
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(map)) => Ok(Self(map)),
-            Ok(_) => Err(ApiError::MalformedBody(
-                "the body must be a JSON object".into(),
-            )),
-            Err(e) => Err(ApiError::MalformedBody(format!(
-                "the body is not valid JSON: {e}"
-            ))),
-        }
+        let Body(object) = Body::<Object>::from_request(request, state).await?;
+        Ok(Self(object.0))
+    }
+}
+
+/// Any JSON object, as a typed body.
+struct Object(Map<String, Value>);
+
+impl FromBody for Object {
+    type Raw = Map<String, Value>;
+    fn from_body(raw: Self::Raw) -> Result<Self, Vec<FieldError>> {
+        Ok(Self(raw))
     }
 }
 

@@ -2,23 +2,27 @@
 //! tenant, issues commands to the services through their client traits, reads the projections,
 //! and answers errors as `application/problem+json`.
 //!
-//! Start with [`router`] (every route in one place) and [`AppState`]; `problem.rs` holds the one
-//! error type that becomes an HTTP response; [`Application`] binds and serves with graceful
+//! Start with [`router`] (every kernel route in one place, then the modules') and
+//! [`AppState`]; `guard.rs` authenticates each request once and decides its permission (on the
+//! route's resource, when it names one); `context.rs` resolves the tenant; `consistency.rs` holds
+//! the consistency-token protocol. Handlers are written with `plinth-infra-edge` (errors,
+//! bodies, caller), as every module's are. [`Application`] binds and serves with graceful
 //! shutdown.
 
 mod app;
 mod authorize;
+mod consistency;
 mod context;
 mod denials;
 mod guard;
 mod json;
-mod problem;
 mod readiness;
 mod routes;
 mod session_check;
 
 include!(concat!(env!("OUT_DIR"), "/manifest.rs"));
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,6 +32,8 @@ use axum::routing::{delete, get, patch, post};
 use http::Request;
 use plinth_domain_identity::PasswordPolicy;
 use plinth_domain_permissions::Registry;
+use plinth_infra_edge::ApiError;
+use plinth_infra_module::{ResolveResource, Route};
 use plinth_infra_postgres::Pool;
 use plinth_projections_authz::AuthzView;
 use plinth_services_authz::AuthzApi;
@@ -36,10 +42,9 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use app::{Application, StartError};
-pub use authorize::{Authorizer, Decision, ResourceRef, Subject, ViewAuthorizer};
+pub use authorize::{Authorizer, ViewAuthorizer};
 pub use denials::Denials;
 pub use guard::RouteError;
-pub use problem::ApiError;
 pub use readiness::{PostgresProbe, ReadinessProbe};
 
 /// What every handler may use.
@@ -52,6 +57,9 @@ pub struct AppState {
     pub denials: Arc<Denials>,
     /// The registered modules' permissions and routes: what the guards enforce.
     pub registry: Arc<Registry>,
+    /// The registered modules' resolvers, by resource type: what a guard asks for the owner
+    /// of the resource a route acts on.
+    pub resources: Arc<HashMap<&'static str, Arc<dyn ResolveResource>>>,
     /// Decides the permission checks of the route guards.
     pub authorizer: Arc<dyn Authorizer>,
     /// Roles and bindings in memory: what the authz listings read.
@@ -73,9 +81,10 @@ pub struct AppState {
     pub base_domain: Option<String>,
 }
 
-/// Every route of the gateway, each guarded as its module manifest declares. Fails, naming
-/// the route, when a route is not declared in a manifest or a declared one is not served.
-pub fn router(state: AppState) -> Result<Router, RouteError> {
+/// Every route of the gateway — the kernel modules' handlers, then `modules`' — each guarded
+/// as its module manifest declares. Fails, naming the route, when a route is not declared in a
+/// manifest, a declared one is not served, or one names a resource no module resolves.
+pub fn router(state: AppState, modules: Vec<Route>) -> Result<Router, RouteError> {
     use http::Method;
     use routes::{admin, audit, auth, authz, health, sessions, users};
     let timeout = state.request_timeout;
@@ -193,12 +202,19 @@ pub fn router(state: AppState) -> Result<Router, RouteError> {
         )?
         .add(&Method::GET, "/healthz", get(health::healthz))?
         .add(&Method::GET, "/readyz", get(health::readyz))?
+        .modules(modules)?
         .finish()?;
     Ok(guarded
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            context::resolve,
+        ))
         .with_state(state)
-        .layer(axum::middleware::from_fn(problem::log_internal_errors))
+        .layer(axum::middleware::from_fn(
+            plinth_infra_edge::log_internal_errors,
+        ))
         .layer(TimeoutLayer::with_status_code(
             http::StatusCode::SERVICE_UNAVAILABLE,
             timeout,

@@ -11,10 +11,10 @@ use axum::body::Body;
 use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use plinth_domain_core::CommandMetadata;
+use plinth_domain_core::ConsistencyToken;
 use plinth_domain_identity::session::RevocationReason;
 use plinth_domain_identity::{PasswordPolicy, UserId};
 use plinth_gateway::{AppState, router};
-use plinth_infra_event_store::ConsistencyToken;
 use plinth_services_identity::{
     IdentityApi, IdentityError, Registered, Registration, SignedIn, TokenService, TokenSettings,
 };
@@ -168,6 +168,7 @@ async fn state(identity: Arc<StandIn>) -> AppState {
             ])
             .unwrap(),
         ),
+        resources: Arc::default(),
         authorizer: Arc::new(plinth_gateway::ViewAuthorizer(Arc::default())),
         authz_view: Arc::default(),
         tokens: tokens().await,
@@ -195,7 +196,7 @@ async fn send(
     identity: Arc<StandIn>,
     request: Request<Body>,
 ) -> (StatusCode, http::HeaderMap, Value) {
-    let response = router(state(identity).await)
+    let response = router(state(identity).await, Vec::new())
         .unwrap()
         .oneshot(request)
         .await

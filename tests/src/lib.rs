@@ -110,9 +110,9 @@ impl World {
         });
 
         let stack = stack.with_settings(settings.clone());
-        let state = stack.gateway_state(shutdown.clone()).await.unwrap();
+        let (state, routes) = stack.gateway_state(shutdown.clone()).await.unwrap();
         let tokens = state.tokens.clone();
-        let gateway = Application::build(SocketAddr::from(([127, 0, 0, 1], 0)), state)
+        let gateway = Application::build(SocketAddr::from(([127, 0, 0, 1], 0)), state, routes)
             .await
             .unwrap();
         let gateway_url = format!("http://127.0.0.1:{}", gateway.port());

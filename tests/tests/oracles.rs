@@ -158,7 +158,7 @@ async fn a_consistency_token_counts_only_for_writes_committed_in_the_callers_ten
 
     // Ahead of the store: it could never be waited out, so it is refused at once rather than
     // polled for the whole consistency wait.
-    let ahead = plinth_infra_event_store::ConsistencyToken {
+    let ahead = plinth_domain_core::ConsistencyToken {
         sequence: 1_000_000,
         ..genuine.parse().unwrap()
     };

@@ -65,9 +65,15 @@ pub fn generate(m: &Manifest) -> String {
                 const_name(p)
             ),
         };
+        let resource = match (&r.resource, &r.resource_param) {
+            (Some(resource_type), Some(param)) => format!(
+                "Some(plinth_domain_permissions::RouteResource {{ resource_type: {resource_type:?}, param: {param:?} }})"
+            ),
+            _ => "None".to_owned(),
+        };
         let _ = writeln!(
             out,
-            "        plinth_domain_permissions::RouteInfo {{ module: {:?}, method: {:?}, path: {:?}, access: {access}, owner_param: {:?} }},",
+            "        plinth_domain_permissions::RouteInfo {{ module: {:?}, method: {:?}, path: {:?}, access: {access}, owner_param: {:?}, resource: {resource} }},",
             m.name, r.method, r.path, r.owner_param
         );
     }
@@ -95,7 +101,7 @@ mod tests {
             "{code}"
         );
         assert!(
-            code.contains("access: plinth_domain_permissions::Access::Permission(permissions::POST_EDIT), owner_param: Some(\"id\")"),
+            code.contains("access: plinth_domain_permissions::Access::Permission(permissions::POST_EDIT), owner_param: Some(\"id\"), resource: None"),
             "{code}"
         );
     }

@@ -19,6 +19,10 @@
 //! path = "/v1/users/{id}"
 //! access = "identity.user.read"   # or "public", or "authenticated"
 //! owner_param = "id"              # optional: the caller may always act on itself
+//! # optional, for a route acting on one resource: the guard checks the permission on the
+//! # resource named by the path parameter, with the owner the module's resolver gives
+//! # resource = "identity.user"
+//! # resource_param = "id"
 //! ```
 
 pub mod build;
@@ -60,6 +64,10 @@ pub struct RouteDecl {
     pub access: Access,
     /// A path parameter naming a user: that user may always call the route on itself.
     pub owner_param: Option<String>,
+    /// The type of the resource the route acts on (`blog.post`), whose id is the path
+    /// parameter `resource_param`: the guard checks the permission on that resource.
+    pub resource: Option<String>,
+    pub resource_param: Option<String>,
     pub line: usize,
 }
 

@@ -38,6 +38,8 @@ struct RawRoute {
     path: String,
     access: String,
     owner_param: Option<String>,
+    resource: Option<String>,
+    resource_param: Option<String>,
 }
 
 /// The 1-based line of byte `offset` in `text`.
@@ -81,6 +83,8 @@ pub fn parse(path: &str, text: &str) -> Result<Manifest, Error> {
                 path: r.path,
                 access,
                 owner_param: r.owner_param,
+                resource: r.resource,
+                resource_param: r.resource_param,
                 line,
             }
         })

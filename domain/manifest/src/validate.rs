@@ -114,6 +114,39 @@ pub fn validate(m: &Manifest) -> Result<(), Error> {
             ));
         }
     }
+    for r in &m.routes {
+        match (&r.resource, &r.resource_param) {
+            (None, None) => {}
+            (Some(resource), Some(param)) => {
+                let parts: Vec<&str> = resource.split('.').collect();
+                if parts.len() != 2 || parts[0] != m.name || !well_formed(&format!("{resource}.x"))
+                {
+                    return Err(Error::at(
+                        &m.path,
+                        r.line,
+                        format!(
+                            "resource {resource:?} is not <module>.<type> in lower snake case, starting with {}.",
+                            m.name
+                        ),
+                    ));
+                }
+                if !r.path.contains(&format!("{{{param}}}")) {
+                    return Err(Error::at(
+                        &m.path,
+                        r.line,
+                        format!("resource_param {param:?} is not a parameter of {}", r.path),
+                    ));
+                }
+            }
+            _ => {
+                return Err(Error::at(
+                    &m.path,
+                    r.line,
+                    "resource and resource_param go together",
+                ));
+            }
+        }
+    }
     Ok(())
 }
 
@@ -168,6 +201,26 @@ mod tests {
             ),
             "{error}"
         );
+    }
+
+    #[test]
+    fn a_route_resource_needs_its_path_parameter_and_the_modules_name() {
+        let route = |resource: &str, param: &str| {
+            format!(
+                "{BLOG}\n[[routes]]\nmethod = \"PATCH\"\npath = \"/v1/posts/{{id}}\"\naccess = \"blog.post.edit\"\nresource = \"{resource}\"\nresource_param = \"{param}\"\n"
+            )
+        };
+        assert!(validate(&manifest("blog/module.toml", &route("blog.post", "id"))).is_ok());
+        let error =
+            validate(&manifest("blog/module.toml", &route("blog.post", "slug"))).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("resource_param \"slug\" is not a parameter"),
+            "{error}"
+        );
+        let error = validate(&manifest("blog/module.toml", &route("news.post", "id"))).unwrap_err();
+        assert!(error.to_string().contains("starting with blog."), "{error}");
     }
 
     #[test]

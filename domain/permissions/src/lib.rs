@@ -69,6 +69,16 @@ pub struct RouteInfo {
     pub access: Access,
     /// A path parameter naming a user, who may always call the route on themself.
     pub owner_param: Option<&'static str>,
+    /// The resource the route acts on: the guard checks the permission on it.
+    pub resource: Option<RouteResource>,
+}
+
+/// The resource a route acts on: its type, and the path parameter holding its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteResource {
+    /// `blog.post`; its module resolves it.
+    pub resource_type: &'static str,
+    pub param: &'static str,
 }
 
 /// One module's manifest, as its `module.toml` declares it.

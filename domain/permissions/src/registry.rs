@@ -100,6 +100,7 @@ mod tests {
             path: "/v1/posts/{id}",
             access: Access::Permission(EDIT),
             owner_param: None,
+            resource: None,
         }],
     };
 
@@ -113,6 +114,7 @@ mod tests {
             path: "/v1/posts/{id}",
             access: Access::Public,
             owner_param: None,
+            resource: None,
         }],
     };
 

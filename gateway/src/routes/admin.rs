@@ -10,11 +10,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::context::{Caller, RequestMetadata};
-use crate::problem::FieldError;
+use crate::consistency::wait_for_view;
 use crate::routes::auth::identity_error;
-use crate::routes::users::{UserBody, wait_for_view};
+use crate::routes::users::UserBody;
 use crate::{ApiError, AppState};
+use plinth_infra_edge::FieldError;
+use plinth_infra_edge::{Caller, RequestMetadata};
 
 /// `?q=&limit=&cursor=` of the user listing.
 #[derive(Debug, Deserialize)]

@@ -9,9 +9,9 @@ use plinth_domain_audit::Outcome;
 use plinth_projections_audit::RecordSearch;
 use serde_json::{Value, json};
 
-use crate::context::Caller;
-use crate::problem::FieldError;
 use crate::{ApiError, AppState};
+use plinth_infra_edge::Caller;
+use plinth_infra_edge::FieldError;
 
 const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 500;

@@ -7,9 +7,11 @@ use plinth_domain_identity::{DisplayName, Email};
 use plinth_services_identity::{IdentityError, Registration, SignedIn};
 use serde_json::json;
 
-use crate::context::{Caller, RequestMetadata};
 use crate::json::JsonObject;
-use crate::routes::users::{CONSISTENCY_TOKEN_HEADER, wait_for_view};
+use plinth_infra_edge::CONSISTENCY_TOKEN_HEADER;
+use plinth_infra_edge::{Caller, RequestMetadata};
+
+use crate::consistency::wait_for_view;
 use crate::{ApiError, AppState};
 use plinth_projections_users::NAME as USERS_VIEW;
 
@@ -63,7 +65,10 @@ pub(crate) async fn register(
 /// accepts, before it reaches the hasher.
 fn presented(state: &AppState, field: &str, password: &str) -> Result<(), ApiError> {
     state.password_policy.presented(password).map_err(|e| {
-        ApiError::Validation(vec![crate::problem::FieldError::new(field, e.to_string())])
+        ApiError::Validation(vec![plinth_infra_edge::FieldError::new(
+            field,
+            e.to_string(),
+        )])
     })
 }
 
@@ -79,7 +84,7 @@ pub(crate) fn identity_error(e: IdentityError) -> ApiError {
         IdentityError::InvalidToken => ApiError::InvalidToken,
         IdentityError::NotFound => ApiError::NotFound(e.to_string()),
         IdentityError::WeakPassword(reason) => {
-            ApiError::Validation(vec![crate::problem::FieldError::new(
+            ApiError::Validation(vec![plinth_infra_edge::FieldError::new(
                 "new_password",
                 reason.to_string(),
             )])

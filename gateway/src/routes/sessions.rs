@@ -10,11 +10,11 @@ use plinth_projections_sessions::{NAME as SESSIONS_VIEW, SessionView};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::context::{Caller, RequestMetadata};
-use crate::problem::FieldError;
+use crate::consistency::wait_for_view;
 use crate::routes::auth::identity_error;
-use crate::routes::users::wait_for_view;
 use crate::{ApiError, AppState};
+use plinth_infra_edge::FieldError;
+use plinth_infra_edge::{Caller, RequestMetadata};
 
 fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)

@@ -5,8 +5,8 @@ use plinth_domain_core::{CommandMetadata, UniqueClaim, UniqueClaims, metadata_ke
 use postgres_es::PostgresEventRepository;
 use tracing::{debug, warn};
 
-use crate::ConsistencyToken;
 use crate::snapshots::Snapshots;
+use plinth_domain_core::ConsistencyToken;
 
 /// SQLSTATE raised by the events table when a unique claim is held by another aggregate.
 const CLAIM_TAKEN: &str = "PLU01";

@@ -21,7 +21,7 @@ pub use command_bus::{CommandBus, CommandError, Committed};
 pub use global_order::{
     Cursor, ReadError, StoredEvent, read_aggregate, read_committed_after, read_positions,
 };
-pub use token::{ConsistencyToken, TokenError, names_committed_write};
+pub use token::names_committed_write;
 
 use plinth_infra_module::{Migration, Migrations};
 

@@ -1,6 +1,7 @@
 //! The module contract. A module — identity, authz and audit as much as a feature team's Blog —
 //! implements [`Module`]: its [`Manifest`], its [`Migrations`], the events it publishes (an
-//! [`EventSet`] with their Avro schemas) and its read models ([`Projection`]s). The composition
+//! [`EventSet`] with their Avro schemas), its read models ([`Projection`]s) and its HTTP
+//! routes with the resolvers of the resources they act on ([`Http`]). The composition
 //! root lists the registered modules, one line each, and assembles from that list the
 //! migrations, the relay's and the audit recorder's catalog, the projectors and `plinth
 //! modules list`: no kernel crate names a module's types.
@@ -8,15 +9,17 @@
 //! Start reading at [`Module`]; a projection is a pure reducer (`projection.rs`) from an
 //! [`Envelope`] of the module's events to SQL [`Statement`]s. The contract holds no driver: no
 //! Kafka client, no connection pool, nothing that assumes the module runs in the same process
-//! as the kernel.
+//! as the kernel (its handlers read the caller from the request, `plinth-infra-edge`).
 
 mod envelope;
+mod http;
 mod migrations;
 mod projection;
 
 use std::sync::Arc;
 
 pub use envelope::{Envelope, Read};
+pub use http::{Http, Kernel, ModuleError, ResolveResource, ResolvedResource, Route};
 pub use migrations::{Migration, Migrations};
 pub use plinth_domain_permissions::Manifest;
 pub use plinth_schemas::{DecodeEvent, EventSet};
@@ -43,5 +46,14 @@ pub trait Module: Send + Sync + 'static {
     /// module's own.
     fn projections(&self) -> Vec<Arc<dyn DynProjection>> {
         Vec::new()
+    }
+
+    /// Its HTTP handlers and resource resolvers, built with what the kernel hands it. The
+    /// gateway mounts each route under the guard the manifest declares for it, and refuses to
+    /// start when a route is served but not declared, declared but not served, or names a
+    /// resource no resolver is given for.
+    fn http(&self, kernel: &Kernel) -> Result<Http, ModuleError> {
+        let _ = kernel;
+        Ok(Http::default())
     }
 }

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use plinth_domain_authz::{AccessDecided, BindingError, RoleError, RoleName, RoleRef, Scope};
 use plinth_domain_core::CommandMetadata;
+use plinth_domain_core::ConsistencyToken;
 use plinth_domain_permissions::Permission;
-use plinth_infra_event_store::ConsistencyToken;
 use uuid::Uuid;
 
 /// A binding to create: `subject` gets `role` in the metadata's tenant.

@@ -10,9 +10,10 @@ use plinth_domain_authz::{
     CreateRole, Decision, IncludeRole, RecordDecision, Role, RoleCommand, RoleError, RoleName,
     RoleRef, Scope,
 };
+use plinth_domain_core::ConsistencyToken;
 use plinth_domain_core::{Actor, CommandMetadata};
 use plinth_domain_permissions::Permission;
-use plinth_infra_event_store::{CommandBus, CommandError, ConsistencyToken};
+use plinth_infra_event_store::{CommandBus, CommandError};
 use tracing::info;
 use uuid::Uuid;
 

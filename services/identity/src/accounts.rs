@@ -1,12 +1,13 @@
 //! Registration, login (with the lockout and the session it starts), profile and password.
 
 use plinth_domain_core::CommandMetadata;
+use plinth_domain_core::ConsistencyToken;
 use plinth_domain_identity::session::{SessionCommand, StartSession};
 use plinth_domain_identity::{
     ChangeDisplayName, ChangePassword, DisplayName, Email, PasswordPolicy, RecordLogin,
     RegisterUser, UserCommand, UserError, UserId,
 };
-use plinth_infra_event_store::{CommandError, ConsistencyToken};
+use plinth_infra_event_store::CommandError;
 use tracing::info;
 use uuid::Uuid;
 

@@ -1,8 +1,9 @@
 //! Administration: disabling and enabling accounts, and the bootstrap administrator.
 
 use plinth_domain_core::CommandMetadata;
+use plinth_domain_core::ConsistencyToken;
 use plinth_domain_identity::{UserCommand, UserError, UserId};
-use plinth_infra_event_store::{CommandError, ConsistencyToken};
+use plinth_infra_event_store::CommandError;
 use tracing::info;
 
 use crate::api::{IdentityError, Registration};

@@ -2,9 +2,9 @@
 
 use async_trait::async_trait;
 use plinth_domain_core::CommandMetadata;
+use plinth_domain_core::ConsistencyToken;
 use plinth_domain_identity::session::RevocationReason;
 use plinth_domain_identity::{DisplayName, Email, Password, PasswordError, PasswordPolicy, UserId};
-use plinth_infra_event_store::ConsistencyToken;
 use uuid::Uuid;
 
 /// A registration, already parsed at the edge.

@@ -3,11 +3,12 @@
 //! address has an account.
 
 use plinth_domain_core::CommandMetadata;
+use plinth_domain_core::ConsistencyToken;
 use plinth_domain_identity::{
     IssueToken, OneTimeToken, PasswordPolicy, RedeemToken, ResetPassword, UserCommand, UserError,
     UserId,
 };
-use plinth_infra_event_store::{CommandError, ConsistencyToken};
+use plinth_infra_event_store::CommandError;
 use std::sync::Arc;
 
 use tracing::{Instrument, info, warn};

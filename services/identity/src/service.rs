@@ -7,13 +7,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use plinth_domain_core::CommandMetadata;
+use plinth_domain_core::ConsistencyToken;
 use plinth_domain_identity::services::{LockoutPolicy, SystemClock, UserServices};
 use plinth_domain_identity::session::{RevocationReason, Session, SessionError, SessionServices};
 use plinth_domain_identity::{
     BOOTSTRAP_ADMIN_CLAIM_SCOPE, DisplayName, EMAIL_CLAIM_SCOPE, Email, PasswordPolicy, User,
     UserError, UserId,
 };
-use plinth_infra_event_store::{CommandBus, CommandError, ConsistencyToken};
+use plinth_infra_event_store::{CommandBus, CommandError};
 
 use crate::Argon2Hasher;
 use crate::api::{IdentityApi, IdentityError, Registered, Registration, SignedIn};

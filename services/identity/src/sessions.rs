@@ -1,11 +1,12 @@
 //! Refresh-token rotation with reuse detection, and revocation.
 
+use plinth_domain_core::ConsistencyToken;
 use plinth_domain_core::{Actor, CommandMetadata};
 use plinth_domain_identity::UserId;
 use plinth_domain_identity::session::{
     RefreshSession, RevocationReason, RevokeSession, SessionCommand, SessionError,
 };
-use plinth_infra_event_store::{CommandError, ConsistencyToken};
+use plinth_infra_event_store::CommandError;
 use tracing::{info, warn};
 use uuid::Uuid;
 

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use plinth_domain_authz::{RoleRef, Scope};
 use plinth_projections_authz::BindingInfo;
 use plinth_services_authz::NewBinding;
@@ -12,10 +12,10 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::{PageQuery, authz_error, instant, listing, rfc3339, written};
-use crate::context::{Caller, RequestMetadata};
 use crate::json::{JsonObject, required_str_in, uuid};
-use crate::problem::FieldError;
 use crate::{ApiError, AppState};
+use plinth_infra_edge::FieldError;
+use plinth_infra_edge::{Caller, Consistency, RequestMetadata};
 
 fn body(binding: BindingInfo) -> Value {
     let scope = binding
@@ -158,7 +158,7 @@ fn subject_id(id: &str) -> Result<Uuid, ApiError> {
 pub(crate) async fn of_subject(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
+    consistency: Consistency,
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
@@ -166,7 +166,7 @@ pub(crate) async fn of_subject(
     let (tenant, now) = (caller.tenant.as_str(), chrono::Utc::now());
     listing(
         &state,
-        &headers,
+        consistency.token.as_ref(),
         &caller.tenant,
         &query,
         "bindings",
@@ -182,7 +182,7 @@ pub(crate) async fn of_subject(
 pub(crate) async fn effective(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
+    consistency: Consistency,
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
@@ -190,7 +190,7 @@ pub(crate) async fn effective(
     let (tenant, now) = (caller.tenant.as_str(), chrono::Utc::now());
     listing(
         &state,
-        &headers,
+        consistency.token.as_ref(),
         &caller.tenant,
         &query,
         "permissions",
@@ -205,7 +205,7 @@ pub(crate) async fn effective(
 pub(crate) async fn holders(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
+    consistency: Consistency,
     Path(permission): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
@@ -217,7 +217,7 @@ pub(crate) async fn holders(
     let (tenant, now) = (caller.tenant.as_str(), chrono::Utc::now());
     listing(
         &state,
-        &headers,
+        consistency.token.as_ref(),
         &caller.tenant,
         &query,
         "subjects",

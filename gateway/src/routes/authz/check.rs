@@ -4,17 +4,16 @@
 
 use axum::Json;
 use axum::extract::State;
-use http::HeaderMap;
 use plinth_domain_permissions::{Permission, Registry};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::wait_for_token;
-use crate::authorize::{ResourceRef, Subject};
-use crate::context::Caller;
 use crate::json::{JsonObject, uuid};
-use crate::problem::FieldError;
 use crate::{ApiError, AppState};
+use plinth_infra_edge::FieldError;
+use plinth_infra_edge::{Caller, Consistency};
+use plinth_infra_edge::{ResourceRef, Subject};
 
 /// The most checks one batch may hold.
 const MAX_BATCH: usize = 100;
@@ -133,7 +132,7 @@ async fn decide(state: &AppState, caller: &Caller, check: &Check) -> Value {
 pub(crate) async fn check(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
+    consistency: Consistency,
     body: JsonObject,
 ) -> Result<Json<Value>, ApiError> {
     let mut errors = Vec::new();
@@ -141,7 +140,7 @@ pub(crate) async fn check(
     let Some(check) = parsed.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
-    wait_for_token(&state, &headers, &caller.tenant).await?;
+    wait_for_token(&state, consistency.token.as_ref(), &caller.tenant).await?;
     Ok(Json(decide(&state, &caller, &check).await))
 }
 
@@ -150,7 +149,7 @@ pub(crate) async fn check(
 pub(crate) async fn check_batch(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
+    consistency: Consistency,
     body: JsonObject,
 ) -> Result<Json<Value>, ApiError> {
     let Some(Value::Array(items)) = body.0.get("checks") else {
@@ -183,7 +182,7 @@ pub(crate) async fn check_batch(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    wait_for_token(&state, &headers, &caller.tenant).await?;
+    wait_for_token(&state, consistency.token.as_ref(), &caller.tenant).await?;
     let mut results = Vec::with_capacity(checks.len());
     for check in &checks {
         results.push(decide(&state, &caller, check).await);

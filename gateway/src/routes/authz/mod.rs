@@ -13,65 +13,22 @@ use std::collections::BTreeSet;
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::{HeaderValue, StatusCode};
 use plinth_domain_authz::{BindingError, RoleError};
+use plinth_domain_core::ConsistencyToken;
 use plinth_domain_core::TenantId;
 use plinth_domain_permissions::{Permission, Registry};
-use plinth_infra_event_store::ConsistencyToken;
-use plinth_projections_authz::{AGGREGATE_TYPES, Page, Policy};
+use plinth_projections_authz::{Page, Policy};
 use plinth_services_authz::AuthzError;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use tracing::warn;
 
-use crate::problem::FieldError;
-use crate::routes::users::{CONSISTENCY_TOKEN_HEADER, consistency_token};
+use plinth_infra_edge::CONSISTENCY_TOKEN_HEADER;
+use plinth_infra_edge::FieldError;
+
+pub(crate) use crate::consistency::wait_for_token;
 use crate::{ApiError, AppState};
-
-/// The authz write (a role or a binding) a `Consistency-Token` header names, if any; a token
-/// of another view, or a malformed one, is a bad header.
-pub(crate) async fn authz_token(
-    state: &AppState,
-    headers: &HeaderMap,
-    tenant: &TenantId,
-) -> Result<Option<ConsistencyToken>, ApiError> {
-    match consistency_token(state, headers, tenant.as_str()).await? {
-        Some(token) if !AGGREGATE_TYPES.contains(&token.aggregate_type.as_str()) => {
-            Err(ApiError::BadHeader(
-                "Consistency-Token must name an authz write (a role or a binding)".into(),
-            ))
-        }
-        token => Ok(token),
-    }
-}
-
-/// Waits (bounded) until the authz view has applied `token`.
-pub(crate) async fn wait_for_write(
-    state: &AppState,
-    token: &ConsistencyToken,
-) -> Result<(), ApiError> {
-    if state
-        .authorizer
-        .wait_for(token, state.consistency_wait)
-        .await
-    {
-        Ok(())
-    } else {
-        Err(ApiError::NotYetConsistent)
-    }
-}
-
-/// Waits for the authz write a `Consistency-Token` names, if the request carries one.
-pub(crate) async fn wait_for_token(
-    state: &AppState,
-    headers: &HeaderMap,
-    tenant: &TenantId,
-) -> Result<(), ApiError> {
-    match authz_token(state, headers, tenant).await? {
-        Some(token) => wait_for_write(state, &token).await,
-        None => Ok(()),
-    }
-}
 
 /// The answer to a committed write: `body` plus its `consistency_token` (also as a header),
 /// once this gateway's view has applied it (`status`). When the wait is up first, the write is
@@ -170,7 +127,7 @@ impl PageQuery {
 /// answered as `{field: [item, ...], next_cursor}`.
 pub(crate) async fn listing<T>(
     state: &AppState,
-    headers: &HeaderMap,
+    token: Option<&ConsistencyToken>,
     tenant: &TenantId,
     query: &PageQuery,
     field: &str,
@@ -178,7 +135,7 @@ pub(crate) async fn listing<T>(
     item: impl Fn(T) -> Value,
 ) -> Result<Json<Value>, ApiError> {
     let (limit, after) = query.parse()?;
-    wait_for_token(state, headers, tenant).await?;
+    wait_for_token(state, token, tenant).await?;
     let page = state.authz_view.read(|policy| read(policy, after, limit));
     let mut body = Map::new();
     body.insert(

@@ -5,17 +5,17 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use plinth_domain_authz::{BuiltInRole, RoleName};
 use plinth_projections_authz::RoleInfo;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::{PageQuery, authz_error, listing, permissions, wait_for_token, written};
-use crate::context::{Caller, RequestMetadata};
 use crate::json::JsonObject;
-use crate::problem::FieldError;
 use crate::{ApiError, AppState};
+use plinth_infra_edge::FieldError;
+use plinth_infra_edge::{Caller, Consistency, RequestMetadata};
 
 fn body(role: &RoleInfo) -> Value {
     json!({
@@ -43,13 +43,13 @@ fn custom_role(id: &str) -> Result<Uuid, ApiError> {
 pub(crate) async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
+    consistency: Consistency,
     Query(query): Query<PageQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let tenant = caller.tenant.as_str();
     listing(
         &state,
-        &headers,
+        consistency.token.as_ref(),
         &caller.tenant,
         &query,
         "roles",
@@ -63,10 +63,10 @@ pub(crate) async fn list(
 pub(crate) async fn get(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
+    consistency: Consistency,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    wait_for_token(&state, &headers, &caller.tenant).await?;
+    wait_for_token(&state, consistency.token.as_ref(), &caller.tenant).await?;
     state
         .authz_view
         .read(|p| p.role(caller.tenant.as_str(), &id))

@@ -1,3 +1,5 @@
+//! [`ApiError`]: every way a request can fail, mapped once to an RFC 9457 problem document.
+
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
@@ -205,10 +207,11 @@ impl IntoResponse for ApiError {
 
 /// The cause of a 5xx, kept for the log and never sent to the client.
 #[derive(Debug, Clone)]
-pub(crate) struct InternalError(pub(crate) String);
+pub struct InternalError(pub String);
 
-/// Logs the internal cause attached to a failed response, with the request it belongs to.
-pub(crate) async fn log_internal_errors(
+/// Logs the internal cause attached to a failed response, with the request it belongs to (the
+/// gateway's outermost middleware).
+pub async fn log_internal_errors(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {

@@ -1,0 +1,71 @@
+//! The verified caller and the request's metadata, as the gateway resolved them: its guard
+//! authenticates a request once (access token, session, account) and leaves a [`Caller`] in the
+//! request's extensions, and every request gets its [`RequestMetadata`] there. Handlers of any
+//! module extract both, whatever their router's state.
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use http::request::Parts;
+use plinth_domain_core::{Actor, CommandMetadata, TenantId};
+use uuid::Uuid;
+
+use crate::ApiError;
+
+/// The authenticated caller: a verified access token whose session has not ended and whose
+/// account is enabled. `Option<Caller>` on a public route: the caller, if one signed in.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: Uuid,
+    pub tenant: TenantId,
+    pub session_id: Uuid,
+}
+
+impl Caller {
+    /// The request's metadata acting as this caller in their tenant.
+    pub fn acting(&self, metadata: CommandMetadata) -> CommandMetadata {
+        let mut metadata = metadata.with_actor(Actor::User(self.user_id));
+        metadata.tenant_id = self.tenant.clone();
+        metadata
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Self>()
+            .cloned()
+            .ok_or_else(|| ApiError::Unauthorized("no bearer token".into()))
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<Self>().cloned())
+    }
+}
+
+/// Metadata for the command a request issues: tenant, actor (anonymous; [`Caller::acting`]
+/// refines it), correlation (the request id), and the current trace.
+#[derive(Debug, Clone)]
+pub struct RequestMetadata(pub CommandMetadata);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestMetadata {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Self>().cloned().ok_or_else(|| {
+            ApiError::Internal("the gateway did not resolve the request's metadata".into())
+        })
+    }
+}
+
+impl RequestMetadata {
+    /// The tenant the request acts in.
+    pub fn tenant(&self) -> &TenantId {
+        &self.0.tenant_id
+    }
+}

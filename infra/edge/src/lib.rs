@@ -1,0 +1,24 @@
+//! What every HTTP handler of Plinth is written with, the gateway's and any module's alike, so
+//! that all routes share one way of being written:
+//!
+//! - [`ApiError`] (`problem.rs`): every failure mapped once to `application/problem+json`;
+//! - [`Body`] (`body.rs`): a typed JSON body, every bad field named in one 422;
+//! - [`Caller`] and [`RequestMetadata`] (`caller.rs`): the caller the gateway's guard verified
+//!   and the request's tenant, correlation and trace, read from the request's extensions;
+//! - [`Consistency`] and [`Written`] (`consistency.rs`): read-your-writes;
+//! - [`Checks`] (`authorize.rs`): a permission check beyond the route's guard.
+//!
+//! Nothing here assumes the handler runs in the gateway's process: the gateway fills the
+//! extensions, and a module process would fill them from the verified caller it is sent.
+
+mod authorize;
+mod body;
+mod caller;
+mod consistency;
+mod problem;
+
+pub use authorize::{Check, Checks, Decision, ResourceRef, Subject};
+pub use body::{Body, FieldErrors, FromBody};
+pub use caller::{Caller, RequestMetadata};
+pub use consistency::{CONSISTENCY_TOKEN_HEADER, Consistency, Freshness, Written};
+pub use problem::{ApiError, FieldError, InternalError, log_internal_errors};

@@ -1,0 +1,88 @@
+//! What a module serves over HTTP: its routes' handlers (each mounted by the gateway under the
+//! guard its manifest declares) and the resolvers of the resources its routes act on, so that
+//! owner-only, scoped and time-bounded bindings apply at the route.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::routing::MethodRouter;
+use plinth_domain_core::TenantId;
+use uuid::Uuid;
+
+/// What the kernel hands a module building its handlers.
+#[derive(Debug, Clone)]
+pub struct Kernel {
+    /// The Postgres database of the event store and the read models.
+    pub database_url: String,
+    /// The most connections one of the module's pools should open.
+    pub max_connections: u32,
+}
+
+/// One route's handler: `method` on `path` (axum's syntax), as the manifest declares it.
+pub struct Route {
+    pub method: http::Method,
+    pub path: &'static str,
+    pub handler: MethodRouter,
+}
+
+/// A resource as the guard sees it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResolvedResource {
+    /// Who owns it (for owner-only bindings).
+    pub owner: Option<Uuid>,
+}
+
+/// Looks up the resources of one type a module's routes act on.
+#[async_trait]
+pub trait ResolveResource: Send + Sync {
+    /// The resource `id` of `tenant`; `Ok(None)` when there is none.
+    async fn resolve(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<ResolvedResource>, String>;
+}
+
+/// A module's handlers and resolvers.
+#[derive(Default)]
+pub struct Http {
+    pub routes: Vec<Route>,
+    pub resources: Vec<(&'static str, Arc<dyn ResolveResource>)>,
+}
+
+impl Http {
+    /// Serves `method` on `path` with `handler` (its state already applied).
+    #[must_use]
+    pub fn route(
+        mut self,
+        method: http::Method,
+        path: &'static str,
+        handler: MethodRouter,
+    ) -> Self {
+        self.routes.push(Route {
+            method,
+            path,
+            handler,
+        });
+        self
+    }
+
+    /// Resolves resources of `resource_type` (`blog.post`) for the routes that name it.
+    #[must_use]
+    pub fn resource(
+        mut self,
+        resource_type: &'static str,
+        resolver: Arc<dyn ResolveResource>,
+    ) -> Self {
+        self.resources.push((resource_type, resolver));
+        self
+    }
+}
+
+/// A module that cannot start.
+#[derive(Debug, thiserror::Error)]
+#[error("module {module}: {reason}")]
+pub struct ModuleError {
+    pub module: &'static str,
+    pub reason: String,
+}
