@@ -100,6 +100,7 @@ pub fn modules() -> Vec<Arc<dyn Module>> {
         Arc::new(plinth_services_authz::AuthzModule),
         Arc::new(plinth_services_audit::AuditModule),
         Arc::new(plinth_services_notifications::NotificationsModule),
+        Arc::new(plinth_services_blog::BlogModule),
     ]
 }
 
@@ -578,7 +579,10 @@ pub fn modules_report(modules: &[Arc<dyn Module>]) -> String {
                     None => p.to_string(),
                 },
             };
-            let _ = writeln!(out, "  route {:<6} {:<36} {access}", r.method, r.path);
+            let on = r.resource.map_or_else(String::new, |res| {
+                format!(" on {} {{{}}}", res.resource_type, res.param)
+            });
+            let _ = writeln!(out, "  route {:<6} {:<36} {access}{on}", r.method, r.path);
         }
     }
     let mut out = String::new();

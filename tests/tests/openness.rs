@@ -1,21 +1,25 @@
 //! The kernel is open: a module no kernel crate knows — the notes module below, defined only in
 //! this test — is registered into a test stack and gets its events published to Kafka as
-//! Confluent Avro, its events recorded in the audit trail, and its projection fed, with no
-//! kernel code naming it.
+//! Confluent Avro, its events recorded in the audit trail, its projection fed, and its route
+//! guarded as its manifest declares, with no kernel code naming it.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use apache_avro::types::Value;
+use axum::Json;
+use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
 use plinth_domain_core::{Actor, CommandMetadata, TenantId, UniqueClaim, UniqueClaims};
+use plinth_domain_permissions::{Access, Permission, PermissionInfo, RouteInfo};
+use plinth_infra_edge::ApiError;
 use plinth_infra_event_store::CommandBus;
 use plinth_infra_kafka::AvroCodec;
 use plinth_infra_module::{
-    DynProjection, Envelope, EventSet, Manifest, Migration, Migrations, Module, Projection,
-    Statement,
+    DynProjection, Envelope, EventSet, Http, Kernel, Manifest, Migration, Migrations, Module,
+    ModuleError, Projection, Statement,
 };
 use plinth_schemas::{DecodeEvent, EventSchema, Fields, event_schema};
 use plinth_tests::{World, eventually, read_topic};
@@ -171,13 +175,43 @@ impl Projection for NotesProjection {
 
 struct NotesModule;
 
-/// The notes module serves no routes and declares no permissions (yet).
+/// What `module.toml` would declare, written out (a module in a folder of its own has its
+/// build script generate it): one permission, and one route needing it.
+const NOTE_READ: Permission = Permission::declared("notes.note.read", false);
+
 static MANIFEST: Manifest = Manifest {
     name: "notes",
     version: "1",
-    permissions: &[],
-    routes: &[],
+    permissions: &[PermissionInfo {
+        permission: NOTE_READ,
+        description: "Read notes.",
+    }],
+    routes: &[RouteInfo {
+        module: "notes",
+        method: "GET",
+        path: "/v1/notes/{id}",
+        access: Access::Permission(NOTE_READ),
+        owner_param: None,
+        resource: None,
+    }],
 };
+
+/// `GET /v1/notes/{id}` → `{text}` or 404.
+async fn read_note(
+    State(pool): State<plinth_infra_postgres::Pool>,
+    Path(id): Path<Uuid>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let client = pool
+        .get()
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let row = client
+        .query_opt("SELECT text FROM notes_v1 WHERE note_id = $1", &[&id])
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?
+        .ok_or_else(|| ApiError::NotFound(format!("no note {id}")))?;
+    Ok(Json(serde_json::json!({ "text": row.get::<_, String>(0) })))
+}
 
 impl Module for NotesModule {
     fn manifest(&self) -> &'static Manifest {
@@ -188,6 +222,19 @@ impl Module for NotesModule {
     }
     fn projections(&self) -> Vec<Arc<dyn DynProjection>> {
         vec![Arc::new(NotesProjection)]
+    }
+    fn http(&self, kernel: &Kernel) -> Result<Http, ModuleError> {
+        let pool = plinth_infra_postgres::connect_pool(&kernel.database_url, 2).map_err(|e| {
+            ModuleError {
+                module: "notes",
+                reason: e.to_string(),
+            }
+        })?;
+        Ok(Http::default().route(
+            http::Method::GET,
+            "/v1/notes/{id}",
+            axum::routing::get(read_note).with_state(pool),
+        ))
     }
 }
 
@@ -275,4 +322,30 @@ async fn a_module_only_the_tests_know_is_published_audited_and_projected() {
 
     let (code, out, err) = world.plinth(&["audit", "verify"]).await;
     assert_eq!(code, 0, "{out}\n{err}");
+
+    // Its route, guarded as its manifest says.
+    let path = format!("/v1/notes/{}", notes[0].0);
+    let anonymous = world
+        .http
+        .get(format!("{}{path}", world.gateway_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let (_, someone) = world.signed_in("someone@example.org").await;
+    let (status, problem) = world.get_as(&path, &someone).await;
+    assert_eq!(status, 403, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("notes.note.read")
+    );
+    let root = world.bootstrap_admin("root@example.org").await;
+    let (status, note) = world.get_as(&path, &root).await;
+    assert_eq!(
+        (status, note["text"].as_str()),
+        (200, Some("first")),
+        "{note}"
+    );
 }

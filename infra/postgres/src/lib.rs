@@ -24,9 +24,9 @@ pub enum Error {
     Pool(#[from] deadpool_postgres::CreatePoolError),
     #[error("could not get a Postgres connection: {0}")]
     Connection(#[from] deadpool_postgres::PoolError),
-    #[error("Postgres query failed: {0}")]
+    #[error("Postgres query failed: {}", describe(.0))]
     Query(#[from] tokio_postgres::Error),
-    #[error("migration {component}/{version} ({name}) failed: {source}")]
+    #[error("migration {component}/{version} ({name}) failed: {}", describe(.source))]
     Migration {
         component: &'static str,
         version: i32,
@@ -34,6 +34,21 @@ pub enum Error {
         #[source]
         source: tokio_postgres::Error,
     },
+}
+
+/// What a Postgres error says: the server's message (and detail, and the constraint or
+/// column it names) for an error the server sent, else the client's. `tokio_postgres::Error`
+/// shows only "db error" for the former.
+pub fn describe(error: &tokio_postgres::Error) -> String {
+    let Some(db) = error.as_db_error() else {
+        return error.to_string();
+    };
+    let mut text = format!("{} (SQLSTATE {})", db.message(), db.code().code());
+    if let Some(detail) = db.detail() {
+        text.push_str(": ");
+        text.push_str(detail);
+    }
+    text
 }
 
 /// Result with this crate's [`Error`].

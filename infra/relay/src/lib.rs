@@ -64,7 +64,7 @@ pub const LEADER_LOCK: i64 = 0x706c_696e_7468_0002;
 pub enum Error {
     #[error(transparent)]
     Postgres(#[from] plinth_infra_postgres::Error),
-    #[error("Postgres: {0}")]
+    #[error("Postgres: {}", plinth_infra_postgres::describe(.0))]
     Query(#[from] tokio_postgres::Error),
     #[error(transparent)]
     Kafka(#[from] plinth_infra_kafka::Error),

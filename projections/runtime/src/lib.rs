@@ -52,7 +52,7 @@ pub const MIGRATIONS: Migrations = Migrations {
 pub enum Error {
     #[error(transparent)]
     Postgres(#[from] plinth_infra_postgres::Error),
-    #[error("Postgres: {0}")]
+    #[error("Postgres: {}", plinth_infra_postgres::describe(.0))]
     Query(#[from] tokio_postgres::Error),
     #[error(transparent)]
     Kafka(#[from] plinth_infra_kafka::Error),

@@ -58,7 +58,7 @@ pub enum AuditError {
     Raced,
     #[error("Postgres: {0}")]
     Sqlx(#[from] sqlx::Error),
-    #[error("Postgres: {0}")]
+    #[error("Postgres: {}", plinth_infra_postgres::describe(.0))]
     Postgres(#[from] tokio_postgres::Error),
     #[error(transparent)]
     Pool(#[from] plinth_infra_postgres::Error),

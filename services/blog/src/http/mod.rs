@@ -1,0 +1,211 @@
+//! The Blog's HTTP handlers, written with `plinth-infra-edge` like the kernel's: each route is
+//! mounted by the gateway under the guard `module.toml` declares; the resolvers tell the guard
+//! who owns the post or comment a route acts on (from the event store, so a post is its
+//! author's from the moment it is written).
+
+mod comments;
+mod errors;
+mod posts;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::routing::{delete, get, patch, post};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use http::Method;
+use plinth_domain_core::TenantId;
+use plinth_infra_edge::{ApiError, FieldError};
+use plinth_infra_event_store::CommandBus;
+use plinth_infra_module::{Http, Kernel, ModuleError, ResolveResource, ResolvedResource};
+use plinth_infra_postgres::Pool;
+use uuid::Uuid;
+
+use crate::domain::{Comment, Post};
+
+/// What every handler uses.
+#[derive(Clone)]
+pub(crate) struct Blog {
+    pub(crate) posts: Arc<CommandBus<Post>>,
+    pub(crate) comments: Arc<CommandBus<Comment>>,
+    pub(crate) read: Pool,
+}
+
+/// The handlers and resolvers, on pools of the kernel's database.
+pub(crate) fn http(kernel: &Kernel) -> Result<Http, ModuleError> {
+    let fail = |e: &dyn std::fmt::Display| ModuleError {
+        module: "blog",
+        reason: e.to_string(),
+    };
+    let events = plinth_infra_event_store::sqlx_pool(&kernel.database_url, kernel.max_connections)
+        .map_err(|e| fail(&e))?;
+    let read =
+        plinth_infra_postgres::connect_pool(&kernel.database_url, kernel.max_connections as usize)
+            .map_err(|e| fail(&e))?;
+    let blog = Blog {
+        posts: Arc::new(CommandBus::new(events.clone(), ())),
+        comments: Arc::new(CommandBus::new(events, ())),
+        read,
+    };
+    let with = |router: axum::routing::MethodRouter<Blog>| router.with_state(blog.clone());
+    Ok(Http::default()
+        .route(Method::POST, "/v1/blog/posts", with(post(posts::create)))
+        .route(Method::GET, "/v1/blog/posts", with(get(posts::list)))
+        .route(Method::GET, "/v1/blog/posts/{id}", with(get(posts::read)))
+        .route(
+            Method::PATCH,
+            "/v1/blog/posts/{id}",
+            with(patch(posts::edit)),
+        )
+        .route(
+            Method::DELETE,
+            "/v1/blog/posts/{id}",
+            with(delete(posts::remove)),
+        )
+        .route(
+            Method::POST,
+            "/v1/blog/posts/{id}/publish",
+            with(post(posts::publish)),
+        )
+        .route(
+            Method::POST,
+            "/v1/blog/posts/{id}/unpublish",
+            with(post(posts::unpublish)),
+        )
+        .route(
+            Method::GET,
+            "/v1/blog/posts/{id}/comments",
+            with(get(comments::list)),
+        )
+        .route(
+            Method::POST,
+            "/v1/blog/posts/{id}/comments",
+            with(post(comments::add)),
+        )
+        .route(
+            Method::PATCH,
+            "/v1/blog/comments/{id}",
+            with(patch(comments::edit)),
+        )
+        .route(
+            Method::DELETE,
+            "/v1/blog/comments/{id}",
+            with(delete(comments::remove)),
+        )
+        .resource("blog.post", Arc::new(PostOwners(blog.clone())))
+        .resource("blog.comment", Arc::new(CommentOwners(blog))))
+}
+
+/// Who wrote a post, from the event store.
+struct PostOwners(Blog);
+
+#[async_trait]
+impl ResolveResource for PostOwners {
+    async fn resolve(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<ResolvedResource>, String> {
+        let Ok(id) = Uuid::try_parse(id) else {
+            return Ok(None);
+        };
+        let post = self
+            .0
+            .posts
+            .load(&id.to_string())
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(post
+            .author()
+            .filter(|_| post.tenant() == Some(tenant))
+            .map(|author| ResolvedResource {
+                owner: Some(author),
+            }))
+    }
+}
+
+/// Who wrote a comment, from the event store.
+struct CommentOwners(Blog);
+
+#[async_trait]
+impl ResolveResource for CommentOwners {
+    async fn resolve(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<ResolvedResource>, String> {
+        let Ok(id) = Uuid::try_parse(id) else {
+            return Ok(None);
+        };
+        let comment = self
+            .0
+            .comments
+            .load(&id.to_string())
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(comment
+            .author()
+            .filter(|_| comment.tenant() == Some(tenant))
+            .map(|author| ResolvedResource {
+                owner: Some(author),
+            }))
+    }
+}
+
+/// A path's id: a UUID, or a 404 naming what was not found.
+pub(crate) fn id(text: &str, what: &str) -> Result<Uuid, ApiError> {
+    Uuid::try_parse(text).map_err(|_| ApiError::NotFound(format!("no such {what}")))
+}
+
+/// Where a page starts: after the item at this time with this id.
+pub(crate) type After = Option<(DateTime<Utc>, Uuid)>;
+
+/// Parses `?limit=` (1 to 100, default 20) and `?cursor=` (from a previous page).
+pub(crate) fn page(limit: Option<&str>, cursor: Option<&str>) -> Result<(i64, After), ApiError> {
+    let mut errors = Vec::new();
+    let limit = match limit.map(str::parse::<i64>) {
+        None => 20,
+        Some(Ok(n)) if (1..=100).contains(&n) => n,
+        Some(_) => {
+            errors.push(FieldError::new(
+                "limit",
+                "must be a whole number from 1 to 100",
+            ));
+            0
+        }
+    };
+    let after = match cursor {
+        None => None,
+        Some(text) => {
+            let parsed = URL_SAFE_NO_PAD
+                .decode(text)
+                .ok()
+                .and_then(|raw| String::from_utf8(raw).ok())
+                .and_then(|raw| {
+                    let (at, id) = raw.split_once('|')?;
+                    Some((
+                        DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc),
+                        Uuid::try_parse(id).ok()?,
+                    ))
+                });
+            if parsed.is_none() {
+                errors.push(FieldError::new("cursor", "is not a cursor of this listing"));
+            }
+            parsed
+        }
+    };
+    if errors.is_empty() {
+        Ok((limit, after))
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// The cursor after an item at `(at, id)`.
+pub(crate) fn cursor(at: DateTime<Utc>, id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(format!(
+        "{}|{id}",
+        at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    ))
+}

@@ -1,0 +1,328 @@
+//! `/v1/blog/posts`: write, list, read, edit, publish, unpublish and delete posts.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use chrono::Utc;
+use http::StatusCode;
+use plinth_domain_core::TenantId;
+use plinth_infra_edge::{
+    ApiError, Body, Caller, Checks, Consistency, FieldError, FieldErrors, FromBody,
+    RequestMetadata, ResourceRef, Subject, Written,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{Blog, cursor, errors, id, page};
+use crate::domain::{PostCommand, Tags, Text, Title};
+use crate::permissions::POST_READ;
+use crate::projection::NAME as BLOG_VIEW;
+use crate::queries::{PostFilter, PostView, get_post, list_posts};
+
+/// `{title, body, tags?}`.
+pub(crate) struct NewPost {
+    title: Title,
+    body: Text,
+    tags: Tags,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPost {
+    title: Option<String>,
+    body: Option<String>,
+    tags: Option<Vec<String>>,
+}
+
+impl FromBody for NewPost {
+    type Raw = RawPost;
+    fn from_body(raw: RawPost) -> Result<Self, Vec<FieldError>> {
+        let mut errors = FieldErrors::default();
+        let title = errors.required("title", raw.title, |t| Title::parse(&t));
+        let body = errors.required("body", raw.body, |b| Text::parse(&b, Text::POST_MAX));
+        let tags = errors.parsed("tags", raw.tags.unwrap_or_default(), |t| Tags::parse(&t));
+        errors.finish(|| {
+            Some(Self {
+                title: title?,
+                body: body?,
+                tags: tags?,
+            })
+        })
+    }
+}
+
+/// `{title?, body?, tags?}`: at least one.
+pub(crate) struct PostEdit {
+    title: Option<Title>,
+    body: Option<Text>,
+    tags: Option<Tags>,
+}
+
+impl FromBody for PostEdit {
+    type Raw = RawPost;
+    fn from_body(raw: RawPost) -> Result<Self, Vec<FieldError>> {
+        let mut errors = FieldErrors::default();
+        if raw.title.is_none() && raw.body.is_none() && raw.tags.is_none() {
+            errors.push("body", "give at least one of title, body and tags");
+        }
+        let title = raw
+            .title
+            .map(|t| errors.parsed("title", t, |t| Title::parse(&t)));
+        let body = raw
+            .body
+            .map(|b| errors.parsed("body", b, |b| Text::parse(&b, Text::POST_MAX)));
+        let tags = raw
+            .tags
+            .map(|t| errors.parsed("tags", t, |t| Tags::parse(&t)));
+        errors.finish(|| {
+            Some(Self {
+                title: title.map_or(Some(None), |t| t.map(Some))?,
+                body: body.map_or(Some(None), |b| b.map(Some))?,
+                tags: tags.map_or(Some(None), |t| t.map(Some))?,
+            })
+        })
+    }
+}
+
+/// `POST /v1/blog/posts {title, body, tags?}` → 201 `{id, consistency_token}`: a draft of
+/// the caller's.
+pub(crate) async fn create(
+    State(blog): State<Blog>,
+    caller: Caller,
+    RequestMetadata(metadata): RequestMetadata,
+    Body(post): Body<NewPost>,
+) -> Result<Written<Value>, ApiError> {
+    let post_id = Uuid::now_v7();
+    let command = PostCommand::Create {
+        post_id,
+        tenant_id: caller.tenant.clone(),
+        author: caller.user_id,
+        title: post.title,
+        body: post.body,
+        tags: post.tags,
+        at: Utc::now(),
+    };
+    let committed = blog
+        .posts
+        .execute(&post_id.to_string(), command, &caller.acting(metadata))
+        .await
+        .map_err(errors::post)?;
+    Ok(Written {
+        status: StatusCode::CREATED,
+        token: committed.token,
+        body: json!({ "id": post_id }),
+    })
+}
+
+/// Whether `caller` may see `post`: published, theirs, or they may read drafts.
+async fn visible(post: &PostView, caller: Option<&Caller>, checks: &Checks) -> bool {
+    if post.is_published() {
+        return true;
+    }
+    let Some(caller) = caller else {
+        return false;
+    };
+    if caller.user_id == post.author {
+        return true;
+    }
+    let id = post.id.to_string();
+    checks
+        .0
+        .check(
+            Subject {
+                user_id: caller.user_id,
+                tenant: &caller.tenant,
+            },
+            POST_READ,
+            Some(ResourceRef {
+                resource_type: "blog.post",
+                id: &id,
+                owner: Some(post.author),
+            }),
+        )
+        .await
+        .allowed
+}
+
+/// The post `id` as `caller` may see it, once the view reflects the request's token.
+pub(crate) async fn visible_post(
+    blog: &Blog,
+    tenant: &TenantId,
+    id: Uuid,
+    caller: Option<&Caller>,
+    checks: &Checks,
+) -> Result<PostView, ApiError> {
+    let client = blog.read.get().await.map_err(errors::read)?;
+    let post = get_post(&client, tenant.as_str(), id)
+        .await
+        .map_err(errors::read)?;
+    match post {
+        Some(post) if visible(&post, caller, checks).await => Ok(post),
+        _ => Err(ApiError::NotFound(format!("no post {id}"))),
+    }
+}
+
+/// `GET /v1/blog/posts/{id}` → the post: published ones to anyone, drafts to their author and
+/// to holders of `blog.post.read` (404 to anyone else); honours `Consistency-Token`.
+pub(crate) async fn read(
+    State(blog): State<Blog>,
+    caller: Option<Caller>,
+    checks: Checks,
+    consistency: Consistency,
+    metadata: RequestMetadata,
+    Path(post): Path<String>,
+) -> Result<Json<PostView>, ApiError> {
+    let post = id(&post, "post")?;
+    let tenant = caller.as_ref().map_or(metadata.tenant(), |c| &c.tenant);
+    consistency.wait_for(tenant, BLOG_VIEW).await?;
+    visible_post(&blog, tenant, post, caller.as_ref(), &checks)
+        .await
+        .map(Json)
+}
+
+/// `GET /v1/blog/posts?author=&tag=&status=published|draft&limit=&cursor=` → `{posts,
+/// next_cursor}`, newest first: published posts, the caller's drafts, and every draft for a
+/// holder of `blog.post.read`.
+pub(crate) async fn list(
+    State(blog): State<Blog>,
+    caller: Option<Caller>,
+    checks: Checks,
+    consistency: Consistency,
+    metadata: RequestMetadata,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let tenant = caller.as_ref().map_or(metadata.tenant(), |c| &c.tenant);
+    let (limit, after) = page(
+        query.get("limit").map(String::as_str),
+        query.get("cursor").map(String::as_str),
+    )?;
+    let mut errors = FieldErrors::default();
+    let author = query.get("author").and_then(|a| {
+        errors.parsed("author", a, |a| {
+            Uuid::try_parse(a).map_err(|_| "must be a UUID")
+        })
+    });
+    let published = query.get("status").and_then(|s| {
+        errors.parsed("status", s.as_str(), |s| match s {
+            "published" => Ok(true),
+            "draft" => Ok(false),
+            _ => Err("must be published or draft"),
+        })
+    });
+    if let Some(unknown) = query
+        .keys()
+        .find(|k| !["author", "tag", "status", "limit", "cursor"].contains(&k.as_str()))
+    {
+        errors.push(unknown, "is not a filter of this listing");
+    }
+    errors.finish(|| Some(())).map_err(ApiError::Validation)?;
+    consistency.wait_for(tenant, BLOG_VIEW).await?;
+    let all_drafts = match &caller {
+        Some(caller) => {
+            checks
+                .0
+                .check(
+                    Subject {
+                        user_id: caller.user_id,
+                        tenant: &caller.tenant,
+                    },
+                    POST_READ,
+                    None,
+                )
+                .await
+                .allowed
+        }
+        None => false,
+    };
+    let filter = PostFilter {
+        author,
+        tag: query.get("tag").cloned(),
+        published,
+        viewer: caller.as_ref().map(|c| c.user_id),
+        all_drafts,
+    };
+    let client = blog.read.get().await.map_err(errors::read)?;
+    let mut posts = list_posts(&client, tenant.as_str(), &filter, after, limit + 1)
+        .await
+        .map_err(errors::read)?;
+    let next = (posts.len() as i64 > limit).then(|| {
+        posts.truncate(limit as usize);
+        posts.last().map(|p| cursor(p.created_at, p.id))
+    });
+    Ok(Json(
+        json!({ "posts": posts, "next_cursor": next.flatten() }),
+    ))
+}
+
+/// Runs `command` on post `id` → 200 `{id, consistency_token}`.
+async fn change(
+    blog: &Blog,
+    caller: &Caller,
+    metadata: RequestMetadata,
+    post: &str,
+    command: PostCommand,
+) -> Result<Written<Value>, ApiError> {
+    let post = id(post, "post")?;
+    let committed = blog
+        .posts
+        .execute(&post.to_string(), command, &caller.acting(metadata.0))
+        .await
+        .map_err(errors::post)?;
+    Ok(Written {
+        status: StatusCode::OK,
+        token: committed.token,
+        body: json!({ "id": post }),
+    })
+}
+
+/// `PATCH /v1/blog/posts/{id} {title?, body?, tags?}` → 200 `{id, consistency_token}`.
+pub(crate) async fn edit(
+    State(blog): State<Blog>,
+    caller: Caller,
+    metadata: RequestMetadata,
+    Path(post): Path<String>,
+    Body(edit): Body<PostEdit>,
+) -> Result<Written<Value>, ApiError> {
+    let command = PostCommand::Edit {
+        title: edit.title,
+        body: edit.body,
+        tags: edit.tags,
+        at: Utc::now(),
+    };
+    change(&blog, &caller, metadata, &post, command).await
+}
+
+/// `POST /v1/blog/posts/{id}/publish` → 200; 409 when it is published already.
+pub(crate) async fn publish(
+    State(blog): State<Blog>,
+    caller: Caller,
+    metadata: RequestMetadata,
+    Path(post): Path<String>,
+) -> Result<Written<Value>, ApiError> {
+    let command = PostCommand::Publish { at: Utc::now() };
+    change(&blog, &caller, metadata, &post, command).await
+}
+
+/// `POST /v1/blog/posts/{id}/unpublish` → 200; 409 for a draft.
+pub(crate) async fn unpublish(
+    State(blog): State<Blog>,
+    caller: Caller,
+    metadata: RequestMetadata,
+    Path(post): Path<String>,
+) -> Result<Written<Value>, ApiError> {
+    let command = PostCommand::Unpublish { at: Utc::now() };
+    change(&blog, &caller, metadata, &post, command).await
+}
+
+/// `DELETE /v1/blog/posts/{id}` → 200; the post answers 404 from then on.
+pub(crate) async fn remove(
+    State(blog): State<Blog>,
+    caller: Caller,
+    metadata: RequestMetadata,
+    Path(post): Path<String>,
+) -> Result<Written<Value>, ApiError> {
+    let command = PostCommand::Delete { at: Utc::now() };
+    change(&blog, &caller, metadata, &post, command).await
+}
