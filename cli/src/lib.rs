@@ -5,6 +5,7 @@
 mod audit;
 mod keys;
 mod probes;
+mod scaffold;
 mod status;
 
 use std::sync::Arc;
@@ -32,6 +33,7 @@ pub use audit::{
     Checkpoints, ReplaySummary, Source, parse_schema, parse_time, parse_until, replay_schema_name,
 };
 pub use probes::{BrokerProbe, RegistryProbe};
+pub use scaffold::{Scaffolded, new_module};
 pub use status::Status;
 
 /// A part of Plinth that `plinth serve` can run on its own.

@@ -142,6 +142,16 @@ enum ExportFormat {
 enum ModulesCommand {
     /// Print every module with its permissions and routes.
     List,
+    /// Write a module skeleton into services/<name>/ (one aggregate, one event with its Avro
+    /// schema, one projection, one guarded route, its manifest and tests), add it to the
+    /// workspace, and print the line that registers it.
+    New {
+        /// The module's name: lower-case letters, digits and _.
+        name: String,
+        /// The workspace's root folder.
+        #[arg(long, default_value = ".")]
+        root: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -196,11 +206,20 @@ const CANNOT_RUN: u8 = 3;
 #[tokio::main]
 async fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
-    if let Command::Modules {
-        command: ModulesCommand::List,
-    } = cli.command
-    {
-        print!("{}", plinth_cli::modules_report(&plinth_cli::modules()));
+    if let Command::Modules { command } = &cli.command {
+        match command {
+            ModulesCommand::List => {
+                print!("{}", plinth_cli::modules_report(&plinth_cli::modules()));
+            }
+            ModulesCommand::New { name, root } => {
+                let made = plinth_cli::new_module(root, name)?;
+                println!(
+                    "Wrote {}, added it to the workspace and to cli/Cargo.toml.\nRegister it with this line in plinth_cli::modules() (cli/src/lib.rs):\n\n        {}\n\nThen: cargo test -p plinth-services-{name}",
+                    made.folder.display(),
+                    made.registration
+                );
+            }
+        }
         return Ok(ExitCode::SUCCESS);
     }
     if matches!(cli.command, Command::Status | Command::Relay { .. }) {

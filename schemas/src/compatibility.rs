@@ -37,6 +37,11 @@ pub fn check_compatibility(old: &Schema, new: &Schema, mode: Compatibility) -> R
     }
 }
 
+/// A schema's fingerprint as `published.lock` records it: the SHA-256 of its canonical form.
+pub fn fingerprint(schema: &Schema) -> String {
+    hex::encode(Sha256::digest(schema.canonical_form().as_bytes()))
+}
+
 /// Holds published schemas to their lock and their earlier versions, for a module's tests:
 /// `avro_dir/published.lock` pins each schema's fingerprint (`<record name> <sha256 of the
 /// canonical form>` per line), and each `avro_dir/previous/<record name>.<anything>.avsc` is an
@@ -75,7 +80,7 @@ pub fn check_published<'a>(
         } else {
             problems.push(format!("{} is not a record", schema.record_name));
         }
-        let actual = hex::encode(Sha256::digest(parsed.canonical_form().as_bytes()));
+        let actual = fingerprint(&parsed);
         if locked.get(schema.record_name).copied() != Some(actual.as_str()) {
             problems.push(format!(
                 "{} changed or is new: keep its previous .avsc in {} and put `{} {actual}` in {}",

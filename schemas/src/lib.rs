@@ -26,7 +26,7 @@ pub mod identity;
 mod values;
 
 pub use catalog::{Catalog, Encoder, EventSchema, EventSet, WITHHELD};
-pub use compatibility::{Compatibility, check_compatibility, check_published};
+pub use compatibility::{Compatibility, check_compatibility, check_published, fingerprint};
 pub use fields::Fields;
 pub use values::{micros, nullable, payload, record};
 
