@@ -61,20 +61,28 @@ pub struct Scaffolded {
 
 /// Writes the module `name` into the workspace at `root`.
 pub fn new_module(root: &Path, name: &str) -> anyhow::Result<Scaffolded> {
+    // The manifest's rule for a module name.
     let valid = name.len() <= 30
         && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        && name.chars().all(|c| c.is_ascii_lowercase() || c == '_');
     if !valid {
         bail!(
-            "a module name is 1 to 30 lower-case letters, digits and _, starting with a letter, not {name:?}"
+            "a module name is 1 to 30 lower-case letters and _, starting with a letter, not {name:?}"
         );
+    }
+    if name == plinth_gateway::MANIFEST.name
+        || crate::modules().iter().any(|m| m.manifest().name == name)
+    {
+        bail!("{name} is the name of a module this build registers already");
     }
     let folder = root.join("services").join(name);
     if folder.exists() {
         bail!("{} exists already", folder.display());
     }
+    // Written aside, then moved into place, so a failure leaves no half-written module.
+    let staging = root
+        .join("services")
+        .join(format!(".{name}.{}", uuid::Uuid::now_v7().simple()));
     let manifest_path = root.join("Cargo.toml");
     let workspace = std::fs::read_to_string(&manifest_path).with_context(|| {
         format!(
@@ -97,9 +105,9 @@ pub fn new_module(root: &Path, name: &str) -> anyhow::Result<Scaffolded> {
         .collect();
     let render = |text: &str| text.replace("{{name}}", name).replace("{{Name}}", &camel);
     for (path, text) in TEMPLATES {
-        let file = folder.join(path);
-        std::fs::create_dir_all(file.parent().unwrap_or(&folder))
-            .with_context(|| format!("creating {}", folder.display()))?;
+        let file = staging.join(path);
+        std::fs::create_dir_all(file.parent().unwrap_or(&staging))
+            .with_context(|| format!("creating {}", staging.display()))?;
         let text = if path == "avro/published.lock" {
             let avsc = render(TEMPLATES[3].1);
             let schema = apache_avro::Schema::parse_str(&avsc).context("the template's schema")?;
@@ -112,6 +120,8 @@ pub fn new_module(root: &Path, name: &str) -> anyhow::Result<Scaffolded> {
         };
         std::fs::write(&file, text).with_context(|| format!("writing {}", file.display()))?;
     }
+    std::fs::rename(&staging, &folder)
+        .with_context(|| format!("moving the module to {}", folder.display()))?;
     let member = format!("    \"services/{name}\",\n");
     let dependency = format!("{crate_name} = {{ path = \"services/{name}\" }}\n");
     let workspace = insert_after_last(&workspace, "    \"services/", &member)
@@ -167,7 +177,9 @@ mod tests {
     fn a_bad_name_or_an_existing_folder_is_refused() {
         let root = std::env::temp_dir().join(format!("plinth-scaffold-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(root.join("services/shop")).unwrap();
-        for bad in ["Shop", "9lives", "a-b", ""] {
+        for bad in [
+            "Shop", "9lives", "a-b", "shop2", "", "identity", "blog", "gateway",
+        ] {
             assert!(new_module(&root, bad).is_err(), "{bad}");
         }
         let error = new_module(&root, "shop").unwrap_err();

@@ -2,8 +2,9 @@
 //! for every request), and the authenticated caller ([`authenticate`], by the route guard).
 //!
 //! The tenant comes from `X-Tenant-Id`, else from the host's subdomain under the configured
-//! base domain, else from the access token; a token is only ever valid in its own tenant.
-//! Without any of them (single-tenant deployments) it is the default tenant.
+//! base domain, else it is the default tenant (single-tenant deployments); once the guard has
+//! verified a caller, the request acts in the caller's tenant (a token is only ever valid in its
+//! own tenant, and one naming another is refused).
 
 use std::sync::Arc;
 

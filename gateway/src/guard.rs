@@ -98,7 +98,8 @@ impl Routes {
     /// Serves the modules' handlers, each as [`Routes::add`] does.
     pub(crate) fn modules(self, routes: Vec<Route>) -> Result<Self, RouteError> {
         routes.into_iter().try_fold(self, |routes, route| {
-            routes.add(&route.method, route.path, route.handler.with_state(()))
+            let (method, path) = (route.method.clone(), route.path);
+            routes.add(&method, path, route.into_handler().with_state(()))
         })
     }
 
@@ -157,7 +158,7 @@ async fn guard(
         if bearer(&parts).is_some()
             && let Ok(caller) = authenticate(&parts, &state).await
         {
-            parts.extensions.insert(caller);
+            hand_on(&mut parts, caller);
         }
         return next.run(Request::from_parts(parts, body)).await;
     }
@@ -191,8 +192,12 @@ async fn guard(
         }
         // A route acting on one resource is decided on that resource, with the owner its module
         // resolves: owner-only, scoped and time-bounded bindings apply here.
-        let resource = match route_resource(&mut parts, &state, info, &caller).await {
-            Ok(resource) => resource,
+        // A resource the module does not know (in the caller's tenant) is decided without one:
+        // who may not act here learns nothing (403), who may gets a 404 below.
+        let (resource, missing) = match route_resource(&mut parts, &state, info, &caller).await {
+            Ok(Target::None) => (None, None),
+            Ok(Target::Found(resource)) => (Some(resource), None),
+            Ok(Target::Missing(what)) => (None, Some(what)),
             Err(e) => return e.into_response(),
         };
         let decision = state
@@ -227,6 +232,9 @@ async fn guard(
             state.denials.record(decided, metadata);
             return ApiError::Forbidden(decision.reason).into_response();
         }
+        if let Some(what) = missing {
+            return ApiError::NotFound(what).into_response();
+        }
         if permission.is_sensitive() {
             let (decided, metadata) = decided(
                 &parts,
@@ -243,8 +251,18 @@ async fn guard(
             }
         }
     }
-    parts.extensions.insert(caller);
+    hand_on(&mut parts, caller);
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// Leaves `caller` for the handler, and the request's metadata acting as them in their tenant.
+fn hand_on(parts: &mut http::request::Parts, caller: Caller) {
+    if let Some(RequestMetadata(metadata)) = parts.extensions.remove::<RequestMetadata>() {
+        parts
+            .extensions
+            .insert(RequestMetadata(caller.acting(metadata)));
+    }
+    parts.extensions.insert(caller);
 }
 
 /// Waits (bounded) until the authz view has applied, as far as the event store has committed
@@ -331,17 +349,25 @@ fn decided(
     (decided, caller.acting(metadata))
 }
 
-/// The resource the route acts on — its type, its id from the path, and its owner as its
-/// module resolves it (none for a resource that does not exist: the handler answers 404 to a
-/// caller the permission lets through) — or `None` for a route on no resource.
+/// The resource a route acts on.
+enum Target {
+    /// The route acts on no resource.
+    None,
+    /// Its type, its id from the path, and its owner as its module resolves it.
+    Found((&'static str, String, Option<Uuid>)),
+    /// The module knows no such resource in the caller's tenant: what to answer.
+    Missing(String),
+}
+
+/// The resource the route acts on, as its module resolves it.
 async fn route_resource(
     parts: &mut http::request::Parts,
     state: &AppState,
     info: &RouteInfo,
     caller: &Caller,
-) -> Result<Option<(&'static str, String, Option<Uuid>)>, ApiError> {
+) -> Result<Target, ApiError> {
     let Some(resource) = info.resource else {
-        return Ok(None);
+        return Ok(Target::None);
     };
     let params = RawPathParams::from_request_parts(parts, state)
         .await
@@ -361,11 +387,11 @@ async fn route_resource(
         .resolve(&caller.tenant, &id)
         .await
         .map_err(|e| ApiError::Unavailable(format!("resolving {}: {e}", resource.resource_type)))?;
-    Ok(Some((
-        resource.resource_type,
-        id,
-        resolved.and_then(|r| r.owner),
-    )))
+    // Another tenant's resource is never acted on through this route.
+    Ok(match resolved {
+        Some(resolved) => Target::Found((resource.resource_type, id, resolved.owner)),
+        None => Target::Missing(format!("no {} {id}", resource.resource_type)),
+    })
 }
 
 /// Whether the route names the caller in its `owner_param` (users may act on themselves).

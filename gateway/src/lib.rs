@@ -6,7 +6,8 @@
 //! [`AppState`]; `guard.rs` authenticates each request once and decides its permission (on the
 //! route's resource, when it names one); `context.rs` resolves the tenant; `consistency.rs` holds
 //! the consistency-token protocol. Handlers are written with `plinth-infra-edge` (errors,
-//! bodies, caller), as every module's are. [`Application`] binds and serves with graceful
+//! caller, metadata, tokens), as every module's are; most kernel handlers still read their
+//! bodies field by field (`json.rs`). [`Application`] binds and serves with graceful
 //! shutdown.
 
 mod app;

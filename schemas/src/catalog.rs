@@ -110,8 +110,9 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// The catalog of `sets`. Each aggregate type belongs to one set, and each record name and
-    /// each (aggregate type, event type) appears once.
+    /// The catalog of `sets`. Each aggregate type belongs to one set and is named
+    /// `<module>.<type>` after it, each record name and each (aggregate type, event type)
+    /// appears once, no set uses the reserved `plinth.Withheld`, and every schema parses.
     pub fn new(sets: impl IntoIterator<Item = &'static EventSet>) -> Result<Self> {
         let sets: Vec<&'static EventSet> = sets.into_iter().collect();
         let mut owners = std::collections::HashMap::new();
@@ -120,6 +121,28 @@ impl Catalog {
         for set in &sets {
             for schema in set.schemas {
                 let duplicate = |what: String| Error::Catalog(format!("{what} ({})", set.module));
+                if !schema
+                    .aggregate_type
+                    .strip_prefix(set.module)
+                    .is_some_and(|rest| rest.starts_with('.'))
+                {
+                    return Err(duplicate(format!(
+                        "aggregate type {} is not <module>.<type> of its module",
+                        schema.aggregate_type
+                    )));
+                }
+                if schema.record_name == WITHHELD.record_name {
+                    return Err(duplicate(format!(
+                        "record {} is reserved",
+                        schema.record_name
+                    )));
+                }
+                if let Err(e) = Schema::parse_str(schema.avsc) {
+                    return Err(duplicate(format!(
+                        "{} is not valid Avro: {e}",
+                        schema.record_name
+                    )));
+                }
                 if let Some(owner) = owners.insert(schema.aggregate_type, set.module)
                     && owner != set.module
                 {
@@ -215,7 +238,7 @@ mod tests {
         "identity.user",
         "UserTeleported",
         "plinth.impostor.UserTeleported",
-        "{}",
+        r#"{"type":"record","name":"UserTeleported","namespace":"plinth.impostor","fields":[]}"#,
     )];
     static CLASHING: EventSet = EventSet {
         module: "impostor",
@@ -224,13 +247,15 @@ mod tests {
     };
 
     #[test]
-    fn two_modules_cannot_publish_the_same_aggregate_type() {
-        let err = Catalog::new([&crate::identity::EVENTS, &CLASHING]).unwrap_err();
+    fn a_module_publishes_only_its_own_aggregate_types_and_each_record_once() {
+        let err = Catalog::new([&CLASHING]).unwrap_err();
         assert!(
             err.to_string()
-                .contains("aggregate type identity.user is published by both identity and"),
+                .contains("aggregate type identity.user is not <module>.<type> of its module"),
             "{err}"
         );
+        let err = Catalog::new([&crate::authz::EVENTS, &crate::authz::EVENTS]).unwrap_err();
+        assert!(err.to_string().contains("is declared twice"), "{err}");
     }
 
     #[test]

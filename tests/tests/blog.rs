@@ -371,6 +371,57 @@ async fn a_post_lives_from_draft_to_tombstone_under_the_owner_and_editor_rules()
             .0,
         404
     );
+    // Another tenant's post is no post here, whatever the caller may do in their own tenant.
+    let globex = Uuid::now_v7();
+    plinth_infra_event_store::CommandBus::<plinth_services_blog::domain::Post>::new(
+        plinth_infra_event_store::sqlx_pool(&n.world.db.url, 1).unwrap(),
+        (),
+    )
+    .execute(
+        &globex.to_string(),
+        plinth_services_blog::domain::PostCommand::Create {
+            post_id: globex,
+            tenant_id: plinth_domain_core::TenantId::parse("globex").unwrap(),
+            author: Uuid::now_v7(),
+            title: plinth_services_blog::domain::Title::parse("Theirs").unwrap(),
+            body: plinth_services_blog::domain::Text::parse("Not yours.", 100).unwrap(),
+            tags: plinth_services_blog::domain::Tags::default(),
+            at: chrono::Utc::now(),
+        },
+        &plinth_domain_core::CommandMetadata::new(
+            plinth_domain_core::TenantId::parse("globex").unwrap(),
+            plinth_domain_core::Actor::Service("test".into()),
+            Uuid::now_v7(),
+        ),
+    )
+    .await
+    .unwrap();
+    let theirs = format!("/v1/blog/posts/{globex}");
+    assert_eq!(
+        n.call(Method::PATCH, &theirs, Some(bob), None, edit("Mine"))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        n.call(Method::DELETE, &theirs, Some(&n.root), None, None)
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        n.call(
+            Method::POST,
+            &format!("{theirs}/publish"),
+            Some(&n.root),
+            None,
+            None
+        )
+        .await
+        .0,
+        404
+    );
+
     let nobody = format!("/v1/blog/posts/{}", Uuid::now_v7());
     assert_eq!(n.call(Method::GET, &nobody, None, None, None).await.0, 404);
     assert_eq!(

@@ -230,11 +230,7 @@ impl Module for NotesModule {
                 reason: e.to_string(),
             }
         })?;
-        Ok(Http::default().route(
-            http::Method::GET,
-            "/v1/notes/{id}",
-            axum::routing::get(read_note).with_state(pool),
-        ))
+        Ok(Http::default().route(http::Method::GET, "/v1/notes/{id}", read_note, pool))
     }
 }
 

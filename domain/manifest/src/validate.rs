@@ -117,6 +117,20 @@ pub fn validate(m: &Manifest) -> Result<(), Error> {
     for r in &m.routes {
         match (&r.resource, &r.resource_param) {
             (None, None) => {}
+            (Some(_), Some(_)) if !matches!(r.access, Access::Permission(_)) => {
+                return Err(Error::at(
+                    &m.path,
+                    r.line,
+                    "a route acting on a resource needs a permission (public and authenticated routes decide nothing on it)",
+                ));
+            }
+            (Some(_), Some(_)) if r.owner_param.is_some() => {
+                return Err(Error::at(
+                    &m.path,
+                    r.line,
+                    "owner_param and resource do not go together: the resource's owner is its module's to say",
+                ));
+            }
             (Some(resource), Some(param)) => {
                 let parts: Vec<&str> = resource.split('.').collect();
                 if parts.len() != 2 || parts[0] != m.name || !well_formed(&format!("{resource}.x"))

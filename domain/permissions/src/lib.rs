@@ -10,7 +10,8 @@ mod registry;
 pub use registry::{Registry, RegistryError};
 
 /// A permission: `<module>.<resource>.<action>`, and whether its manifest marks it sensitive.
-/// Only generated constants and a [`Registry`] create them.
+/// Generated constants create them, and a [`Registry`] parses them; a [`Registry`] refuses a
+/// manifest whose routes need a permission it does not declare exactly so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Permission {
     name: &'static str,

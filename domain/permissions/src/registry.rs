@@ -7,6 +7,8 @@ use crate::{Manifest, Permission, PermissionInfo, RouteInfo};
 pub enum RegistryError {
     #[error("module {0} is registered twice")]
     DuplicateModule(String),
+    #[error("module {module}: {reason}")]
+    Invalid { module: String, reason: String },
     #[error("route {method} {path} is declared by both {first} and {second}")]
     DuplicateRoute {
         method: String,
@@ -23,8 +25,11 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// The registry of `manifests`: module names and routes must be unique across them (a
-    /// manifest's own rules, and its permissions' module prefix, are checked when it is built).
+    /// The registry of `manifests`: module names and routes must be unique across them, and
+    /// each manifest must keep to its own module — its permissions and resource types named
+    /// `<module>.…`, its routes needing only permissions it declares (as it declares them, so a
+    /// permission's sensitivity cannot be disowned). The build checks a generated manifest the
+    /// same way; this holds for one written by hand too.
     pub fn new(
         manifests: impl IntoIterator<Item = &'static Manifest>,
     ) -> Result<Self, RegistryError> {
@@ -33,6 +38,7 @@ impl Registry {
             if manifests[..i].iter().any(|o| o.name == m.name) {
                 return Err(RegistryError::DuplicateModule(m.name.to_owned()));
             }
+            own(m)?;
         }
         let registry = Self { manifests };
         let routes: Vec<&RouteInfo> = registry.routes().collect();
@@ -78,6 +84,50 @@ impl Registry {
     pub fn route(&self, method: &str, path: &str) -> Option<&'static RouteInfo> {
         self.routes().find(|r| r.method == method && r.path == path)
     }
+}
+
+/// Checks that `m` keeps to its own module.
+fn own(m: &Manifest) -> Result<(), RegistryError> {
+    let invalid = |reason: String| RegistryError::Invalid {
+        module: m.name.to_owned(),
+        reason,
+    };
+    let prefix = format!("{}.", m.name);
+    if let Some(p) = m
+        .permissions
+        .iter()
+        .find(|p| !p.permission.as_str().starts_with(&prefix))
+    {
+        return Err(invalid(format!(
+            "permission {} is not the module's own",
+            p.permission
+        )));
+    }
+    for r in m.routes {
+        if r.module != m.name {
+            return Err(invalid(format!(
+                "route {} {} claims module {}",
+                r.method, r.path, r.module
+            )));
+        }
+        if let crate::Access::Permission(p) = r.access
+            && !m.permissions.iter().any(|d| d.permission == p)
+        {
+            return Err(invalid(format!(
+                "route {} {} needs {p}, which the module does not declare so",
+                r.method, r.path
+            )));
+        }
+        if let Some(resource) = r.resource
+            && !resource.resource_type.starts_with(&prefix)
+        {
+            return Err(invalid(format!(
+                "route {} {} acts on {}, not one of the module's resources",
+                r.method, r.path, resource.resource_type
+            )));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -126,6 +176,29 @@ mod tests {
         assert_eq!(
             registry.route("PATCH", "/v1/posts/{id}").map(|r| r.module),
             Some("blog")
+        );
+    }
+
+    static DISOWNING: Manifest = Manifest {
+        name: "news",
+        version: "1",
+        permissions: &[],
+        routes: &[RouteInfo {
+            module: "news",
+            method: "DELETE",
+            path: "/v1/news/{id}",
+            access: Access::Permission(Permission::declared("blog.post.edit", false)),
+            owner_param: None,
+            resource: None,
+        }],
+    };
+
+    #[test]
+    fn a_manifest_may_not_guard_a_route_with_another_modules_permission() {
+        let error = Registry::new([&BLOG, &DISOWNING]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "module news: route DELETE /v1/news/{id} needs blog.post.edit, which the module does not declare so"
         );
     }
 

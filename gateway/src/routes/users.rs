@@ -59,7 +59,9 @@ async fn read_user(
     tenant: &TenantId,
     id: Uuid,
 ) -> Result<Option<Json<UserBody>>, ApiError> {
-    consistency.wait_for(tenant, USERS_VIEW).await?;
+    consistency
+        .wait_for(tenant, USERS_VIEW, &["identity.user"])
+        .await?;
     let tenant = tenant.as_str();
     let client = state
         .read_pool

@@ -64,7 +64,8 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestMetadata {
 }
 
 impl RequestMetadata {
-    /// The tenant the request acts in.
+    /// The tenant the request acts in: the signed-in caller's (the gateway's guard sets it
+    /// once it has verified them), else the one the request names, else the default tenant.
     pub fn tenant(&self) -> &TenantId {
         &self.0.tenant_id
     }

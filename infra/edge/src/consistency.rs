@@ -21,6 +21,7 @@ pub const CONSISTENCY_TOKEN_HEADER: &str = "consistency-token";
 /// How a read waits for a write: the gateway's implementation refuses a token that does not
 /// name a write committed in the caller's tenant (400: it could never be waited out) and waits
 /// until the projection has applied it (503 `not-yet-consistent` when the wait is up).
+/// [`Consistency::wait_for`] has refused a token of another view already.
 #[async_trait]
 pub trait Freshness: Send + Sync {
     async fn wait(
@@ -38,11 +39,23 @@ pub struct Consistency {
 }
 
 impl Consistency {
-    /// Waits until `projection` reflects the request's token (at once without one).
-    pub async fn wait_for(&self, tenant: &TenantId, projection: &str) -> Result<(), ApiError> {
+    /// Waits until `projection`, fed from `aggregate_types`, reflects the request's token (at
+    /// once without one); a token naming a write of another aggregate type is a bad header.
+    pub async fn wait_for(
+        &self,
+        tenant: &TenantId,
+        projection: &str,
+        aggregate_types: &[&str],
+    ) -> Result<(), ApiError> {
         let Some(token) = &self.token else {
             return Ok(());
         };
+        if !aggregate_types.contains(&token.aggregate_type.as_str()) {
+            return Err(ApiError::BadHeader(format!(
+                "Consistency-Token names a write this read does not show (it shows {})",
+                aggregate_types.join(", ")
+            )));
+        }
         let Some(freshness) = &self.freshness else {
             return Err(ApiError::Internal(
                 "the gateway offers no way to wait for a consistency token".into(),

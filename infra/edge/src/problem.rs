@@ -209,8 +209,8 @@ impl IntoResponse for ApiError {
 #[derive(Debug, Clone)]
 pub struct InternalError(pub String);
 
-/// Logs the internal cause attached to a failed response, with the request it belongs to (the
-/// gateway's outermost middleware).
+/// Logs the internal cause attached to a failed response, with the request it belongs to (a
+/// gateway middleware, inside its timeout and trace layers).
 pub async fn log_internal_errors(
     request: axum::extract::Request,
     next: axum::middleware::Next,

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use axum::routing::MethodRouter;
+use axum::handler::Handler;
+use axum::routing::{MethodFilter, MethodRouter};
 use plinth_domain_core::TenantId;
 use uuid::Uuid;
 
@@ -18,11 +19,19 @@ pub struct Kernel {
     pub max_connections: u32,
 }
 
-/// One route's handler: `method` on `path` (axum's syntax), as the manifest declares it.
+/// One route's handler: `method` on `path` (axum's syntax), as the manifest declares it. Made
+/// only by [`Http::route`], so it serves exactly that method and nothing else.
 pub struct Route {
     pub method: http::Method,
     pub path: &'static str,
-    pub handler: MethodRouter,
+    handler: MethodRouter,
+}
+
+impl Route {
+    /// The handler, for the gateway to mount under the route's guard.
+    pub fn into_handler(self) -> MethodRouter {
+        self.handler
+    }
 }
 
 /// A resource as the guard sees it.
@@ -51,14 +60,25 @@ pub struct Http {
 }
 
 impl Http {
-    /// Serves `method` on `path` with `handler` (its state already applied).
+    /// Serves `method` on `path` with `handler`, which gets `state`. A method axum cannot
+    /// route is served by nothing (and, undeclared in any manifest, stops the gateway).
     #[must_use]
-    pub fn route(
+    pub fn route<H, T, S>(
         mut self,
         method: http::Method,
         path: &'static str,
-        handler: MethodRouter,
-    ) -> Self {
+        handler: H,
+        state: S,
+    ) -> Self
+    where
+        H: Handler<T, S>,
+        T: 'static,
+        S: Clone + Send + Sync + 'static,
+    {
+        let handler = match MethodFilter::try_from(method.clone()) {
+            Ok(filter) => axum::routing::on(filter, handler).with_state(state),
+            Err(_) => MethodRouter::new(),
+        };
         self.routes.push(Route {
             method,
             path,

@@ -4,7 +4,7 @@
 SELECT post_id, author, title, body, tags, published, published_at, created_at, updated_at,
        comment_count
 FROM blog_posts_v1
-WHERE tenant_id = $1
+WHERE tenant_id = $1 AND NOT deleted
   AND ($2::uuid IS NULL OR author = $2)
   AND ($3::text IS NULL OR tags @> ARRAY[$3::text])
   AND (published OR author = $4::uuid OR $5)

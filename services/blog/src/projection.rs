@@ -11,11 +11,18 @@ pub const NAME: &str = "blog_v1";
 /// Its tables.
 pub(crate) const MIGRATIONS: Migrations = Migrations {
     component: "projection_blog",
-    steps: &[Migration {
-        version: 1,
-        name: "blog_v1",
-        sql: include_str!("../migrations/0001_blog_v1.sql"),
-    }],
+    steps: &[
+        Migration {
+            version: 1,
+            name: "blog_v1",
+            sql: include_str!("../migrations/0001_blog_v1.sql"),
+        },
+        Migration {
+            version: 2,
+            name: "post_tombstones",
+            sql: include_str!("../migrations/0002_post_tombstones.sql"),
+        },
+    ],
 };
 
 /// The reducer.
@@ -38,6 +45,12 @@ impl Projection for BlogProjection {
     }
 
     fn reduce(&self, envelope: &Envelope<BlogEvent>) -> Vec<Statement> {
+        // A post's comment count is recounted, not incremented: comments and posts are on two
+        // topics, ordered per aggregate only, so a comment may be applied before its post.
+        let recount = |post_id: uuid::Uuid| Statement {
+            sql: include_str!("../sql/count_comments.sql"),
+            params: vec![Box::new(post_id)],
+        };
         let statement = match &envelope.event {
             BlogEvent::PostCreated(e) => Statement {
                 sql: include_str!("../sql/insert_post.sql"),
@@ -73,17 +86,20 @@ impl Projection for BlogProjection {
                 sql: include_str!("../sql/delete_post.sql"),
                 params: vec![Box::new(e.post_id)],
             },
-            BlogEvent::CommentAdded(e) => Statement {
-                sql: include_str!("../sql/insert_comment.sql"),
-                params: vec![
-                    Box::new(e.comment_id),
-                    Box::new(e.post_id),
-                    Box::new(e.tenant_id.clone()),
-                    Box::new(e.author.unwrap_or_default()),
-                    Box::new(e.body.clone().unwrap_or_default()),
-                    Box::new(e.at),
-                ],
-            },
+            BlogEvent::CommentAdded(e) => {
+                let insert = Statement {
+                    sql: include_str!("../sql/insert_comment.sql"),
+                    params: vec![
+                        Box::new(e.comment_id),
+                        Box::new(e.post_id),
+                        Box::new(e.tenant_id.clone()),
+                        Box::new(e.author.unwrap_or_default()),
+                        Box::new(e.body.clone().unwrap_or_default()),
+                        Box::new(e.at),
+                    ],
+                };
+                return vec![insert, recount(e.post_id)];
+            }
             BlogEvent::CommentEdited(e) => Statement {
                 sql: include_str!("../sql/edit_comment.sql"),
                 params: vec![
@@ -92,10 +108,13 @@ impl Projection for BlogProjection {
                     Box::new(e.at),
                 ],
             },
-            BlogEvent::CommentDeleted(e) => Statement {
-                sql: include_str!("../sql/delete_comment.sql"),
-                params: vec![Box::new(e.comment_id)],
-            },
+            BlogEvent::CommentDeleted(e) => {
+                let delete = Statement {
+                    sql: include_str!("../sql/delete_comment.sql"),
+                    params: vec![Box::new(e.comment_id)],
+                };
+                return vec![delete, recount(e.post_id)];
+            }
         };
         vec![statement]
     }
@@ -131,12 +150,23 @@ mod tests {
             body: Some("Nice.".into()),
             at: Utc::now(),
         })));
-        assert!(added[0].sql.contains("comment_count = comment_count + 1"));
+        assert!(
+            added[0].sql.contains("NOT EXISTS"),
+            "dropped for a deleted post"
+        );
+        assert!(
+            added[1].sql.contains("SELECT count(*)"),
+            "recounted, not incremented"
+        );
         let deleted = BlogProjection.reduce(&envelope(BlogEvent::PostDeleted(PostFactV1 {
             post_id: Uuid::from_u128(1),
             tenant_id: "default".into(),
             at: Utc::now(),
         })));
         assert!(deleted[0].sql.contains("DELETE FROM blog_comments_v1"));
+        assert!(
+            deleted[0].sql.contains("deleted = true"),
+            "a tombstone stays"
+        );
     }
 }

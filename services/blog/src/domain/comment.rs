@@ -21,10 +21,12 @@ pub enum CommentCommand {
         at: DateTime<Utc>,
     },
     Edit {
+        tenant_id: TenantId,
         body: Text,
         at: DateTime<Utc>,
     },
     Delete {
+        tenant_id: TenantId,
         at: DateTime<Utc>,
     },
 }
@@ -157,8 +159,15 @@ impl Aggregate for Comment {
                     at,
                 })
             }
-            CommentCommand::Edit { body, at } => {
-                let live = self.live().ok_or(CommentError::NotFound)?;
+            CommentCommand::Edit {
+                tenant_id,
+                body,
+                at,
+            } => {
+                let live = self
+                    .live()
+                    .filter(|c| c.tenant_id == tenant_id)
+                    .ok_or(CommentError::NotFound)?;
                 if live.body == body {
                     return Ok(());
                 }
@@ -170,8 +179,11 @@ impl Aggregate for Comment {
                     at,
                 })
             }
-            CommentCommand::Delete { at } => {
-                let live = self.live().ok_or(CommentError::NotFound)?;
+            CommentCommand::Delete { tenant_id, at } => {
+                let live = self
+                    .live()
+                    .filter(|c| c.tenant_id == tenant_id)
+                    .ok_or(CommentError::NotFound)?;
                 CommentEvent::CommentDeleted(CommentDeleted {
                     comment_id: live.comment_id,
                     post_id: live.post_id,

@@ -24,20 +24,37 @@ pub enum PostCommand {
     },
     /// Changes what is given; an edit that changes nothing records nothing.
     Edit {
+        tenant_id: TenantId,
         title: Option<Title>,
         body: Option<Text>,
         tags: Option<Tags>,
         at: DateTime<Utc>,
     },
     Publish {
+        tenant_id: TenantId,
         at: DateTime<Utc>,
     },
     Unpublish {
+        tenant_id: TenantId,
         at: DateTime<Utc>,
     },
     Delete {
+        tenant_id: TenantId,
         at: DateTime<Utc>,
     },
+}
+
+impl PostCommand {
+    /// The tenant the command is given in: a post of another tenant is no such post.
+    fn tenant(&self) -> &TenantId {
+        match self {
+            Self::Create { tenant_id, .. }
+            | Self::Edit { tenant_id, .. }
+            | Self::Publish { tenant_id, .. }
+            | Self::Unpublish { tenant_id, .. }
+            | Self::Delete { tenant_id, .. } => tenant_id,
+        }
+    }
 }
 
 /// A post was written as a draft.
@@ -194,7 +211,11 @@ impl Aggregate for Post {
             sink.write(PostEvent::PostCreated(created), self).await;
             return Ok(());
         }
-        let live = self.live().ok_or(PostError::NotFound)?.clone();
+        let live = self
+            .live()
+            .filter(|live| live.tenant_id == *command.tenant())
+            .ok_or(PostError::NotFound)?
+            .clone();
         let fact = |at| PostFact {
             post_id: live.post_id,
             tenant_id: live.tenant_id.clone(),
@@ -207,6 +228,7 @@ impl Aggregate for Post {
                 body,
                 tags,
                 at,
+                ..
             } => {
                 let edited = PostEdited {
                     post_id: live.post_id,
@@ -223,19 +245,19 @@ impl Aggregate for Post {
                 }
                 PostEvent::PostEdited(edited)
             }
-            PostCommand::Publish { at } => {
+            PostCommand::Publish { at, .. } => {
                 if live.published {
                     return Err(PostError::AlreadyPublished);
                 }
                 PostEvent::PostPublished(fact(at))
             }
-            PostCommand::Unpublish { at } => {
+            PostCommand::Unpublish { at, .. } => {
                 if !live.published {
                     return Err(PostError::NotPublished);
                 }
                 PostEvent::PostUnpublished(fact(at))
             }
-            PostCommand::Delete { at } => PostEvent::PostDeleted(fact(at)),
+            PostCommand::Delete { at, .. } => PostEvent::PostDeleted(fact(at)),
         };
         sink.write(event, self).await;
         Ok(())

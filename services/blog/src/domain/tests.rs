@@ -61,6 +61,7 @@ async fn an_edit_keeps_what_it_does_not_change_and_an_empty_edit_records_nothing
     posts()
         .given(vec![created()])
         .when_async(PostCommand::Edit {
+            tenant_id: TenantId::default(),
             title: Some(Title::parse("Hello again").unwrap()),
             body: None,
             tags: None,
@@ -78,6 +79,7 @@ async fn an_edit_keeps_what_it_does_not_change_and_an_empty_edit_records_nothing
     posts()
         .given(vec![created()])
         .when_async(PostCommand::Edit {
+            tenant_id: TenantId::default(),
             title: Some(Title::parse("Hello").unwrap()),
             body: None,
             tags: None,
@@ -91,17 +93,26 @@ async fn an_edit_keeps_what_it_does_not_change_and_an_empty_edit_records_nothing
 async fn publishing_twice_or_unpublishing_a_draft_is_refused() {
     posts()
         .given(vec![created()])
-        .when_async(PostCommand::Publish { at: noon() })
+        .when_async(PostCommand::Publish {
+            tenant_id: TenantId::default(),
+            at: noon(),
+        })
         .await
         .then_expect_events(vec![PostEvent::PostPublished(fact())]);
     posts()
         .given(vec![created(), PostEvent::PostPublished(fact())])
-        .when_async(PostCommand::Publish { at: noon() })
+        .when_async(PostCommand::Publish {
+            tenant_id: TenantId::default(),
+            at: noon(),
+        })
         .await
         .then_expect_error(PostError::AlreadyPublished);
     posts()
         .given(vec![created()])
-        .when_async(PostCommand::Unpublish { at: noon() })
+        .when_async(PostCommand::Unpublish {
+            tenant_id: TenantId::default(),
+            at: noon(),
+        })
         .await
         .then_expect_error(PostError::NotPublished);
 }
@@ -110,17 +121,38 @@ async fn publishing_twice_or_unpublishing_a_draft_is_refused() {
 async fn a_deleted_post_is_gone_for_every_command() {
     posts()
         .given(vec![created()])
-        .when_async(PostCommand::Delete { at: noon() })
+        .when_async(PostCommand::Delete {
+            tenant_id: TenantId::default(),
+            at: noon(),
+        })
         .await
         .then_expect_events(vec![PostEvent::PostDeleted(fact())]);
     posts()
         .given(vec![created(), PostEvent::PostDeleted(fact())])
-        .when_async(PostCommand::Publish { at: noon() })
+        .when_async(PostCommand::Publish {
+            tenant_id: TenantId::default(),
+            at: noon(),
+        })
         .await
         .then_expect_error(PostError::NotFound);
     posts()
         .given(vec![created(), PostEvent::PostDeleted(fact())])
-        .when_async(PostCommand::Delete { at: noon() })
+        .when_async(PostCommand::Delete {
+            tenant_id: TenantId::default(),
+            at: noon(),
+        })
+        .await
+        .then_expect_error(PostError::NotFound);
+}
+
+#[tokio::test]
+async fn a_post_of_another_tenant_is_no_such_post() {
+    posts()
+        .given(vec![created()])
+        .when_async(PostCommand::Delete {
+            tenant_id: TenantId::parse("globex").unwrap(),
+            at: noon(),
+        })
         .await
         .then_expect_error(PostError::NotFound);
 }
@@ -137,12 +169,18 @@ async fn a_comment_is_edited_and_deleted_once_it_exists() {
     };
     TestFramework::<Comment>::with(())
         .given_no_previous_events()
-        .when_async(CommentCommand::Delete { at: noon() })
+        .when_async(CommentCommand::Delete {
+            tenant_id: TenantId::default(),
+            at: noon(),
+        })
         .await
         .then_expect_error(CommentError::NotFound);
     TestFramework::<Comment>::with(())
         .given(vec![CommentEvent::CommentAdded(added.clone())])
-        .when_async(CommentCommand::Delete { at: noon() })
+        .when_async(CommentCommand::Delete {
+            tenant_id: TenantId::default(),
+            at: noon(),
+        })
         .await
         .then_expect_events(vec![CommentEvent::CommentDeleted(CommentDeleted {
             comment_id: added.comment_id,

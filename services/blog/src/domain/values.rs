@@ -1,25 +1,27 @@
-//! The Blog's values, parsed at the edge: once constructed they are valid.
+//! The Blog's values, parsed at the edge: once constructed they are valid. Read back from
+//! stored events they are taken as written (`serde(transparent)`), so tightening a rule later
+//! never makes an old event unreadable.
 
 use serde::{Deserialize, Serialize};
 
 /// A post's title: 1 to 200 characters once trimmed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[serde(transparent)]
 pub struct Title(String);
 
 /// A post's or a comment's text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[serde(transparent)]
 pub struct Text(String);
 
 /// A tag: 1 to 32 of lower-case ASCII letters, digits and inner hyphens.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[serde(transparent)]
 pub struct Tag(String);
 
 /// A post's tags: at most 10, each once, sorted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "Vec<String>", into = "Vec<String>")]
+#[serde(transparent)]
 pub struct Tags(Vec<Tag>);
 
 /// Why a value is not one.
@@ -116,39 +118,6 @@ impl Tags {
     /// The tags as strings.
     pub fn names(&self) -> Vec<String> {
         self.0.iter().map(|t| t.0.clone()).collect()
-    }
-}
-
-macro_rules! string_conversions {
-    ($type:ty, $parse:expr) => {
-        impl TryFrom<String> for $type {
-            type Error = ValueError;
-            fn try_from(value: String) -> Result<Self, ValueError> {
-                $parse(&value)
-            }
-        }
-        impl From<$type> for String {
-            fn from(value: $type) -> String {
-                value.0
-            }
-        }
-    };
-}
-
-string_conversions!(Title, Title::parse);
-string_conversions!(Text, |t: &str| Text::parse(t, Text::POST_MAX));
-string_conversions!(Tag, Tag::parse);
-
-impl TryFrom<Vec<String>> for Tags {
-    type Error = ValueError;
-    fn try_from(value: Vec<String>) -> Result<Self, ValueError> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Tags> for Vec<String> {
-    fn from(value: Tags) -> Self {
-        value.names()
     }
 }
 

@@ -17,7 +17,9 @@ use uuid::Uuid;
 use super::posts::visible_post;
 use super::{Blog, cursor, errors, id, page};
 use crate::domain::{CommentCommand, Text};
-use crate::projection::NAME as BLOG_VIEW;
+use plinth_infra_module::Projection;
+
+use crate::projection::{BlogProjection, NAME as BLOG_VIEW};
 use crate::queries::list_comments;
 
 /// `{body}`.
@@ -50,12 +52,14 @@ pub(crate) async fn list(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     let post = id(&post, "post")?;
-    let tenant = caller.as_ref().map_or(metadata.tenant(), |c| &c.tenant);
+    let tenant = metadata.tenant();
     let (limit, after) = page(
         query.get("limit").map(String::as_str),
         query.get("cursor").map(String::as_str),
     )?;
-    consistency.wait_for(tenant, BLOG_VIEW).await?;
+    consistency
+        .wait_for(tenant, BLOG_VIEW, BlogProjection.aggregate_types())
+        .await?;
     visible_post(&blog, tenant, post, caller.as_ref(), &checks).await?;
     let client = blog.read.get().await.map_err(errors::read)?;
     let mut comments = list_comments(&client, tenant.as_str(), post, after, limit + 1)
@@ -139,6 +143,7 @@ pub(crate) async fn edit(
     Body(CommentBody(body)): Body<CommentBody>,
 ) -> Result<Written<Value>, ApiError> {
     let command = CommentCommand::Edit {
+        tenant_id: caller.tenant.clone(),
         body,
         at: Utc::now(),
     };
@@ -152,6 +157,9 @@ pub(crate) async fn remove(
     metadata: RequestMetadata,
     Path(comment): Path<String>,
 ) -> Result<Written<Value>, ApiError> {
-    let command = CommentCommand::Delete { at: Utc::now() };
+    let command = CommentCommand::Delete {
+        tenant_id: caller.tenant.clone(),
+        at: Utc::now(),
+    };
     change(&blog, &caller, metadata, &comment, command).await
 }

@@ -10,7 +10,6 @@ mod posts;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use axum::routing::{delete, get, patch, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -48,50 +47,62 @@ pub(crate) fn http(kernel: &Kernel) -> Result<Http, ModuleError> {
         comments: Arc::new(CommandBus::new(events, ())),
         read,
     };
-    let with = |router: axum::routing::MethodRouter<Blog>| router.with_state(blog.clone());
     Ok(Http::default()
-        .route(Method::POST, "/v1/blog/posts", with(post(posts::create)))
-        .route(Method::GET, "/v1/blog/posts", with(get(posts::list)))
-        .route(Method::GET, "/v1/blog/posts/{id}", with(get(posts::read)))
+        .route(Method::POST, "/v1/blog/posts", posts::create, blog.clone())
+        .route(Method::GET, "/v1/blog/posts", posts::list, blog.clone())
+        .route(
+            Method::GET,
+            "/v1/blog/posts/{id}",
+            posts::read,
+            blog.clone(),
+        )
         .route(
             Method::PATCH,
             "/v1/blog/posts/{id}",
-            with(patch(posts::edit)),
+            posts::edit,
+            blog.clone(),
         )
         .route(
             Method::DELETE,
             "/v1/blog/posts/{id}",
-            with(delete(posts::remove)),
+            posts::remove,
+            blog.clone(),
         )
         .route(
             Method::POST,
             "/v1/blog/posts/{id}/publish",
-            with(post(posts::publish)),
+            posts::publish,
+            blog.clone(),
         )
         .route(
             Method::POST,
             "/v1/blog/posts/{id}/unpublish",
-            with(post(posts::unpublish)),
+            posts::unpublish,
+            blog.clone(),
         )
         .route(
             Method::GET,
             "/v1/blog/posts/{id}/comments",
-            with(get(comments::list)),
+            comments::list,
+            blog.clone(),
         )
         .route(
             Method::POST,
             "/v1/blog/posts/{id}/comments",
-            with(post(comments::add)),
+            comments::add,
+            blog.clone(),
         )
         .route(
             Method::PATCH,
             "/v1/blog/comments/{id}",
-            with(patch(comments::edit)),
+            comments::edit,
+            blog.clone(),
         )
         .route(
             Method::DELETE,
             "/v1/blog/comments/{id}",
-            with(delete(comments::remove)),
+            comments::remove,
+            blog.clone(),
         )
         .resource("blog.post", Arc::new(PostOwners(blog.clone())))
         .resource("blog.comment", Arc::new(CommentOwners(blog))))

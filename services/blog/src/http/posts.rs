@@ -18,7 +18,9 @@ use uuid::Uuid;
 use super::{Blog, cursor, errors, id, page};
 use crate::domain::{PostCommand, Tags, Text, Title};
 use crate::permissions::POST_READ;
-use crate::projection::NAME as BLOG_VIEW;
+use plinth_infra_module::Projection;
+
+use crate::projection::{BlogProjection, NAME as BLOG_VIEW};
 use crate::queries::{PostFilter, PostView, get_post, list_posts};
 
 /// `{title, body, tags?}`.
@@ -175,8 +177,10 @@ pub(crate) async fn read(
     Path(post): Path<String>,
 ) -> Result<Json<PostView>, ApiError> {
     let post = id(&post, "post")?;
-    let tenant = caller.as_ref().map_or(metadata.tenant(), |c| &c.tenant);
-    consistency.wait_for(tenant, BLOG_VIEW).await?;
+    let tenant = metadata.tenant();
+    consistency
+        .wait_for(tenant, BLOG_VIEW, BlogProjection.aggregate_types())
+        .await?;
     visible_post(&blog, tenant, post, caller.as_ref(), &checks)
         .await
         .map(Json)
@@ -193,7 +197,7 @@ pub(crate) async fn list(
     metadata: RequestMetadata,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
-    let tenant = caller.as_ref().map_or(metadata.tenant(), |c| &c.tenant);
+    let tenant = metadata.tenant();
     let (limit, after) = page(
         query.get("limit").map(String::as_str),
         query.get("cursor").map(String::as_str),
@@ -218,7 +222,9 @@ pub(crate) async fn list(
         errors.push(unknown, "is not a filter of this listing");
     }
     errors.finish(|| Some(())).map_err(ApiError::Validation)?;
-    consistency.wait_for(tenant, BLOG_VIEW).await?;
+    consistency
+        .wait_for(tenant, BLOG_VIEW, BlogProjection.aggregate_types())
+        .await?;
     let all_drafts = match &caller {
         Some(caller) => {
             checks
@@ -286,6 +292,7 @@ pub(crate) async fn edit(
     Body(edit): Body<PostEdit>,
 ) -> Result<Written<Value>, ApiError> {
     let command = PostCommand::Edit {
+        tenant_id: caller.tenant.clone(),
         title: edit.title,
         body: edit.body,
         tags: edit.tags,
@@ -301,7 +308,10 @@ pub(crate) async fn publish(
     metadata: RequestMetadata,
     Path(post): Path<String>,
 ) -> Result<Written<Value>, ApiError> {
-    let command = PostCommand::Publish { at: Utc::now() };
+    let command = PostCommand::Publish {
+        tenant_id: caller.tenant.clone(),
+        at: Utc::now(),
+    };
     change(&blog, &caller, metadata, &post, command).await
 }
 
@@ -312,7 +322,10 @@ pub(crate) async fn unpublish(
     metadata: RequestMetadata,
     Path(post): Path<String>,
 ) -> Result<Written<Value>, ApiError> {
-    let command = PostCommand::Unpublish { at: Utc::now() };
+    let command = PostCommand::Unpublish {
+        tenant_id: caller.tenant.clone(),
+        at: Utc::now(),
+    };
     change(&blog, &caller, metadata, &post, command).await
 }
 
@@ -323,6 +336,9 @@ pub(crate) async fn remove(
     metadata: RequestMetadata,
     Path(post): Path<String>,
 ) -> Result<Written<Value>, ApiError> {
-    let command = PostCommand::Delete { at: Utc::now() };
+    let command = PostCommand::Delete {
+        tenant_id: caller.tenant.clone(),
+        at: Utc::now(),
+    };
     change(&blog, &caller, metadata, &post, command).await
 }
