@@ -52,11 +52,13 @@ pub enum Component {
     /// The audit recorder: every domain event and decision into hash-chained trails, with
     /// signed checkpoints.
     Audit,
+    /// A scheduler worker: runs the registered modules' jobs.
+    Scheduler,
 }
 
 impl Component {
     /// Everything, as `plinth dev` runs it.
-    pub fn all() -> [Self; 6] {
+    pub fn all() -> [Self; 7] {
         [
             Self::SchemaRegistry,
             Self::Relay,
@@ -64,6 +66,7 @@ impl Component {
             Self::Gateway,
             Self::Notifier,
             Self::Audit,
+            Self::Scheduler,
         ]
     }
 }
@@ -101,6 +104,7 @@ pub fn modules() -> Vec<Arc<dyn Module>> {
         Arc::new(plinth_services_identity::IdentityModule),
         Arc::new(plinth_services_authz::AuthzModule),
         Arc::new(plinth_services_audit::AuditModule),
+        Arc::new(plinth_services_scheduler::SchedulerModule),
         Arc::new(plinth_services_notifications::NotificationsModule),
         Arc::new(plinth_services_blog::BlogModule),
     ]
@@ -257,6 +261,16 @@ impl Stack {
                     Ok(())
                 });
             }
+            Component::Scheduler => {
+                let worker =
+                    self.scheduler_worker(plinth_services_scheduler::WorkerSettings::default())?;
+                tasks.spawn(async move {
+                    worker
+                        .run(shutdown)
+                        .await
+                        .context("running the scheduler worker")
+                });
+            }
             Component::Audit => {
                 let recorder = self.audit_recorder()?;
                 tasks.spawn(async move {
@@ -281,6 +295,35 @@ impl Stack {
             }
         }
         Ok(())
+    }
+
+    /// What the kernel hands the modules: the database, and the scheduler to enqueue jobs with.
+    pub fn kernel(&self) -> anyhow::Result<Kernel> {
+        let events = plinth_infra_event_store::sqlx_pool(&self.database_url, 4)?;
+        Ok(Kernel {
+            database_url: self.database_url.clone(),
+            max_connections: self.settings.database.max_connections,
+            scheduler: Arc::new(plinth_services_scheduler::Scheduler::new(events)),
+        })
+    }
+
+    /// A scheduler worker with every registered module's jobs.
+    pub fn scheduler_worker(
+        &self,
+        settings: plinth_services_scheduler::WorkerSettings,
+    ) -> anyhow::Result<plinth_services_scheduler::Worker> {
+        let kernel = self.kernel()?;
+        let jobs = self
+            .modules
+            .iter()
+            .map(|m| m.jobs(&kernel))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(plinth_services_scheduler::Worker::new(
+            self.pool.clone(),
+            plinth_infra_event_store::sqlx_pool(&self.database_url, 4)?,
+            jobs,
+            settings,
+        )?)
     }
 
     /// The relay, publishing the registered modules' events.
@@ -407,10 +450,7 @@ impl Stack {
         &self,
         shutdown: CancellationToken,
     ) -> anyhow::Result<(AppState, Vec<Route>)> {
-        let kernel = Kernel {
-            database_url: self.database_url.clone(),
-            max_connections: self.settings.database.max_connections,
-        };
+        let kernel = self.kernel()?;
         let mut routes = Vec::new();
         let mut resources = std::collections::HashMap::new();
         for module in self.modules.iter() {
@@ -521,6 +561,7 @@ impl Stack {
                 }
                 Component::Projector => info!(brokers = %s.kafka.brokers, "Projectors started."),
                 Component::Notifier => info!(from = %s.mail.from, "Notification worker started."),
+                Component::Scheduler => info!("Scheduler worker started."),
                 Component::Audit => info!(
                     key = %s.audit.signing_key_path,
                     every = s.audit.checkpoint_every_records,

@@ -458,7 +458,7 @@ async fn listings_page_newest_first_filter_and_reach_kafka_and_the_audit_trail()
         assert_eq!(status, 200, "{body}");
         published.push((post, body["consistency_token"].as_str().unwrap().to_owned()));
     }
-    let (draft, _) = n.write(ada, "Draft", &["rust"]).await;
+    let (draft, draft_token) = n.write(ada, "Draft", &["rust"]).await;
     let last = &published.last().unwrap().1;
 
     // Newest first, two at a time, anonymously: the draft is not listed.
@@ -514,7 +514,7 @@ async fn listings_page_newest_first_filter_and_reach_kafka_and_the_audit_trail()
             Method::GET,
             "/v1/blog/posts?status=draft",
             Some(ada),
-            None,
+            Some(&draft_token),
             None,
         )
         .await;
@@ -601,4 +601,82 @@ async fn listings_page_newest_first_filter_and_reach_kafka_and_the_audit_trail()
     .await;
     let (code, out, err) = n.world.plinth(&["audit", "verify"]).await;
     assert_eq!(code, 0, "{out}\n{err}");
+}
+
+#[tokio::test]
+async fn a_post_scheduled_for_later_is_published_then_and_once() {
+    let n = Newsroom::open().await;
+    n.world
+        .start_projector(Arc::new(plinth_services_scheduler::JobsProjection));
+    let stop = tokio_util::sync::CancellationToken::new();
+    for id in ["a", "b"] {
+        let worker = n
+            .world
+            .stack()
+            .scheduler_worker(plinth_services_scheduler::WorkerSettings {
+                id: id.to_owned(),
+                poll: Duration::from_millis(100),
+                ..plinth_services_scheduler::WorkerSettings::default()
+            })
+            .unwrap();
+        tokio::spawn(worker.run(stop.clone()));
+    }
+    let ada = &n.ada.1;
+    let (post, _) = n.write(ada, "Later", &[]).await;
+    let publish = format!("/v1/blog/posts/{post}/publish");
+    let (status, problem) = n
+        .call(
+            Method::POST,
+            &publish,
+            Some(ada),
+            None,
+            Some(json!({"at": "tomorrow"})),
+        )
+        .await;
+    assert_eq!(status, 422, "{problem}");
+    let at = chrono::Utc::now() + chrono::Duration::seconds(3);
+    let (status, scheduled) = n
+        .call(
+            Method::POST,
+            &publish,
+            Some(ada),
+            None,
+            Some(json!({ "at": at.to_rfc3339() })),
+        )
+        .await;
+    assert_eq!(status, 202, "{scheduled}");
+    assert!(scheduled["job_id"].is_string(), "{scheduled}");
+    let path = format!("/v1/blog/posts/{post}");
+    assert_eq!(
+        n.call(Method::GET, &path, None, None, None).await.0,
+        404,
+        "a draft until then"
+    );
+    let published = eventually(
+        "the post published at its time",
+        Duration::from_secs(60),
+        || async {
+            let (status, body) = n.call(Method::GET, &path, None, None, None).await;
+            (status == 200).then_some(body)
+        },
+    )
+    .await;
+    let published_at =
+        chrono::DateTime::parse_from_rfc3339(published["published_at"].as_str().unwrap()).unwrap();
+    assert!(
+        published_at >= at,
+        "not before its time: {published_at} < {at}"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stop.cancel();
+    let client = n.world.pool.get().await.unwrap();
+    let times: i64 = client
+        .query_one(
+            "SELECT COUNT(*) FROM events WHERE aggregate_type = 'blog.post' AND aggregate_id = $1 AND event_type = 'PostPublished'",
+            &[&post],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(times, 1, "published once, with two workers");
 }

@@ -71,6 +71,26 @@ impl<S: Send + Sync, T: FromBody> FromRequest<S> for Body<T> {
     }
 }
 
+impl<S: Send + Sync, T: FromBody> axum::extract::OptionalFromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    /// No body at all (no `Content-Type`, nothing sent) is `None`; anything else is read as
+    /// [`Body`] reads it.
+    async fn from_request(request: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        let empty = request.headers().get(header::CONTENT_TYPE).is_none()
+            && request
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .is_none_or(|length| length.as_bytes() == b"0");
+        if empty {
+            return Ok(None);
+        }
+        <Self as FromRequest<S>>::from_request(request, state)
+            .await
+            .map(Some)
+    }
+}
+
 /// Collects the bad fields of one body.
 #[derive(Debug, Default)]
 pub struct FieldErrors(Vec<FieldError>);

@@ -10,13 +10,15 @@ use axum::routing::{MethodFilter, MethodRouter};
 use plinth_domain_core::TenantId;
 use uuid::Uuid;
 
-/// What the kernel hands a module building its handlers.
-#[derive(Debug, Clone)]
+/// What the kernel hands a module building its handlers and jobs.
+#[derive(Clone)]
 pub struct Kernel {
     /// The Postgres database of the event store and the read models.
     pub database_url: String,
     /// The most connections one of the module's pools should open.
     pub max_connections: u32,
+    /// Enqueues jobs for the scheduler.
+    pub scheduler: Arc<dyn crate::Schedule>,
 }
 
 /// One route's handler: `method` on `path` (axum's syntax), as the manifest declares it. Made

@@ -1,7 +1,8 @@
 //! The module contract. A module — identity, authz and audit as much as a feature team's Blog —
 //! implements [`Module`]: its [`Manifest`], its [`Migrations`], the events it publishes (an
 //! [`EventSet`] with their Avro schemas), its read models ([`Projection`]s) and its HTTP
-//! routes with the resolvers of the resources they act on ([`Http`]). The composition
+//! routes with the resolvers of the resources they act on ([`Http`]), and its background jobs
+//! ([`Jobs`]; handlers enqueue more through the [`Schedule`] port the [`Kernel`] hands them). The composition
 //! root lists the registered modules, one line each, and assembles from that list the
 //! migrations, the relay's and the audit recorder's catalog, the projectors and `plinth
 //! modules list`: no kernel crate names a module's types.
@@ -13,6 +14,7 @@
 
 mod envelope;
 mod http;
+mod jobs;
 mod migrations;
 mod projection;
 
@@ -20,6 +22,7 @@ use std::sync::Arc;
 
 pub use envelope::{Envelope, Read};
 pub use http::{Http, Kernel, ModuleError, ResolveResource, ResolvedResource, Route};
+pub use jobs::{JobError, JobHandler, JobRun, Jobs, NewJob, Recurring, Schedule, ScheduleError};
 pub use migrations::{Migration, Migrations};
 pub use plinth_domain_permissions::Manifest;
 pub use plinth_schemas::{DecodeEvent, EventSet};
@@ -55,5 +58,12 @@ pub trait Module: Send + Sync + 'static {
     fn http(&self, kernel: &Kernel) -> Result<Http, ModuleError> {
         let _ = kernel;
         Ok(Http::default())
+    }
+
+    /// Its background jobs: a handler per job kind, and recurring jobs. The scheduler
+    /// (`plinth serve scheduler`) runs them.
+    fn jobs(&self, kernel: &Kernel) -> Result<Jobs, ModuleError> {
+        let _ = kernel;
+        Ok(Jobs::default())
     }
 }

@@ -7,7 +7,8 @@
 //! - `events.rs` and `avro/`: its published events (`plinth.blog.post`, `plinth.blog.comment`)
 //!   and their Avro schemas, locked in `avro/published.lock`;
 //! - `projection.rs`, `queries.rs`, `sql/`, `migrations/`: its read model;
-//! - `http/`: its handlers and the resolvers that let owner-only bindings apply at the route.
+//! - `http/`: its handlers, the resolvers that let owner-only bindings apply at the route, and
+//!   its job (`jobs.rs`: publishing at a time, through the scheduler).
 //!
 //! [`BlogModule`] is what the composition root registers, in one line. Start reading there.
 
@@ -21,7 +22,9 @@ include!(concat!(env!("OUT_DIR"), "/manifest.rs"));
 
 use std::sync::Arc;
 
-use plinth_infra_module::{DynProjection, EventSet, Http, Kernel, Manifest, Module, ModuleError};
+use plinth_infra_module::{
+    DynProjection, EventSet, Http, Jobs, Kernel, Manifest, Module, ModuleError,
+};
 
 pub use events::{BlogEvent, EVENTS};
 pub use projection::{BlogProjection, NAME as PROJECTION};
@@ -45,5 +48,9 @@ impl Module for BlogModule {
 
     fn http(&self, kernel: &Kernel) -> Result<Http, ModuleError> {
         http::http(kernel)
+    }
+
+    fn jobs(&self, kernel: &Kernel) -> Result<Jobs, ModuleError> {
+        Ok(http::jobs::jobs(http::blog(kernel)?))
     }
 }

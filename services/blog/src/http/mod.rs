@@ -5,6 +5,7 @@
 
 mod comments;
 mod errors;
+pub(crate) mod jobs;
 mod posts;
 
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use http::Method;
 use plinth_domain_core::TenantId;
 use plinth_infra_edge::{ApiError, FieldError};
 use plinth_infra_event_store::CommandBus;
-use plinth_infra_module::{Http, Kernel, ModuleError, ResolveResource, ResolvedResource};
+use plinth_infra_module::{Http, Kernel, ModuleError, ResolveResource, ResolvedResource, Schedule};
 use plinth_infra_postgres::Pool;
 use uuid::Uuid;
 
@@ -29,10 +30,12 @@ pub(crate) struct Blog {
     pub(crate) posts: Arc<CommandBus<Post>>,
     pub(crate) comments: Arc<CommandBus<Comment>>,
     pub(crate) read: Pool,
+    /// Where publishing at a time is enqueued.
+    pub(crate) scheduler: Arc<dyn Schedule>,
 }
 
-/// The handlers and resolvers, on pools of the kernel's database.
-pub(crate) fn http(kernel: &Kernel) -> Result<Http, ModuleError> {
+/// The Blog's state, on pools of the kernel's database.
+pub(crate) fn blog(kernel: &Kernel) -> Result<Blog, ModuleError> {
     let fail = |e: &dyn std::fmt::Display| ModuleError {
         module: "blog",
         reason: e.to_string(),
@@ -42,11 +45,17 @@ pub(crate) fn http(kernel: &Kernel) -> Result<Http, ModuleError> {
     let read =
         plinth_infra_postgres::connect_pool(&kernel.database_url, kernel.max_connections as usize)
             .map_err(|e| fail(&e))?;
-    let blog = Blog {
+    Ok(Blog {
         posts: Arc::new(CommandBus::new(events.clone(), ())),
         comments: Arc::new(CommandBus::new(events, ())),
         read,
-    };
+        scheduler: kernel.scheduler.clone(),
+    })
+}
+
+/// The handlers and resolvers.
+pub(crate) fn http(kernel: &Kernel) -> Result<Http, ModuleError> {
+    let blog = blog(kernel)?;
     Ok(Http::default()
         .route(Method::POST, "/v1/blog/posts", posts::create, blog.clone())
         .route(Method::GET, "/v1/blog/posts", posts::list, blog.clone())

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use http::StatusCode;
 use plinth_domain_core::TenantId;
 use plinth_infra_edge::{
@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::{Blog, cursor, errors, id, page};
 use crate::domain::{PostCommand, Tags, Text, Title};
 use crate::permissions::POST_READ;
-use plinth_infra_module::Projection;
+use plinth_infra_module::{NewJob, Projection};
 
 use crate::projection::{BlogProjection, NAME as BLOG_VIEW};
 use crate::queries::{PostFilter, PostView, get_post, list_posts};
@@ -301,18 +301,65 @@ pub(crate) async fn edit(
     change(&blog, &caller, metadata, &post, command).await
 }
 
-/// `POST /v1/blog/posts/{id}/publish` → 200; 409 when it is published already.
+/// `{at}`: when to publish.
+pub(crate) struct PublishAt(DateTime<Utc>);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPublishAt {
+    at: Option<String>,
+}
+
+impl FromBody for PublishAt {
+    type Raw = RawPublishAt;
+    fn from_body(raw: RawPublishAt) -> Result<Self, Vec<FieldError>> {
+        let mut errors = FieldErrors::default();
+        let at = errors.required("at", raw.at, |at| {
+            DateTime::parse_from_rfc3339(&at)
+                .map(|at| at.with_timezone(&Utc))
+                .map_err(|_| "must be an RFC 3339 time, like 2026-12-24T18:00:00Z")
+        });
+        errors.finish(|| at.map(Self))
+    }
+}
+
+/// `POST /v1/blog/posts/{id}/publish` → 200, published now; 409 when it is published
+/// already. With `{at}` in the future → 202 `{id, job_id}`: the scheduler publishes it then
+/// (once, however many workers run).
 pub(crate) async fn publish(
     State(blog): State<Blog>,
     caller: Caller,
     metadata: RequestMetadata,
     Path(post): Path<String>,
-) -> Result<Written<Value>, ApiError> {
+    at: Option<Body<PublishAt>>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    if let Some(Body(PublishAt(at))) = at
+        && at > Utc::now()
+    {
+        let id = id(&post, "post")?;
+        let job = NewJob {
+            kind: super::jobs::PUBLISH.to_owned(),
+            tenant: caller.tenant.clone(),
+            payload: json!({ "post_id": id }),
+            run_at: at,
+            max_attempts: 5,
+        };
+        let job_id = blog
+            .scheduler
+            .enqueue(job, &caller.acting(metadata.0))
+            .await
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        let body = json!({ "id": id, "job_id": job_id, "publish_at": at });
+        return Ok((StatusCode::ACCEPTED, Json(body)).into_response());
+    }
     let command = PostCommand::Publish {
         tenant_id: caller.tenant.clone(),
         at: Utc::now(),
     };
-    change(&blog, &caller, metadata, &post, command).await
+    change(&blog, &caller, metadata, &post, command)
+        .await
+        .map(IntoResponse::into_response)
 }
 
 /// `POST /v1/blog/posts/{id}/unpublish` → 200; 409 for a draft.

@@ -1,0 +1,5 @@
+//! Generates this module's `MANIFEST` from its `module.toml`.
+
+fn main() {
+    plinth_domain_manifest::build::module();
+}
