@@ -4,6 +4,7 @@
 
 mod audit;
 mod keys;
+mod modules;
 mod probes;
 mod scaffold;
 mod status;
@@ -32,6 +33,7 @@ use tracing::info;
 pub use audit::{
     Checkpoints, ReplaySummary, Source, parse_schema, parse_time, parse_until, replay_schema_name,
 };
+pub use modules::{KERNEL_MIGRATIONS, modules, modules_report};
 pub use probes::{BrokerProbe, RegistryProbe};
 pub use scaffold::{Scaffolded, new_module};
 pub use status::Status;
@@ -96,29 +98,6 @@ pub struct Stack {
     database_url: String,
 }
 
-/// The modules this build registers, one line each: the router, the catalog the relay and
-/// the audit recorder publish and record from, the migrations, the projectors and `plinth
-/// modules list` are all assembled from this list.
-pub fn modules() -> Vec<Arc<dyn Module>> {
-    vec![
-        Arc::new(plinth_services_identity::IdentityModule),
-        Arc::new(plinth_services_authz::AuthzModule),
-        Arc::new(plinth_services_audit::AuditModule),
-        Arc::new(plinth_services_scheduler::SchedulerModule),
-        Arc::new(plinth_services_notifications::NotificationsModule),
-        Arc::new(plinth_services_blog::BlogModule),
-    ]
-}
-
-/// The kernel's own tables, applied before any module's: the event store, the relay, the
-/// schema registry and the projection runtime's bookkeeping.
-pub const KERNEL_MIGRATIONS: [Migrations; 4] = [
-    plinth_infra_event_store::MIGRATIONS,
-    plinth_infra_relay::MIGRATIONS,
-    plinth_infra_schema_registry::MIGRATIONS,
-    plinth_projections_runtime::MIGRATIONS,
-];
-
 impl Stack {
     /// Validates the database settings and builds the pool (connections open lazily), with
     /// the [`modules`] of this build.
@@ -132,6 +111,27 @@ impl Stack {
         let pool = connect_pool(&database_url, settings.database.max_connections as usize)?;
         let catalog = Catalog::new(modules.iter().filter_map(|m| m.events()))
             .context("assembling the registered modules' events")?;
+        let mut components = std::collections::HashSet::new();
+        for module in &modules {
+            let projections = module.projections();
+            let tables = module
+                .migrations()
+                .into_iter()
+                .chain(projections.iter().map(|p| p.migrations()));
+            for migrations in tables {
+                if KERNEL_MIGRATIONS
+                    .iter()
+                    .any(|k| k.component == migrations.component)
+                    || !components.insert(migrations.component)
+                {
+                    anyhow::bail!(
+                        "migration component {} of module {} is taken (each component's migrations are numbered on their own)",
+                        migrations.component,
+                        module.manifest().name
+                    );
+                }
+            }
+        }
         let registry = Registry::new(
             std::iter::once(&plinth_gateway::MANIFEST).chain(modules.iter().map(|m| m.manifest())),
         )
@@ -456,9 +456,18 @@ impl Stack {
         for module in self.modules.iter() {
             let http = module.http(&kernel)?;
             routes.extend(http.routes);
+            let name = module.manifest().name;
             for (resource_type, resolver) in http.resources {
+                if !resource_type
+                    .strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with('.'))
+                {
+                    anyhow::bail!(
+                        "module {name} resolves {resource_type}, which is not one of its resources"
+                    );
+                }
                 if resources.insert(resource_type, resolver).is_some() {
-                    anyhow::bail!("two modules resolve the resource type {resource_type}");
+                    anyhow::bail!("two resolvers for the resource type {resource_type}");
                 }
             }
         }
@@ -605,99 +614,4 @@ pub fn random_password() -> String {
     let mut bytes = [0_u8; 18];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// `plinth modules list`: the gateway's own routes, then every registered module with its
-/// permissions and routes (as its manifest declares them), its topics, read models and tables.
-pub fn modules_report(modules: &[Arc<dyn Module>]) -> String {
-    use plinth_domain_permissions::{Access, Manifest};
-    use std::fmt::Write;
-    fn routes(out: &mut String, manifest: &Manifest) {
-        for r in manifest.routes {
-            let access = match r.access {
-                Access::Public => "public".to_owned(),
-                Access::Authenticated => "authenticated".to_owned(),
-                Access::Permission(p) => match r.owner_param {
-                    Some(owner) => format!("{p} (or the user named by {{{owner}}})"),
-                    None => p.to_string(),
-                },
-            };
-            let on = r.resource.map_or_else(String::new, |res| {
-                format!(" on {} {{{}}}", res.resource_type, res.param)
-            });
-            let _ = writeln!(out, "  route {:<6} {:<36} {access}{on}", r.method, r.path);
-        }
-    }
-    let mut out = String::new();
-    let gateway = &plinth_gateway::MANIFEST;
-    let _ = writeln!(
-        out,
-        "{} {} (the kernel's edge)",
-        gateway.name, gateway.version
-    );
-    routes(&mut out, gateway);
-    for module in modules {
-        let manifest = module.manifest();
-        let _ = writeln!(out, "{} {}", manifest.name, manifest.version);
-        if let Some(events) = module.events() {
-            let _ = writeln!(out, "  topics: {}", events.aggregate_types().join(", "));
-        }
-        for p in manifest.permissions {
-            let sensitive = if p.permission.is_sensitive() {
-                " (sensitive)"
-            } else {
-                ""
-            };
-            let _ = writeln!(
-                out,
-                "  permission {}{sensitive}: {}",
-                p.permission, p.description
-            );
-        }
-        routes(&mut out, manifest);
-        for p in module.projections() {
-            let _ = writeln!(
-                out,
-                "  projection {} (from {})",
-                p.name(),
-                p.aggregate_types().join(", ")
-            );
-        }
-        let tables: Vec<&str> = module.migrations().iter().map(|m| m.component).collect();
-        if !tables.is_empty() {
-            let _ = writeln!(out, "  migrations: {}", tables.join(", "));
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_modules_report_lists_every_route_and_permission() {
-        let modules = super::modules();
-        let report = super::modules_report(&modules);
-        for module in &modules {
-            for route in module.manifest().routes {
-                assert!(report.contains(route.path), "{}", route.path);
-            }
-        }
-        assert!(report.contains("  route GET    /healthz"), "{report}");
-        assert!(
-            report.contains("permission identity.user.disable (sensitive)"),
-            "{report}"
-        );
-        assert!(
-            report.contains("identity.user.read (or the user named by {id})"),
-            "{report}"
-        );
-        assert!(
-            report.contains("  projection users_v1 (from identity.user)"),
-            "{report}"
-        );
-        assert!(
-            report.contains("  topics: audit.checkpoint, audit.trail"),
-            "{report}"
-        );
-    }
 }

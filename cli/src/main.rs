@@ -214,7 +214,7 @@ async fn main() -> anyhow::Result<ExitCode> {
             ModulesCommand::New { name, root } => {
                 let made = plinth_cli::new_module(root, name)?;
                 println!(
-                    "Wrote {}, added it to the workspace and to cli/Cargo.toml.\nRegister it with this line in plinth_cli::modules() (cli/src/lib.rs):\n\n        {}\n\nThen: cargo test -p plinth-services-{name}",
+                    "Wrote {}, added it to the workspace and to cli/Cargo.toml.\nRegister it with this line in plinth_cli::modules() (cli/src/modules.rs):\n\n        {}\n\nThen: cargo test -p plinth-services-{name}",
                     made.folder.display(),
                     made.registration
                 );

@@ -85,7 +85,7 @@ fn a_generated_module_builds_and_passes_its_tests_once_registered() {
     }
 
     // The one registration line, as its author would add it.
-    let registry = copy.path().join("cli/src/lib.rs");
+    let registry = copy.path().join("cli/src/modules.rs");
     let source = std::fs::read_to_string(&registry).unwrap();
     let anchor = "        Arc::new(plinth_services_blog::BlogModule),\n";
     assert!(source.contains(anchor));
