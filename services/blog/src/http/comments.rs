@@ -101,16 +101,17 @@ pub(crate) async fn add(
         body,
         at: Utc::now(),
     };
-    let committed = blog
-        .comments
-        .execute(&comment_id.to_string(), command, &caller.acting(metadata))
-        .await
-        .map_err(errors::comment)?;
-    Ok(Written {
-        status: StatusCode::CREATED,
-        token: committed.token,
-        body: json!({ "id": comment_id }),
-    })
+    let metadata = RequestMetadata(metadata);
+    super::run(
+        &blog.comments,
+        comment_id,
+        command,
+        &caller,
+        metadata,
+        StatusCode::CREATED,
+        errors::comment,
+    )
+    .await
 }
 
 /// Runs `command` on comment `id` → 200 `{id, consistency_token}`.
@@ -122,16 +123,17 @@ async fn change(
     command: CommentCommand,
 ) -> Result<Written<Value>, ApiError> {
     let comment = id(comment, "comment")?;
-    let committed = blog
-        .comments
-        .execute(&comment.to_string(), command, &caller.acting(metadata.0))
-        .await
-        .map_err(errors::comment)?;
-    Ok(Written {
-        status: StatusCode::OK,
-        token: committed.token,
-        body: json!({ "id": comment }),
-    })
+    let (bus, refused) = (&blog.comments, errors::comment);
+    super::run(
+        bus,
+        comment,
+        command,
+        caller,
+        metadata,
+        StatusCode::OK,
+        refused,
+    )
+    .await
 }
 
 /// `PATCH /v1/blog/comments/{id} {body}` → 200.

@@ -14,12 +14,15 @@ use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
 use http::Method;
-use plinth_domain_core::TenantId;
-use plinth_infra_edge::{ApiError, FieldError};
-use plinth_infra_event_store::CommandBus;
+use http::StatusCode;
+use plinth_domain_core::{TenantId, UniqueClaims};
+use plinth_infra_edge::{ApiError, Caller, FieldError, RequestMetadata, Written};
+use plinth_infra_event_store::{CommandBus, CommandError};
 use plinth_infra_module::{Http, Kernel, ModuleError, ResolveResource, ResolvedResource, Schedule};
 use plinth_infra_postgres::Pool;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::domain::{Comment, Post};
@@ -113,15 +116,39 @@ pub(crate) fn http(kernel: &Kernel) -> Result<Http, ModuleError> {
             comments::remove,
             blog.clone(),
         )
-        .resource("blog.post", Arc::new(PostOwners(blog.clone())))
-        .resource("blog.comment", Arc::new(CommentOwners(blog))))
+        .resource("blog.post", Arc::new(Owners(blog.posts.clone())))
+        .resource("blog.comment", Arc::new(Owners(blog.comments))))
 }
 
-/// Who wrote a post, from the event store.
-struct PostOwners(Blog);
+/// Who wrote a post or a comment, read from the event store (so a post is its author's from
+/// the moment it is written); nothing for one of another tenant.
+struct Owners<A: Aggregate>(Arc<CommandBus<A>>);
+
+/// What the resolver reads off an aggregate.
+pub(crate) trait Authored {
+    /// Its author and tenant, unless there is no such post or comment.
+    fn authored(&self) -> Option<(Uuid, &TenantId)>;
+}
+
+impl Authored for Post {
+    fn authored(&self) -> Option<(Uuid, &TenantId)> {
+        self.author().zip(self.tenant())
+    }
+}
+
+impl Authored for Comment {
+    fn authored(&self) -> Option<(Uuid, &TenantId)> {
+        self.author().zip(self.tenant())
+    }
+}
 
 #[async_trait]
-impl ResolveResource for PostOwners {
+impl<A> ResolveResource for Owners<A>
+where
+    A: Aggregate + Authored + Send + Sync,
+    A::Command: Clone,
+    A::Event: UniqueClaims,
+{
     async fn resolve(
         &self,
         tenant: &TenantId,
@@ -130,47 +157,44 @@ impl ResolveResource for PostOwners {
         let Ok(id) = Uuid::try_parse(id) else {
             return Ok(None);
         };
-        let post = self
+        let found = self
             .0
-            .posts
             .load(&id.to_string())
             .await
             .map_err(|e| e.to_string())?;
-        Ok(post
-            .author()
-            .filter(|_| post.tenant() == Some(tenant))
-            .map(|author| ResolvedResource {
+        Ok(found
+            .authored()
+            .filter(|(_, of)| *of == tenant)
+            .map(|(author, _)| ResolvedResource {
                 owner: Some(author),
             }))
     }
 }
 
-/// Who wrote a comment, from the event store.
-struct CommentOwners(Blog);
-
-#[async_trait]
-impl ResolveResource for CommentOwners {
-    async fn resolve(
-        &self,
-        tenant: &TenantId,
-        id: &str,
-    ) -> Result<Option<ResolvedResource>, String> {
-        let Ok(id) = Uuid::try_parse(id) else {
-            return Ok(None);
-        };
-        let comment = self
-            .0
-            .comments
-            .load(&id.to_string())
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(comment
-            .author()
-            .filter(|_| comment.tenant() == Some(tenant))
-            .map(|author| ResolvedResource {
-                owner: Some(author),
-            }))
-    }
+/// Runs `command` on the aggregate `id` as `caller` → `status` with `{id, consistency_token}`.
+pub(crate) async fn run<A>(
+    bus: &CommandBus<A>,
+    id: Uuid,
+    command: A::Command,
+    caller: &Caller,
+    metadata: RequestMetadata,
+    status: StatusCode,
+    refused: fn(CommandError<A::Error>) -> ApiError,
+) -> Result<Written<Value>, ApiError>
+where
+    A: Aggregate,
+    A::Command: Clone,
+    A::Event: UniqueClaims,
+{
+    let committed = bus
+        .execute(&id.to_string(), command, &caller.acting(metadata.0))
+        .await
+        .map_err(refused)?;
+    Ok(Written {
+        status,
+        token: committed.token,
+        body: json!({ "id": id }),
+    })
 }
 
 /// A path's id: a UUID, or a 404 naming what was not found.

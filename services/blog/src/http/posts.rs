@@ -106,16 +106,17 @@ pub(crate) async fn create(
         tags: post.tags,
         at: Utc::now(),
     };
-    let committed = blog
-        .posts
-        .execute(&post_id.to_string(), command, &caller.acting(metadata))
-        .await
-        .map_err(errors::post)?;
-    Ok(Written {
-        status: StatusCode::CREATED,
-        token: committed.token,
-        body: json!({ "id": post_id }),
-    })
+    let metadata = RequestMetadata(metadata);
+    super::run(
+        &blog.posts,
+        post_id,
+        command,
+        &caller,
+        metadata,
+        StatusCode::CREATED,
+        errors::post,
+    )
+    .await
 }
 
 /// Whether `caller` may see `post`: published, theirs, or they may read drafts.
@@ -271,16 +272,16 @@ async fn change(
     command: PostCommand,
 ) -> Result<Written<Value>, ApiError> {
     let post = id(post, "post")?;
-    let committed = blog
-        .posts
-        .execute(&post.to_string(), command, &caller.acting(metadata.0))
-        .await
-        .map_err(errors::post)?;
-    Ok(Written {
-        status: StatusCode::OK,
-        token: committed.token,
-        body: json!({ "id": post }),
-    })
+    super::run(
+        &blog.posts,
+        post,
+        command,
+        caller,
+        metadata,
+        StatusCode::OK,
+        errors::post,
+    )
+    .await
 }
 
 /// `PATCH /v1/blog/posts/{id} {title?, body?, tags?}` → 200 `{id, consistency_token}`.
