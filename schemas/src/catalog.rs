@@ -110,12 +110,11 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// The catalog of `sets`. Each aggregate type belongs to one set and is named
-    /// `<module>.<type>` after it, each record name and each (aggregate type, event type)
+    /// The catalog of `sets`. Each aggregate type is named `<module>.<type>` after its set's
+    /// module (so no two modules share one), each record name and each (aggregate type, event type)
     /// appears once, no set uses the reserved `plinth.Withheld`, and every schema parses.
     pub fn new(sets: impl IntoIterator<Item = &'static EventSet>) -> Result<Self> {
         let sets: Vec<&'static EventSet> = sets.into_iter().collect();
-        let mut owners = std::collections::HashMap::new();
         let mut records = std::collections::HashSet::new();
         let mut events = std::collections::HashSet::new();
         for set in &sets {
@@ -141,14 +140,6 @@ impl Catalog {
                     return Err(duplicate(format!(
                         "{} is not valid Avro: {e}",
                         schema.record_name
-                    )));
-                }
-                if let Some(owner) = owners.insert(schema.aggregate_type, set.module)
-                    && owner != set.module
-                {
-                    return Err(duplicate(format!(
-                        "aggregate type {} is published by both {owner} and",
-                        schema.aggregate_type
                     )));
                 }
                 if !records.insert(schema.record_name) {
