@@ -3,7 +3,6 @@
 //! [`Component`]s until a shutdown signal.
 
 mod audit;
-mod keys;
 mod modules;
 mod probes;
 mod scaffold;
@@ -14,17 +13,16 @@ use std::time::Duration;
 
 use anyhow::Context;
 use plinth_domain_core::{Actor, CommandMetadata, TenantId};
-use plinth_domain_identity::{DisplayName, Email, LockoutPolicy, PasswordPolicy, UserId};
+use plinth_domain_identity::{DisplayName, Email, UserId};
 use plinth_domain_permissions::Registry;
-use plinth_gateway::{AppState, Application, PostgresProbe, ReadinessProbe};
+use plinth_gateway::{AppState, Application, ReadinessProbe};
 use plinth_infra_config::Settings;
 use plinth_infra_module::{DynProjection, Kernel, Migrations, Module, Route};
 use plinth_infra_postgres::{Pool, connect_pool, migrate};
 use plinth_projections_runtime::Projector;
 use plinth_schemas::Catalog;
-use plinth_services_identity::{
-    Argon2Hasher, IdentityService, Lifetimes, Registration, TokenService, TokenSettings,
-};
+use plinth_services_identity::{IdentityService, TokenService, TokenSettings};
+use plinth_services_identity_api::Registration;
 use plinth_services_notifications::{Sender, SenderSettings};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -34,7 +32,7 @@ pub use audit::{
     Checkpoints, ReplaySummary, Source, parse_schema, parse_time, parse_until, replay_schema_name,
 };
 pub use modules::{KERNEL_MIGRATIONS, modules, modules_report};
-pub use probes::{BrokerProbe, RegistryProbe};
+pub use probes::{BrokerProbe, PostgresProbe, RegistryProbe};
 pub use scaffold::{Scaffolded, new_module};
 pub use status::Status;
 
@@ -47,7 +45,8 @@ pub enum Component {
     Relay,
     /// The projectors of every registered module's read models.
     Projector,
-    /// The HTTP gateway, with the identity service in-process.
+    /// The HTTP gateway, with every registered module's routes (and their services)
+    /// in-process.
     Gateway,
     /// The notification sender: mails what the notifications module's outbox queued.
     Notifier,
@@ -262,8 +261,10 @@ impl Stack {
                 });
             }
             Component::Scheduler => {
-                let worker =
-                    self.scheduler_worker(plinth_services_scheduler::WorkerSettings::default())?;
+                let worker = self.scheduler_worker(
+                    plinth_services_scheduler::WorkerSettings::default(),
+                    shutdown.clone(),
+                )?;
                 tasks.spawn(async move {
                     worker
                         .run(shutdown)
@@ -297,13 +298,16 @@ impl Stack {
         Ok(())
     }
 
-    /// What the kernel hands the modules: the database, and the scheduler to enqueue jobs with.
-    pub fn kernel(&self) -> anyhow::Result<Kernel> {
+    /// What the kernel hands the modules: the database, the configuration, every module's
+    /// permissions, the scheduler to enqueue jobs with, and `shutdown` for what they start.
+    pub fn kernel(&self, shutdown: CancellationToken) -> anyhow::Result<Kernel> {
         let events = plinth_infra_event_store::sqlx_pool(&self.database_url, 4)?;
         Ok(Kernel {
             database_url: self.database_url.clone(),
-            max_connections: self.settings.database.max_connections,
+            settings: Arc::new(self.settings.clone()),
+            registry: self.registry.clone(),
             scheduler: Arc::new(plinth_services_scheduler::Scheduler::new(events)),
+            shutdown,
         })
     }
 
@@ -311,8 +315,9 @@ impl Stack {
     pub fn scheduler_worker(
         &self,
         settings: plinth_services_scheduler::WorkerSettings,
+        shutdown: CancellationToken,
     ) -> anyhow::Result<plinth_services_scheduler::Worker> {
-        let kernel = self.kernel()?;
+        let kernel = self.kernel(shutdown)?;
         let jobs = self
             .modules
             .iter()
@@ -355,34 +360,6 @@ impl Stack {
         ))
     }
 
-    /// The authz service on its own pool of the event store.
-    pub fn authz_service(&self) -> anyhow::Result<plinth_services_authz::AuthzService> {
-        let event_pool = plinth_infra_event_store::sqlx_pool(
-            &self.database_url,
-            self.settings.database.max_connections,
-        )?;
-        Ok(plinth_services_authz::AuthzService::new(event_pool))
-    }
-
-    pub fn identity_service(&self) -> anyhow::Result<IdentityService> {
-        let event_pool = plinth_infra_event_store::sqlx_pool(
-            &self.database_url,
-            self.settings.database.max_connections,
-        )?;
-        let identity = &self.settings.identity;
-        Ok(IdentityService::new(
-            event_pool,
-            Argon2Hasher::new(identity.password_hash_concurrency),
-            self.lockout_policy(),
-            Lifetimes {
-                session: Duration::from_secs(identity.session_ttl_secs),
-                session_idle: Duration::from_secs(identity.session_idle_secs),
-                email_verification: Duration::from_secs(identity.email_verification_ttl_secs),
-                password_reset: Duration::from_secs(identity.password_reset_ttl_secs),
-            },
-        ))
-    }
-
     /// The notification sender, with the configured mail transport.
     pub fn notification_sender(&self) -> anyhow::Result<Sender> {
         let mail = &self.settings.mail;
@@ -390,7 +367,7 @@ impl Stack {
             .context("configuring mail (mail.url, mail.from)")?;
         Ok(Sender::new(
             self.pool.clone(),
-            Arc::new(self.identity_service()?),
+            Arc::new(IdentityService::configured(&self.settings)?),
             notifier,
             SenderSettings::default(),
         ))
@@ -409,8 +386,7 @@ impl Stack {
         self.migrate().await?;
         let email = Email::parse(email).context("--email")?;
         let display_name = DisplayName::parse(display_name).context("--display-name")?;
-        let password = self
-            .password_policy()
+        let password = plinth_services_identity::password_policy(&self.settings.identity)
             .parse(password, Some(&email))
             .context("the administrator's password")?;
         let metadata = CommandMetadata::new(
@@ -423,40 +399,34 @@ impl Stack {
             display_name,
             password,
         };
-        let (user, created) = self
-            .identity_service()?
+        let (user, created) = IdentityService::configured(&self.settings)?
             .bootstrap_administrator(registration, metadata.clone())
             .await
             .context("bootstrapping the administrator")?;
-        self.authz_service()?
+        let events = plinth_infra_event_store::sqlx_pool(&self.database_url, 2)?;
+        plinth_services_authz::AuthzService::new(events)
             .bind_platform_admin(user.0, &metadata)
             .await
             .context("binding the administrator to platform-admin")?;
         Ok((user, created))
     }
 
-    /// The password rules from configuration.
-    pub fn password_policy(&self) -> PasswordPolicy {
-        PasswordPolicy {
-            min_chars: self.settings.identity.password_min_length,
-            max_chars: self.settings.identity.password_max_length,
-        }
-    }
-
-    /// The gateway's state — identity in-process, read models on this pool, every probe, and
-    /// the authz view, fed from Kafka by a task that ends with `shutdown` — and the registered
-    /// modules' routes, their resolvers in the state.
+    /// The gateway's state and the registered modules' routes: each module's handlers and
+    /// resolvers, the authenticator and the authorizer the modules offer (exactly one of each),
+    /// read models on this pool, and every probe. What the modules start (the authz view's
+    /// feed, the signing keys' watcher) ends with `shutdown`.
     pub async fn gateway_state(
         &self,
         shutdown: CancellationToken,
     ) -> anyhow::Result<(AppState, Vec<Route>)> {
-        let kernel = self.kernel()?;
+        let kernel = self.kernel(shutdown)?;
         let mut routes = Vec::new();
         let mut resources = std::collections::HashMap::new();
+        let (mut authenticator, mut authorizer) = (None, None);
         for module in self.modules.iter() {
-            let http = module.http(&kernel)?;
-            routes.extend(http.routes);
+            let http = module.http(&kernel).await?;
             let name = module.manifest().name;
+            routes.extend(http.routes);
             for (resource_type, resolver) in http.resources {
                 if !resource_type
                     .strip_prefix(name)
@@ -470,54 +440,40 @@ impl Stack {
                     anyhow::bail!("two resolvers for the resource type {resource_type}");
                 }
             }
-        }
-        let view = Arc::new(plinth_projections_authz::AuthzView::new(self.declared()));
-        let feeding = plinth_projections_authz::feed(
-            view.clone(),
-            self.settings.clone(),
-            self.pool.clone(),
-            shutdown.clone(),
-        );
-        tokio::spawn(async move {
-            if let Err(e) = feeding.await {
-                tracing::error!(error = %e, "The authz view stopped; permission checks deny what it does not know.");
+            if let Some(offered) = http.authenticator
+                && authenticator.replace((name, offered)).is_some()
+            {
+                anyhow::bail!("module {name} offers a second authenticator");
             }
-        });
-        let identity = self.identity_service()?;
+            if let Some(offered) = http.authorizer
+                && authorizer.replace((name, offered)).is_some()
+            {
+                anyhow::bail!("module {name} offers a second authorizer");
+            }
+        }
+        let (Some((_, authenticator)), Some((_, authorizer))) = (authenticator, authorizer) else {
+            anyhow::bail!(
+                "the gateway needs one registered module that authenticates (identity) and one that authorizes (authz)"
+            );
+        };
         let probes: Vec<Arc<dyn ReadinessProbe>> = vec![
             Arc::new(PostgresProbe(self.pool.clone())),
             Arc::new(BrokerProbe(self.settings.kafka.clone())),
             Arc::new(RegistryProbe::new(&self.settings.schema_registry.url)?),
         ];
-        let tokens = TokenService::start(
-            self.pool.clone(),
-            self.token_settings(),
-            Some(plinth_infra_event_store::sqlx_pool(&self.database_url, 2)?),
-        )
-        .await
-        .context("loading signing keys")?;
-        let tokens = Arc::new(tokens);
-        keys::watch_rotations(tokens.clone(), self.settings.clone(), shutdown.clone());
-        let authz: Arc<dyn plinth_services_authz::AuthzApi> = Arc::new(self.authz_service()?);
+        let consistency_wait = Duration::from_millis(self.settings.gateway.consistency_wait_ms);
         let state = AppState {
-            denials: plinth_gateway::Denials::start(
-                authz.clone(),
-                Duration::from_millis(self.settings.gateway.denial_window_ms),
-                shutdown,
-            ),
-            authz,
             registry: self.registry.clone(),
             resources: Arc::new(resources),
-            authorizer: Arc::new(plinth_gateway::ViewAuthorizer(view.clone())),
-            authz_view: view,
-            tokens,
-            identity: Arc::new(identity),
-            read_pool: self.pool.clone(),
+            authenticator,
+            authorizer,
+            freshness: Arc::new(plinth_projections_runtime::ReadModels::new(
+                self.pool.clone(),
+                consistency_wait,
+            )),
             probes: Arc::new(probes),
-            consistency_wait: Duration::from_millis(self.settings.gateway.consistency_wait_ms),
+            consistency_wait,
             request_timeout: Duration::from_millis(self.settings.gateway.request_timeout_ms),
-            password_policy: self.password_policy(),
-            session_idle: Duration::from_secs(self.settings.identity.session_idle_secs),
             base_domain: Some(self.settings.gateway.base_domain.trim_start_matches('.'))
                 .filter(|d| !d.is_empty())
                 .map(str::to_ascii_lowercase),
@@ -525,34 +481,21 @@ impl Stack {
         Ok((state, routes))
     }
 
-    /// The lockout rules from configuration.
-    pub fn lockout_policy(&self) -> LockoutPolicy {
-        LockoutPolicy {
-            max_failures: self.settings.identity.lockout_max_failures,
-            lock_for: chrono::Duration::minutes(i64::from(self.settings.identity.lockout_minutes)),
-        }
-    }
-
-    /// Access-token settings from configuration.
-    pub fn token_settings(&self) -> TokenSettings {
-        let identity = &self.settings.identity;
-        TokenSettings {
-            issuer: identity.token_issuer.clone(),
-            audience: identity.token_audience.clone(),
-            access_ttl: Duration::from_secs(identity.access_token_ttl_secs),
-        }
+    /// A token service on the configured signing keys (`plinth keys rotate`, and tests that
+    /// mint tokens as the identity module would).
+    pub async fn token_service(&self) -> anyhow::Result<TokenService> {
+        Ok(TokenService::start(
+            self.pool.clone(),
+            TokenSettings::from(&self.settings.identity),
+            Some(plinth_infra_event_store::sqlx_pool(&self.database_url, 2)?),
+        )
+        .await?)
     }
 
     /// Makes a new signing key active (`plinth keys rotate`); returns its key id.
     pub async fn rotate_keys(&self) -> anyhow::Result<String> {
         self.migrate().await?;
-        let tokens = TokenService::start(
-            self.pool.clone(),
-            self.token_settings(),
-            Some(plinth_infra_event_store::sqlx_pool(&self.database_url, 2)?),
-        )
-        .await?;
-        Ok(tokens.rotate().await?)
+        Ok(self.token_service().await?.rotate().await?)
     }
 
     fn print_addresses(&self, components: &[Component]) {

@@ -1,8 +1,30 @@
+//! What `/readyz` checks: Postgres, the brokers and the schema registry answer.
+
 use std::time::Duration;
 
 use async_trait::async_trait;
 use plinth_gateway::ReadinessProbe;
 use plinth_infra_config::KafkaSettings;
+use plinth_infra_postgres::Pool;
+
+/// Postgres answers a query.
+pub struct PostgresProbe(pub Pool);
+
+#[async_trait]
+impl ReadinessProbe for PostgresProbe {
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn check(&self) -> Result<(), String> {
+        let client = self.0.get().await.map_err(|e| e.to_string())?;
+        client
+            .query_one("SELECT 1", &[])
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
 
 /// The Kafka brokers answer a metadata request.
 pub struct BrokerProbe(pub KafkaSettings);

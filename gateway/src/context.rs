@@ -1,5 +1,6 @@
-//! Per-request context resolved at the edge: the tenant and the command metadata ([`resolve`],
-//! for every request), and the authenticated caller ([`authenticate`], by the route guard).
+//! Per-request context resolved at the edge: the tenant, the command metadata and the ports a
+//! handler may use ([`resolve`], for every request), and the authenticated caller
+//! ([`authenticate`], by the route guard).
 //!
 //! The tenant comes from `X-Tenant-Id`, else from the host's subdomain under the configured
 //! base domain, else it is the default tenant (single-tenant deployments); once the guard has
@@ -10,7 +11,7 @@ use std::sync::Arc;
 
 use http::request::Parts;
 use plinth_domain_core::{Actor, CommandMetadata, TenantId};
-use plinth_infra_edge::{ApiError, Caller, Check, Freshness, RequestMetadata};
+use plinth_infra_edge::{ApiError, Authorize, Caller, Freshness, RequestMetadata};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -76,8 +77,8 @@ fn subdomain_tenant(parts: &Parts, state: &AppState) -> Result<Option<TenantId>,
 }
 
 /// Resolves every request's metadata (tenant, correlation, trace) and puts it, with the
-/// permission check and the freshness port handlers may use, in the request's extensions; a
-/// request naming a tenant badly is refused here.
+/// authorization and freshness ports handlers may use, in the request's extensions; a request
+/// naming a tenant badly is refused here.
 pub(crate) async fn resolve(
     axum::extract::State(state): axum::extract::State<AppState>,
     request: axum::extract::Request,
@@ -98,46 +99,30 @@ pub(crate) async fn resolve(
     let metadata = CommandMetadata::new(tenant, Actor::Anonymous, request_id)
         .with_traceparent(plinth_infra_telemetry::current_traceparent());
     parts.extensions.insert(RequestMetadata(metadata));
-    let check: Arc<dyn Check> = state.authorizer.clone();
-    parts.extensions.insert(check);
-    let freshness: Arc<dyn Freshness> = Arc::new(crate::consistency::ReadModels(state.clone()));
-    parts.extensions.insert(freshness);
+    parts
+        .extensions
+        .insert::<Arc<dyn Authorize>>(state.authorizer.clone());
+    parts
+        .extensions
+        .insert::<Arc<dyn Freshness>>(state.freshness.clone());
     next.run(axum::extract::Request::from_parts(parts, body))
         .await
 }
 
-/// Verifies the request's `Authorization: Bearer` access token, its session (not ended) and
-/// its account (enabled), as far as the views know: the caller, or why not.
+/// The caller the request's `Authorization: Bearer` access token stands for, as the
+/// authenticator verifies it (token, session, account), in the tenant the request names.
 pub(crate) async fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
     let token = bearer(parts).ok_or_else(|| ApiError::Unauthorized("no bearer token".into()))?;
-    let claims = state
-        .tokens
-        .verify(token.trim())
-        .await
-        .map_err(|e| match e {
-            plinth_services_identity::TokenError::Invalid(reason) => ApiError::Unauthorized(reason),
-            other => ApiError::Unavailable(other.to_string()),
-        })?;
-    let user_id = Uuid::parse_str(&claims.sub)
-        .map_err(|_| ApiError::Unauthorized("sub is not a user id".into()))?;
-    let session_id = Uuid::parse_str(&claims.sid)
-        .map_err(|_| ApiError::Unauthorized("sid is not a session id".into()))?;
-    let tenant = TenantId::parse(&claims.tenant)
-        .map_err(|_| ApiError::Unauthorized("tenant claim is invalid".into()))?;
+    let caller = state.authenticator.authenticate(token).await?;
     // A token is valid only in its own tenant, whatever the request names.
     if let Some(named) = named_tenant(parts, state)?
-        && named != tenant
+        && named != caller.tenant
     {
         return Err(ApiError::Forbidden(
             "the access token belongs to another tenant".into(),
         ));
     }
-    crate::session_check::check(state, &tenant, user_id, session_id, claims.iat).await?;
-    Ok(Caller {
-        user_id,
-        tenant,
-        session_id,
-    })
+    Ok(caller)
 }
 
 /// The request's bearer token, if it sends one.

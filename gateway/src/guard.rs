@@ -10,17 +10,15 @@ use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams, Request, State
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
-use plinth_domain_authz::AccessDecided;
 use plinth_domain_core::{Actor, CommandMetadata};
 use plinth_domain_permissions::{Access, Permission, Registry, RouteInfo};
-use tracing::{debug, warn};
+use plinth_infra_edge::{
+    AccessRecord, Caller, Consistency, Decision, RequestMetadata, ResourceRef, Subject,
+};
+use plinth_infra_module::Route;
+use tracing::debug;
 use uuid::Uuid;
 
-use plinth_infra_edge::{Caller, Consistency, RequestMetadata, ResourceRef};
-use plinth_infra_edge::{Decision, Subject};
-use plinth_infra_module::Route;
-
-use crate::consistency::{authz_token, wait_for_write};
 use crate::context::{authenticate, bearer};
 use crate::{ApiError, AppState};
 
@@ -169,24 +167,36 @@ async fn guard(
     if let Access::Permission(permission) = info.access
         && !owns(&mut parts, &state, info, &caller).await
     {
-        // A token naming an authz write (a grant, say) makes the guard decide only once the view
-        // has applied it; tokens of other views are left to the handler.
+        // A token naming an authz write (a grant, say) makes the guard decide only once the
+        // view has applied it; tokens of other views, or of no committed write, are left to
+        // the handler.
         let consistency = match Consistency::from_request_parts(&mut parts, &()).await {
             Ok(consistency) => consistency,
             Err(e) => return e.into_response(),
         };
-        if let Ok(Some(token)) =
-            authz_token(&state, consistency.token.as_ref(), &caller.tenant).await
-            && let Err(e) = wait_for_write(&state, token).await
+        if let Some(token) = &consistency.token
+            && state.authorizer.decides_on(token)
+            && state
+                .freshness
+                .committed(token, &caller.tenant)
+                .await
+                .is_ok()
+            && !state
+                .authorizer
+                .wait_for(token, state.consistency_wait)
+                .await
         {
-            return e.into_response();
+            return ApiError::NotYetConsistent.into_response();
         }
         // A sensitive permission (managing access, disabling users, reading the audit trail)
         // is decided only once the view has applied every committed event of the caller's
         // bindings and their roles: a revocation committed anywhere is enforced even while the
         // relay or this gateway's feed is behind.
         if permission.is_sensitive()
-            && let Err(e) = wait_until_current(&state, caller.user_id).await
+            && let Err(e) = state
+                .authorizer
+                .current_for(caller.user_id, state.consistency_wait)
+                .await
         {
             return e.into_response();
         }
@@ -229,7 +239,7 @@ async fn guard(
                 &decision,
                 resource.as_ref(),
             );
-            state.denials.record(decided, metadata);
+            state.authorizer.record_denial(decided, metadata);
             return ApiError::Forbidden(decision.reason).into_response();
         }
         if let Some(what) = missing {
@@ -245,9 +255,8 @@ async fn guard(
                 resource.as_ref(),
             );
             // Audit fails closed: an allowed sensitive action that cannot be recorded does not run.
-            if let Err(e) = state.authz.record_decision(decided, &metadata).await {
-                return ApiError::Unavailable(format!("cannot record the access decision: {e}"))
-                    .into_response();
+            if let Err(e) = state.authorizer.record(decided, &metadata).await {
+                return e.into_response();
             }
         }
     }
@@ -265,52 +274,8 @@ fn hand_on(parts: &mut http::request::Parts, caller: Caller) {
     parts.extensions.insert(caller);
 }
 
-/// Waits (bounded) until the authz view has applied, as far as the event store has committed
-/// them, every binding of `subject` and every role they name; fails closed when it has not.
-async fn wait_until_current(state: &AppState, subject: Uuid) -> Result<(), ApiError> {
-    let deadline = tokio::time::Instant::now() + state.consistency_wait;
-    let unavailable = |e: plinth_services_authz::AuthzError| {
-        ApiError::Unavailable(format!("cannot read the committed authz writes: {e}"))
-    };
-    let bindings = state
-        .authz
-        .binding_heads(subject)
-        .await
-        .map_err(unavailable)?;
-    applied_by(state, &bindings, deadline).await?;
-    let roles = state.authorizer.roles_of(subject);
-    let roles = state.authz.role_heads(&roles).await.map_err(unavailable)?;
-    applied_by(state, &roles, deadline).await
-}
-
-/// Waits until the view has applied each of `heads`, at the latest by `deadline`.
-async fn applied_by(
-    state: &AppState,
-    heads: &[plinth_domain_core::ConsistencyToken],
-    deadline: tokio::time::Instant,
-) -> Result<(), ApiError> {
-    for head in heads {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        if !state.authorizer.wait_for(head, left).await {
-            warn!(
-                aggregate_type = head.aggregate_type,
-                aggregate_id = head.aggregate_id,
-                sequence = head.sequence,
-                "The authz view is behind the event store; a sensitive permission was refused."
-            );
-            return Err(ApiError::AuthzBehind {
-                what: format!(
-                    "{} {} up to event {}",
-                    head.aggregate_type, head.aggregate_id, head.sequence
-                ),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// A decision as recorded for audit (`authz.decision`): who, what, the route, and the client;
-/// with the metadata to record it under.
+/// A decision as recorded for audit: who, what, the route, and the client; with the metadata
+/// to record it under.
 fn decided(
     parts: &http::request::Parts,
     info: &RouteInfo,
@@ -318,18 +283,16 @@ fn decided(
     permission: Permission,
     decision: &Decision,
     resource: Option<&(&str, String, Option<Uuid>)>,
-) -> (AccessDecided, CommandMetadata) {
+) -> (AccessRecord, CommandMetadata) {
     let metadata = match parts.extensions.get::<RequestMetadata>() {
         Some(RequestMetadata(metadata)) => metadata.clone(),
         None => CommandMetadata::new(caller.tenant.clone(), Actor::Anonymous, Uuid::now_v7()),
     };
-    let decided = AccessDecided {
-        decision_id: Uuid::now_v7(),
-        tenant_id: caller.tenant.clone(),
+    let decided = AccessRecord {
+        tenant: caller.tenant.clone(),
         subject: caller.user_id,
-        permission: permission.as_str().to_owned(),
-        resource_type: resource.map(|(resource_type, _, _)| (*resource_type).to_owned()),
-        resource_id: resource.map(|(_, id, _)| id.clone()),
+        permission,
+        resource: resource.map(|(resource_type, id, _)| ((*resource_type).to_owned(), id.clone())),
         allowed: decision.allowed,
         reason: decision.reason.clone(),
         route: Some(format!("{} {}", info.method, info.path)),
@@ -343,8 +306,6 @@ fn decided(
             .and_then(|v| v.to_str().ok())
             .map(|v| v.chars().take(512).collect()),
         at: chrono::Utc::now(),
-        repeated: 1,
-        first_at: None,
     };
     (decided, caller.acting(metadata))
 }
@@ -417,20 +378,20 @@ mod tests {
     use super::*;
 
     fn registry() -> Registry {
-        Registry::new([&plinth_services_identity::MANIFEST, &crate::MANIFEST]).unwrap()
+        Registry::new([&crate::MANIFEST]).unwrap()
     }
 
     #[test]
     fn a_route_no_manifest_declares_is_refused_by_name() {
         let registry = registry();
-        let error = declared(&registry, "DELETE", "/v1/users/{id}").unwrap_err();
+        let error = declared(&registry, "DELETE", "/healthz").unwrap_err();
         assert!(
             error
                 .to_string()
-                .starts_with("route DELETE /v1/users/{id} is not declared in any module manifest"),
+                .starts_with("route DELETE /healthz is not declared in any module manifest"),
             "{error}"
         );
-        assert!(declared(&registry, "GET", "/v1/users/{id}").is_ok());
+        assert!(declared(&registry, "GET", "/healthz").is_ok());
     }
 
     #[test]

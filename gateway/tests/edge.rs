@@ -1,332 +1,340 @@
-//! The gateway's edge behaviour, through `router` with `oneshot` (no socket): parsing, problem
-//! documents and the mapping of service errors. The identity service is replaced by a stand-in
-//! that answers what each test needs; everything it would store is covered end to end in
-//! `tests/`.
+//! The gateway's edge behaviour, through `router` with `oneshot` (no socket): tenant
+//! resolution, typed bodies and problem documents, authentication once per request, and the
+//! guards deciding with the ports. The ports are stand-ins that answer what each test needs and
+//! remember what they were asked; the real identity and authz modules are covered end to end
+//! in `tests/`.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use axum::body::Body;
-use http::{Request, StatusCode};
+use axum::Json;
+use axum::body::Body as HttpBody;
+use http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
-use plinth_domain_core::CommandMetadata;
-use plinth_domain_core::ConsistencyToken;
-use plinth_domain_identity::session::RevocationReason;
-use plinth_domain_identity::{PasswordPolicy, UserId};
-use plinth_gateway::{AppState, router};
-use plinth_services_identity::{
-    IdentityApi, IdentityError, Registered, Registration, SignedIn, TokenService, TokenSettings,
+use plinth_domain_core::{CommandMetadata, ConsistencyToken, TenantId};
+use plinth_domain_permissions::{
+    Access, Manifest, Permission, PermissionInfo, Registry, RouteInfo,
 };
-use serde_json::Value;
+use plinth_gateway::{AppState, router};
+use plinth_infra_edge::{
+    AccessRecord, ApiError, Authenticate, Authorize, Body, Caller, Decision, FieldError,
+    FieldErrors, Freshness, FromBody, NoContext, RequestMetadata, ResourceRef, Subject,
+};
+use plinth_infra_module::Http;
+use serde::Deserialize;
+use serde_json::{Value, json};
 use tower::ServiceExt;
+use uuid::Uuid;
 
-/// Answers every registration with `outcome`, remembering what it was asked.
-struct StandIn {
-    outcome: fn(UserId) -> Result<Registered, IdentityError>,
-    seen: Mutex<Vec<(Registration, CommandMetadata)>>,
+const NOTE_READ: Permission = Permission::declared("probe.note.read", false);
+
+static PROBE: Manifest = Manifest {
+    name: "probe",
+    version: "1",
+    permissions: &[PermissionInfo {
+        permission: NOTE_READ,
+        description: "Read notes.",
+    }],
+    routes: &[
+        RouteInfo {
+            module: "probe",
+            method: "POST",
+            path: "/v1/echo",
+            access: Access::Public,
+            owner_param: None,
+            resource: None,
+        },
+        RouteInfo {
+            module: "probe",
+            method: "GET",
+            path: "/v1/whoami",
+            access: Access::Authenticated,
+            owner_param: None,
+            resource: None,
+        },
+        RouteInfo {
+            module: "probe",
+            method: "GET",
+            path: "/v1/notes",
+            access: Access::Permission(NOTE_READ),
+            owner_param: None,
+            resource: None,
+        },
+    ],
+};
+
+/// `{name, age}`: a name of at most 5 characters, an age from 0 to 150.
+struct Echo {
+    name: String,
+    age: u8,
+}
+
+#[derive(Deserialize)]
+struct RawEcho {
+    name: Option<String>,
+    age: Option<i64>,
+}
+
+impl FromBody for Echo {
+    type Raw = RawEcho;
+    type Context = NoContext;
+    fn from_body(raw: RawEcho, _: &NoContext) -> Result<Self, Vec<FieldError>> {
+        let mut errors = FieldErrors::default();
+        let name = errors.required("name", raw.name, |n| {
+            if n.chars().count() <= 5 {
+                Ok(n)
+            } else {
+                Err("must be at most 5 characters")
+            }
+        });
+        let age = errors.required("age", raw.age, |a| {
+            u8::try_from(a)
+                .ok()
+                .filter(|a| *a <= 150)
+                .ok_or("must be from 0 to 150")
+        });
+        errors.finish(|| {
+            Some(Self {
+                name: name?,
+                age: age?,
+            })
+        })
+    }
+}
+
+async fn echo(RequestMetadata(metadata): RequestMetadata, Body(echo): Body<Echo>) -> Json<Value> {
+    Json(json!({ "tenant": metadata.tenant_id.as_str(), "name": echo.name, "age": echo.age }))
+}
+
+async fn whoami(caller: Caller, RequestMetadata(metadata): RequestMetadata) -> Json<Value> {
+    Json(json!({
+        "user": caller.user_id,
+        "tenant": caller.tenant.as_str(),
+        "acting_tenant": metadata.tenant_id.as_str(),
+    }))
+}
+
+async fn notes() -> Json<Value> {
+    Json(json!({ "notes": [] }))
+}
+
+/// Accepts `Bearer <user uuid>@<tenant>`, counting how often it is asked.
+#[derive(Default)]
+struct Tokens {
+    asked: Mutex<u32>,
 }
 
 #[async_trait]
-impl IdentityApi for StandIn {
-    async fn register(
-        &self,
-        registration: Registration,
-        metadata: CommandMetadata,
-    ) -> Result<Registered, IdentityError> {
-        self.seen.lock().unwrap().push((registration, metadata));
-        (self.outcome)(UserId::new())
+impl Authenticate for Tokens {
+    async fn authenticate(&self, token: &str) -> Result<Caller, ApiError> {
+        *self.asked.lock().unwrap() += 1;
+        let (user, tenant) = token
+            .split_once('@')
+            .ok_or_else(|| ApiError::Unauthorized("not a stand-in token".into()))?;
+        Ok(Caller {
+            user_id: Uuid::try_parse(user)
+                .map_err(|_| ApiError::Unauthorized("not a user id".into()))?,
+            tenant: TenantId::parse(tenant).unwrap(),
+            session_id: Uuid::nil(),
+        })
     }
+}
 
-    async fn change_display_name(
+/// Allows `probe.note.read` to `reader` alone, remembering every denial.
+struct Policy {
+    reader: Uuid,
+    denied: Mutex<Vec<AccessRecord>>,
+}
+
+#[async_trait]
+impl Authorize for Policy {
+    async fn check(
         &self,
-        _: UserId,
-        _: plinth_domain_identity::DisplayName,
-        _: CommandMetadata,
-    ) -> Result<ConsistencyToken, IdentityError> {
-        Err(IdentityError::NotFound)
+        subject: Subject<'_>,
+        _: Permission,
+        _: Option<ResourceRef<'_>>,
+    ) -> Decision {
+        let allowed = subject.user_id == self.reader;
+        Decision {
+            allowed,
+            reason: if allowed { "reader" } else { "no binding" }.into(),
+        }
     }
-
-    async fn change_password(
-        &self,
-        _: UserId,
-        _: uuid::Uuid,
-        _: String,
-        _: String,
-        _: PasswordPolicy,
-        _: CommandMetadata,
-    ) -> Result<ConsistencyToken, IdentityError> {
-        Err(IdentityError::NotFound)
-    }
-
-    async fn login(
-        &self,
-        _: plinth_domain_identity::Email,
-        _: String,
-        _: CommandMetadata,
-    ) -> Result<SignedIn, IdentityError> {
-        Err(IdentityError::InvalidCredentials)
-    }
-
-    async fn refresh(&self, _: &str, _: CommandMetadata) -> Result<SignedIn, IdentityError> {
-        Err(IdentityError::InvalidToken)
-    }
-
-    async fn revoke_session(
-        &self,
-        _: UserId,
-        _: uuid::Uuid,
-        _: RevocationReason,
-        _: CommandMetadata,
-    ) -> Result<ConsistencyToken, IdentityError> {
-        Err(IdentityError::NotFound)
-    }
-
-    async fn verify_email(
-        &self,
-        _: &str,
-        _: CommandMetadata,
-    ) -> Result<ConsistencyToken, IdentityError> {
-        Err(IdentityError::InvalidToken)
-    }
-
-    async fn request_password_reset(
-        &self,
-        _: plinth_domain_identity::Email,
-        _: CommandMetadata,
-    ) -> Result<(), IdentityError> {
+    fn may_administer(&self, _: &TenantId, _: Uuid, _: Uuid) -> Result<(), String> {
         Ok(())
     }
-
-    async fn reset_password(
-        &self,
-        _: &str,
-        _: String,
-        _: PasswordPolicy,
-        _: CommandMetadata,
-    ) -> Result<ConsistencyToken, IdentityError> {
-        Err(IdentityError::InvalidToken)
+    fn decides_on(&self, _: &ConsistencyToken) -> bool {
+        false
     }
-
-    async fn set_disabled(
-        &self,
-        _: UserId,
-        _: bool,
-        _: CommandMetadata,
-    ) -> Result<ConsistencyToken, IdentityError> {
-        Err(IdentityError::NotFound)
+    async fn wait_for(&self, _: &ConsistencyToken, _: Duration) -> bool {
+        true
+    }
+    async fn current_for(&self, _: Uuid, _: Duration) -> Result<(), ApiError> {
+        Ok(())
+    }
+    async fn record(&self, _: AccessRecord, _: &CommandMetadata) -> Result<(), ApiError> {
+        Ok(())
+    }
+    fn record_denial(&self, decision: AccessRecord, _: CommandMetadata) {
+        self.denied.lock().unwrap().push(decision);
     }
 }
 
-#[expect(clippy::unnecessary_wraps, reason = "it is a `StandIn::outcome`")]
-fn registered(user_id: UserId) -> Result<Registered, IdentityError> {
-    let token = ConsistencyToken {
-        aggregate_type: "identity.user".into(),
-        aggregate_id: user_id.to_string(),
-        sequence: 1,
-    };
-    Ok(Registered { user_id, token })
-}
+/// Every write is applied at once.
+struct Fresh;
 
-/// Signing keys live in Postgres, so these tests get a fresh database for them.
-async fn tokens() -> Arc<TokenService> {
-    let db = plinth_infra_postgres::testing::TestDatabase::create().await;
-    let pool = plinth_infra_postgres::connect_pool(&db.url, 2).unwrap();
-    plinth_infra_postgres::migrate(
-        &mut pool.get().await.unwrap(),
-        &plinth_services_identity::tokens::MIGRATIONS,
-    )
-    .await
-    .unwrap();
-    let settings = TokenSettings {
-        issuer: "https://id.test".into(),
-        audience: "plinth".into(),
-        access_ttl: Duration::from_secs(900),
-    };
-    Arc::new(TokenService::start(pool, settings, None).await.unwrap())
-}
-
-async fn state(identity: Arc<StandIn>) -> AppState {
-    // Never connected either: no request here reaches the authz service.
-    let authz: Arc<dyn plinth_services_authz::AuthzApi> =
-        Arc::new(plinth_services_authz::AuthzService::new(
-            sqlx::PgPool::connect_lazy("postgres://nobody@127.0.0.1:1/none").unwrap(),
-        ));
-    AppState {
-        denials: plinth_gateway::Denials::start(
-            authz.clone(),
-            Duration::from_secs(10),
-            tokio_util::sync::CancellationToken::new(),
-        ),
-        authz,
-        registry: Arc::new(
-            plinth_domain_permissions::Registry::new([
-                &plinth_gateway::MANIFEST,
-                &plinth_services_identity::MANIFEST,
-                &plinth_services_authz::MANIFEST,
-                &plinth_services_audit::MANIFEST,
-            ])
-            .unwrap(),
-        ),
-        resources: Arc::default(),
-        authorizer: Arc::new(plinth_gateway::ViewAuthorizer(Arc::default())),
-        authz_view: Arc::default(),
-        tokens: tokens().await,
-        identity,
-        // Never connected: these requests do not reach the read models.
-        read_pool: plinth_infra_postgres::connect_pool("postgres://nobody@127.0.0.1:1/none", 1)
-            .unwrap(),
-        probes: Arc::new(vec![]),
-        consistency_wait: Duration::from_millis(10),
-        request_timeout: Duration::from_secs(5),
-        password_policy: PasswordPolicy::default(),
-        session_idle: Duration::from_secs(1800),
-        base_domain: Some("plinth.test".into()),
+#[async_trait]
+impl Freshness for Fresh {
+    async fn committed(&self, _: &ConsistencyToken, _: &TenantId) -> Result<(), ApiError> {
+        Ok(())
+    }
+    async fn applied(&self, _: &ConsistencyToken, _: &str) -> Result<(), ApiError> {
+        Ok(())
     }
 }
 
-fn stand_in(outcome: fn(UserId) -> Result<Registered, IdentityError>) -> Arc<StandIn> {
-    Arc::new(StandIn {
-        outcome,
-        seen: Mutex::default(),
-    })
+struct Edge {
+    tokens: Arc<Tokens>,
+    policy: Arc<Policy>,
+    reader: Uuid,
 }
 
-async fn send(
-    identity: Arc<StandIn>,
-    request: Request<Body>,
-) -> (StatusCode, http::HeaderMap, Value) {
-    let response = router(state(identity).await, Vec::new())
-        .unwrap()
-        .oneshot(request)
-        .await
-        .unwrap();
-    let (parts, body) = response.into_parts();
-    let bytes = body.collect().await.unwrap().to_bytes();
-    (
-        parts.status,
-        parts.headers,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+impl Edge {
+    fn new() -> Self {
+        let reader = Uuid::now_v7();
+        Self {
+            tokens: Arc::default(),
+            policy: Arc::new(Policy {
+                reader,
+                denied: Mutex::default(),
+            }),
+            reader,
+        }
+    }
+
+    async fn send(&self, request: Request<HttpBody>) -> (StatusCode, http::HeaderMap, Value) {
+        let state = AppState {
+            registry: Arc::new(Registry::new([&plinth_gateway::MANIFEST, &PROBE]).unwrap()),
+            resources: Arc::default(),
+            authenticator: self.tokens.clone(),
+            authorizer: self.policy.clone(),
+            freshness: Arc::new(Fresh),
+            probes: Arc::new(vec![]),
+            consistency_wait: Duration::from_millis(10),
+            request_timeout: Duration::from_secs(5),
+            base_domain: Some("plinth.test".into()),
+        };
+        let http = Http::default()
+            .route(Method::POST, "/v1/echo", echo, ())
+            .route(Method::GET, "/v1/whoami", whoami, ())
+            .route(Method::GET, "/v1/notes", notes, ());
+        let response = router(state, http.routes)
+            .unwrap()
+            .oneshot(request)
+            .await
+            .unwrap();
+        let (parts, body) = response.into_parts();
+        let bytes = body.collect().await.unwrap().to_bytes();
+        (
+            parts.status,
+            parts.headers,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
 }
 
-fn register(body: &str) -> Request<Body> {
-    Request::post("/v1/auth/register")
-        .header("content-type", "application/json")
-        .header("x-tenant-id", "acme")
-        .body(Body::from(body.to_owned()))
-        .unwrap()
+fn post() -> http::request::Builder {
+    Request::post("/v1/echo").header("content-type", "application/json")
 }
 
-#[tokio::test]
-async fn a_valid_registration_is_parsed_at_the_edge_and_answered_201_with_location_and_token() {
-    let identity = stand_in(registered);
-    let (status, headers, body) =
-        send(identity.clone(), register(r#"{"email":" Ada@Example.ORG ","password":"correct horse battery","display_name":" Ada "}"#)).await;
-    assert_eq!(status, StatusCode::CREATED);
-    let id = body["id"].as_str().unwrap();
-    assert_eq!(headers["location"], format!("/v1/users/{id}").as_str());
-    assert_eq!(
-        headers["consistency-token"],
-        body["consistency_token"].as_str().unwrap()
-    );
-    let seen = identity.seen.lock().unwrap();
-    let (registration, metadata) = &seen[0];
-    assert_eq!(registration.email.as_str(), "ada@example.org");
-    assert_eq!(registration.display_name.as_str(), "Ada");
-    assert_eq!(metadata.tenant_id.as_str(), "acme");
-    assert_eq!(
-        metadata.correlation_id, metadata.causation_id,
-        "a request starts a causal chain"
-    );
-}
-
-#[tokio::test]
-async fn a_taken_email_is_a_409_problem_and_a_store_outage_a_503_that_hides_its_cause() {
-    let (status, headers, body) = send(
-        stand_in(|_| Err(IdentityError::EmailTaken)),
-        register(
-            r#"{"email":"a@example.org","password":"correct horse battery","display_name":"A"}"#,
-        ),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(headers["content-type"], "application/problem+json");
-    assert_eq!(body["type"], "https://plinth.dev/problems/conflict");
-
-    let (status, headers, body) = send(
-        stand_in(|_| {
-            Err(IdentityError::Unavailable(
-                "connection refused at 10.0.0.7:5432".into(),
-            ))
-        }),
-        register(
-            r#"{"email":"a@example.org","password":"correct horse battery","display_name":"A"}"#,
-        ),
-    )
-    .await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(headers["retry-after"], "1");
-    assert!(
-        !body.to_string().contains("10.0.0.7"),
-        "internal details stay in the logs: {body}"
-    );
+fn echo_request(body: &str) -> Request<HttpBody> {
+    post().body(HttpBody::from(body.to_owned())).unwrap()
 }
 
 #[tokio::test]
-async fn invalid_input_never_reaches_the_service() {
-    let identity = stand_in(registered);
-    let (status, _, body) = send(
-        identity.clone(),
-        register(r#"{"email":"x","password":"p","display_name":"d"}"#),
-    )
-    .await;
+async fn a_valid_body_is_parsed_at_the_edge_in_the_tenant_the_request_names() {
+    let (status, _, body) = Edge::new()
+        .send(
+            post()
+                .header("x-tenant-id", "acme")
+                .body(HttpBody::from(r#"{"name":"Ada","age":36}"#))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({"tenant": "acme", "name": "Ada", "age": 36}));
+}
+
+#[tokio::test]
+async fn every_bad_field_is_named_in_one_422_whatever_is_wrong_with_it() {
+    let edge = Edge::new();
+    // Mistyped, invalid and unknown at once: each named once.
+    let (status, headers, body) = edge
+        .send(echo_request(r#"{"name":"Adalovelace","age":"old"}"#))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body["errors"].as_array().unwrap().len(), 2, "{body}");
-    let (status, _, _) = send(identity.clone(), register("{")).await;
+    assert_eq!(headers["content-type"], "application/problem+json");
+    assert_eq!(
+        body["errors"],
+        json!([
+            {"field": "age", "message": "must be a whole number"},
+            {"field": "name", "message": "must be at most 5 characters"},
+        ]),
+        "{body}"
+    );
+    let (status, _, body) = edge.send(echo_request("{}")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body["errors"],
+        json!([
+            {"field": "name", "message": "is required"},
+            {"field": "age", "message": "is required"},
+        ])
+    );
+    let (status, _, body) = edge.send(echo_request(r#"{"name": "#)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(identity.seen.lock().unwrap().is_empty());
+    assert!(body["detail"].as_str().unwrap().contains("not valid JSON"));
+    let (status, _, _) = edge.send(echo_request("[1]")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let text = Request::post("/v1/echo")
+        .header("content-type", "text/plain")
+        .body(HttpBody::from("{}"))
+        .unwrap();
+    assert_eq!(edge.send(text).await.0, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
 
 #[tokio::test]
-async fn unknown_routes_are_404_problems() {
-    let (status, headers, body) = send(
-        stand_in(registered),
-        Request::get("/nowhere").body(Body::empty()).unwrap(),
-    )
-    .await;
+async fn unknown_routes_and_methods_are_problems() {
+    let edge = Edge::new();
+    let (status, headers, body) = edge
+        .send(Request::get("/nowhere").body(HttpBody::empty()).unwrap())
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(headers["content-type"], "application/problem+json");
-    assert_eq!(body["status"], 404);
     assert_eq!(body["detail"], "no route for /nowhere");
+    let (status, _, body) = edge
+        .send(Request::delete("/v1/echo").body(HttpBody::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
 }
 
-fn register_at(host: &str) -> Request<Body> {
-    Request::post("/v1/auth/register")
-        .header("content-type", "application/json")
+fn echo_at(host: &str) -> Request<HttpBody> {
+    post()
         .header("host", host)
-        .body(Body::from(
-            r#"{"email":"a@example.org","password":"correct horse battery","display_name":"A"}"#,
-        ))
+        .body(HttpBody::from(r#"{"name":"A","age":1}"#))
         .unwrap()
 }
 
 #[tokio::test]
 async fn the_tenant_comes_from_the_subdomain_of_the_base_domain() {
-    let identity = stand_in(registered);
-    let (status, _, _) = send(identity.clone(), register_at("globex.plinth.test:8080")).await;
-    assert_eq!(status, StatusCode::CREATED);
-    let (status, _, _) = send(identity.clone(), register_at("plinth.test")).await;
-    assert_eq!(status, StatusCode::CREATED);
-    let tenants: Vec<String> = identity
-        .seen
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|(_, m)| m.tenant_id.to_string())
-        .collect();
-    assert_eq!(tenants, ["globex", "default"]);
-    let (status, _, body) = send(identity.clone(), register_at("a.b.plinth.test")).await;
+    let edge = Edge::new();
+    let (status, _, body) = edge.send(echo_at("globex.plinth.test:8080")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["tenant"], "globex");
+    let (_, _, body) = edge.send(echo_at("plinth.test")).await;
+    assert_eq!(body["tenant"], "default");
+    let (status, _, body) = edge.send(echo_at("a.b.plinth.test")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(
         body["detail"]
@@ -334,44 +342,75 @@ async fn the_tenant_comes_from_the_subdomain_of_the_base_domain() {
             .unwrap()
             .contains("<tenant>.plinth.test")
     );
-}
-
-#[tokio::test]
-async fn token_and_reset_errors_are_problems_that_reveal_nothing() {
-    let identity = stand_in(registered);
-    let post = |path: &str, body: &str| {
-        Request::post(path)
-            .header("content-type", "application/json")
-            .body(Body::from(body.to_owned()))
-            .unwrap()
-    };
-    let (status, _, body) = send(
-        identity.clone(),
-        post("/v1/auth/verify-email", r#"{"token":"nope"}"#),
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["type"], "https://plinth.dev/problems/invalid-token");
-    let (status, _, body) = send(
-        identity.clone(),
-        post("/v1/auth/password-reset", r#"{"email":"who@example.org"}"#),
-    )
-    .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
-    let (status, _, body) = send(identity, post("/v1/auth/refresh", "{}")).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body["errors"][0]["field"], "refresh_token");
-}
-
-#[tokio::test]
-async fn a_tenant_header_that_contradicts_the_subdomain_is_refused() {
-    let identity = stand_in(registered);
-    let mut request = register_at("globex.plinth.test");
-    request
+    let mut contradicted = echo_at("globex.plinth.test");
+    contradicted
         .headers_mut()
         .insert("x-tenant-id", http::HeaderValue::from_static("acme"));
-    let (status, _, body) = send(identity.clone(), request).await;
+    let (status, _, body) = edge.send(contradicted).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body["detail"].as_str().unwrap().contains("acme"));
-    assert!(identity.seen.lock().unwrap().is_empty());
+}
+
+fn whoami_as(token: Option<&str>, tenant: Option<&str>) -> Request<HttpBody> {
+    let mut request = Request::get("/v1/whoami");
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    if let Some(tenant) = tenant {
+        request = request.header("x-tenant-id", tenant);
+    }
+    request.body(HttpBody::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn a_caller_is_authenticated_once_and_acts_in_their_own_tenant() {
+    let edge = Edge::new();
+    let (status, headers, _) = edge.send(whoami_as(None, None)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(headers.contains_key("www-authenticate"));
+    assert_eq!(*edge.tokens.asked.lock().unwrap(), 0);
+
+    let user = Uuid::now_v7();
+    let token = format!("{user}@acme");
+    let (status, _, body) = edge.send(whoami_as(Some(&token), None)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body,
+        json!({"user": user, "tenant": "acme", "acting_tenant": "acme"})
+    );
+    assert_eq!(
+        *edge.tokens.asked.lock().unwrap(),
+        1,
+        "the guard's caller is the handler's"
+    );
+
+    let (status, _, body) = edge.send(whoami_as(Some(&token), Some("globex"))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["detail"], "the access token belongs to another tenant");
+}
+
+#[tokio::test]
+async fn a_permission_route_runs_for_holders_and_records_every_denial() {
+    let edge = Edge::new();
+    let notes_as = |user: Uuid| {
+        Request::get("/v1/notes")
+            .header("authorization", format!("Bearer {user}@acme"))
+            .header("user-agent", "probe/1")
+            .body(HttpBody::empty())
+            .unwrap()
+    };
+    let (status, _, body) = edge.send(notes_as(edge.reader)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(edge.policy.denied.lock().unwrap().is_empty());
+
+    let stranger = Uuid::now_v7();
+    let (status, _, body) = edge.send(notes_as(stranger)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["detail"], "no binding");
+    let denied = edge.policy.denied.lock().unwrap();
+    assert_eq!(denied.len(), 1);
+    assert_eq!(denied[0].subject, stranger);
+    assert_eq!(denied[0].permission, NOTE_READ);
+    assert_eq!(denied[0].route.as_deref(), Some("GET /v1/notes"));
+    assert_eq!(denied[0].user_agent.as_deref(), Some("probe/1"));
 }

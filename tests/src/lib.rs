@@ -36,7 +36,8 @@ pub struct World {
     pub settings: Settings,
     pub gateway_url: String,
     pub http: reqwest::Client,
-    /// The gateway's token service, to mint and check access tokens.
+    /// A token service on the world's signing keys, to mint access tokens as the identity
+    /// module does (and to rotate keys as another process would).
     pub tokens: Arc<plinth_services_identity::TokenService>,
     /// The development mailbox the notification worker writes to (see
     /// [`World::start_notifications`]).
@@ -111,7 +112,7 @@ impl World {
 
         let stack = stack.with_settings(settings.clone());
         let (state, routes) = stack.gateway_state(shutdown.clone()).await.unwrap();
-        let tokens = state.tokens.clone();
+        let tokens = Arc::new(stack.token_service().await.unwrap());
         let gateway = Application::build(SocketAddr::from(([127, 0, 0, 1], 0)), state, routes)
             .await
             .unwrap();

@@ -72,7 +72,24 @@ async fn every_event_and_decision_is_recorded_once_searchable_checkpointed_and_v
             .unwrap();
         assert_eq!(response.status(), 401);
     }
+    // Rotated as another process would (`plinth keys rotate`): the gateway verifies tokens of
+    // the new key once it has reloaded its keys.
     let kid = world.tokens.rotate().await.unwrap();
+    eventually(
+        "the gateway to verify tokens of the rotated key",
+        Duration::from_secs(30),
+        || async {
+            let me = world
+                .http
+                .get(format!("{}/v1/users/me", world.gateway_url))
+                .header("Authorization", world.bearer(&ada.to_string()))
+                .send()
+                .await
+                .ok()?;
+            (me.status() != 401).then_some(())
+        },
+    )
+    .await;
     let bob = world.registered("bob@example.org", "Bob").await;
     let bob_bearer = format!(
         "Bearer {}",

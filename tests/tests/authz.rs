@@ -4,7 +4,8 @@
 
 use plinth_domain_authz::{BuiltInRole, RoleRef, Scope};
 use plinth_domain_core::{Actor, CommandMetadata, TenantId};
-use plinth_services_authz::{AuthzApi, AuthzService, NewBinding};
+use plinth_services_authz::AuthzService;
+use plinth_services_authz_api::{AuthzApi, NewBinding};
 use plinth_tests::World;
 use serde_json::{Value, json};
 use uuid::Uuid;

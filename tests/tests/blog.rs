@@ -613,11 +613,14 @@ async fn a_post_scheduled_for_later_is_published_then_and_once() {
         let worker = n
             .world
             .stack()
-            .scheduler_worker(plinth_services_scheduler::WorkerSettings {
-                id: id.to_owned(),
-                poll: Duration::from_millis(100),
-                ..plinth_services_scheduler::WorkerSettings::default()
-            })
+            .scheduler_worker(
+                plinth_services_scheduler::WorkerSettings {
+                    id: id.to_owned(),
+                    poll: Duration::from_millis(100),
+                    ..plinth_services_scheduler::WorkerSettings::default()
+                },
+                stop.clone(),
+            )
             .unwrap();
         tokio::spawn(worker.run(stop.clone()));
     }

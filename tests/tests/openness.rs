@@ -213,6 +213,7 @@ async fn read_note(
     Ok(Json(serde_json::json!({ "text": row.get::<_, String>(0) })))
 }
 
+#[async_trait::async_trait]
 impl Module for NotesModule {
     fn manifest(&self) -> &'static Manifest {
         &MANIFEST
@@ -223,7 +224,7 @@ impl Module for NotesModule {
     fn projections(&self) -> Vec<Arc<dyn DynProjection>> {
         vec![Arc::new(NotesProjection)]
     }
-    fn http(&self, kernel: &Kernel) -> Result<Http, ModuleError> {
+    async fn http(&self, kernel: &Kernel) -> Result<Http, ModuleError> {
         let pool = plinth_infra_postgres::connect_pool(&kernel.database_url, 2).map_err(|e| {
             ModuleError {
                 module: "notes",

@@ -126,7 +126,7 @@ impl Shop {
     }
 
     async fn enqueue(&self, kind: &str, max_attempts: i32) -> Uuid {
-        let kernel = self.world.stack().kernel().unwrap();
+        let kernel = self.world.stack().kernel(CancellationToken::new()).unwrap();
         kernel
             .scheduler
             .enqueue(

@@ -1,10 +1,7 @@
-pub(crate) mod admin;
-pub(crate) mod audit;
-pub(crate) mod auth;
-pub(crate) mod authz;
+//! The gateway's own routes: health and readiness, and the problem answers of unknown routes
+//! and methods. Every other route is a registered module's.
+
 pub(crate) mod health;
-pub(crate) mod sessions;
-pub(crate) mod users;
 
 use axum::http::{Method, Uri};
 

@@ -1,12 +1,15 @@
-//! The permission check a handler may ask beyond its route's guard (may this caller see this
-//! draft?): the gateway puts its [`Check`] in every request's extensions, [`Checks`] takes it.
+//! The authorization port: what the gateway's guards decide with, and what a handler may ask
+//! beyond its route's guard (may this caller see this draft?). The authz module implements
+//! [`Authorize`]; the gateway puts it in every request's extensions, where [`Checks`] takes it.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use axum::extract::FromRequestParts;
+use chrono::{DateTime, Utc};
 use http::request::Parts;
-use plinth_domain_core::TenantId;
+use plinth_domain_core::{CommandMetadata, ConsistencyToken, TenantId};
 use plinth_domain_permissions::Permission;
 use uuid::Uuid;
 
@@ -37,9 +40,27 @@ pub struct Decision {
     pub reason: String,
 }
 
-/// Decides permission checks.
+/// An access decision as the audit trail records it: who was allowed or denied what, where,
+/// and from which client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessRecord {
+    pub tenant: TenantId,
+    pub subject: Uuid,
+    pub permission: Permission,
+    /// The resource's type and id, when the decision was about one.
+    pub resource: Option<(String, String)>,
+    pub allowed: bool,
+    pub reason: String,
+    /// `METHOD /path/{template}` of the route, when a route's guard decided.
+    pub route: Option<String>,
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// Decides permissions, says how current its decisions are, and records them for audit.
 #[async_trait]
-pub trait Check: Send + Sync {
+pub trait Authorize: Send + Sync {
     /// Whether `subject` holds `permission` in its tenant (on `resource`, if given).
     async fn check(
         &self,
@@ -47,11 +68,39 @@ pub trait Check: Send + Sync {
         permission: Permission,
         resource: Option<ResourceRef<'_>>,
     ) -> Decision;
+
+    /// Whether `actor` may take access away from the account `target` of `tenant` (nobody
+    /// may from an account holding more than they do); why not otherwise.
+    fn may_administer(&self, tenant: &TenantId, actor: Uuid, target: Uuid) -> Result<(), String>;
+
+    /// Whether `token` names a write that decisions depend on (a role or a binding).
+    fn decides_on(&self, token: &ConsistencyToken) -> bool;
+
+    /// Waits (at most `timeout`) until decisions reflect the write `token` names; whether they
+    /// do.
+    async fn wait_for(&self, token: &ConsistencyToken, timeout: Duration) -> bool;
+
+    /// Waits (at most `timeout`) until decisions about `subject` reflect every change to what
+    /// it holds that the store has committed, however far behind the feed is: a sensitive
+    /// permission is decided only then (`AuthzBehind` otherwise, failing closed).
+    async fn current_for(&self, subject: Uuid, timeout: Duration) -> Result<(), ApiError>;
+
+    /// Records `decision` before the action it allows runs; an action that cannot be recorded
+    /// does not run (`Unavailable`).
+    async fn record(
+        &self,
+        decision: AccessRecord,
+        metadata: &CommandMetadata,
+    ) -> Result<(), ApiError>;
+
+    /// Records a denial in the background, gathering its repeats: a client hammering a
+    /// forbidden route does not turn each request into a write.
+    fn record_denial(&self, decision: AccessRecord, metadata: CommandMetadata);
 }
 
-/// The gateway's permission check, for a handler.
+/// The request's authorization port, for a handler.
 #[derive(Clone)]
-pub struct Checks(pub Arc<dyn Check>);
+pub struct Checks(pub Arc<dyn Authorize>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Checks {
     type Rejection = ApiError;
@@ -59,7 +108,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Checks {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         parts
             .extensions
-            .get::<Arc<dyn Check>>()
+            .get::<Arc<dyn Authorize>>()
             .cloned()
             .map(Self)
             .ok_or_else(|| ApiError::Internal("the gateway offers no permission check".into()))

@@ -1,12 +1,16 @@
 //! Typed request bodies. A handler takes [`Body<T>`]: not JSON → 400, another media type → 415,
 //! a field of the wrong JSON type → 422 naming it, and then `T`'s own parsing
 //! ([`FromBody`]) collects every bad field into one 422 (zero-to-production's
-//! `TryFrom<FormData> for NewSubscriber`).
+//! `TryFrom<FormData> for NewSubscriber`). Parsing that needs more than the body (the password
+//! policy, the declared permissions) reads it from the router's state as its
+//! [`FromBody::Context`].
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRef, FromRequest, Request};
 use http::header;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
+use serde_path_to_error::Segment;
 
 use crate::problem::{ApiError, FieldError};
 
@@ -14,14 +18,33 @@ use crate::problem::{ApiError, FieldError};
 /// optional fields as `Option`), `from_body` turns it into `Self`, naming every bad field.
 pub trait FromBody: Sized {
     type Raw: DeserializeOwned;
-    fn from_body(raw: Self::Raw) -> Result<Self, Vec<FieldError>>;
+    /// What parsing reads from the router's state ([`NoContext`] for nothing).
+    type Context;
+    fn from_body(raw: Self::Raw, context: &Self::Context) -> Result<Self, Vec<FieldError>>;
+}
+
+/// The context of a body that is parsed from itself alone, whatever the router's state. (Not
+/// `Clone`, so that it comes from every state, not from itself alone as axum's `FromRef` would
+/// have it.)
+#[derive(Debug, Default)]
+pub struct NoContext;
+
+impl<S> FromRef<S> for NoContext {
+    fn from_ref(_: &S) -> Self {
+        Self
+    }
 }
 
 /// A JSON body parsed as `T`.
 #[derive(Debug)]
 pub struct Body<T>(pub T);
 
-impl<S: Send + Sync, T: FromBody> FromRequest<S> for Body<T> {
+impl<S, T> FromRequest<S> for Body<T>
+where
+    S: Send + Sync,
+    T: FromBody,
+    T::Context: FromRef<S>,
+{
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
@@ -53,25 +76,160 @@ impl<S: Send + Sync, T: FromBody> FromRequest<S> for Body<T> {
                 "the body must be a JSON object".into(),
             ));
         }
-        let raw: T::Raw = serde_path_to_error::deserialize(value).map_err(|e| {
-            let field = e.path().to_string();
-            let message = e.into_inner().to_string();
-            let field = if field == "." {
-                message
-                    .strip_prefix("missing field `")
-                    .and_then(|rest| rest.split('`').next())
-                    .unwrap_or("body")
-                    .to_owned()
-            } else {
-                field
-            };
-            ApiError::Validation(vec![FieldError::new(&field, message)])
-        })?;
-        T::from_body(raw).map(Body).map_err(ApiError::Validation)
+        let (raw, mut errors) = deserialize::<T::Raw>(value);
+        let parsed = raw.map(|raw| T::from_body(raw, &T::Context::from_ref(state)));
+        match parsed {
+            Some(Ok(body)) if errors.is_empty() => Ok(Body(body)),
+            Some(Err(more)) => {
+                // A mistyped field is named once, as mistyped, not again as missing (nor its
+                // array or object as a whole).
+                let more: Vec<FieldError> = more
+                    .into_iter()
+                    .filter(|m| !errors.iter().any(|e| within(&e.field, &m.field)))
+                    .collect();
+                errors.extend(more);
+                Err(ApiError::Validation(errors))
+            }
+            _ => Err(ApiError::Validation(errors)),
+        }
     }
 }
 
-impl<S: Send + Sync, T: FromBody> axum::extract::OptionalFromRequest<S> for Body<T> {
+/// Deserializes `value` as `R`, naming every field of the wrong JSON type and every unknown
+/// one (not only the first): each is recorded, set aside (a mistyped value as `null`, an
+/// unknown field removed) and deserialization tried again. `None` when it cannot get past an
+/// error (a missing field that `R` requires).
+fn deserialize<R: DeserializeOwned>(mut value: Value) -> (Option<R>, Vec<FieldError>) {
+    let mut errors: Vec<FieldError> = Vec::new();
+    loop {
+        let error = match serde_path_to_error::deserialize::<_, R>(&value) {
+            Ok(raw) => return (Some(raw), errors),
+            Err(e) => e,
+        };
+        let path = error.path().clone();
+        let serde = error.into_inner().to_string();
+        let (field, message, set_aside) = if let Some(unknown) = quoted(&serde, "unknown field `") {
+            let field = if ends_at(&path, unknown) {
+                path.to_string()
+            } else {
+                prefixed(&path, unknown)
+            };
+            let expected = serde.split_once(", expected ").map_or("", |(_, e)| e);
+            let message = format!("is not a field of this body (expected {expected})");
+            (field, message, Aside::Remove(unknown.to_owned()))
+        } else if let Some(missing) = quoted(&serde, "missing field `") {
+            (
+                prefixed(&path, missing),
+                "is required".to_owned(),
+                Aside::None,
+            )
+        } else {
+            (path.to_string(), readable(&serde), Aside::Null)
+        };
+        let repeated = errors.iter().any(|e| e.field == field);
+        errors.push(FieldError::new(&field, message));
+        if repeated || !set_aside.apply(&mut value, &path) {
+            errors.dedup_by(|a, b| a.field == b.field);
+            return (None, errors);
+        }
+    }
+}
+
+/// How a bad field is set aside before trying again.
+enum Aside {
+    /// The mistyped value becomes `null`.
+    Null,
+    /// The unknown key is removed from the object at the path.
+    Remove(String),
+    /// It cannot be.
+    None,
+}
+
+impl Aside {
+    /// Applies to `value` at `path`; whether it could. A mistyped array element sets its whole
+    /// array aside (an array's elements cannot be `null`ed one by one).
+    fn apply(self, value: &mut Value, path: &serde_path_to_error::Path) -> bool {
+        let mut segments: Vec<&Segment> = path.iter().collect();
+        if let Self::Null = self {
+            while matches!(segments.last(), Some(Segment::Seq { .. })) {
+                segments.pop();
+            }
+        }
+        let (last, parents) = match (&self, segments.split_last()) {
+            (Self::Null, Some((last, parents))) => (Some(*last), parents),
+            (Self::Remove(key), Some((Segment::Map { key: at }, parents))) if at == key => {
+                (None, parents)
+            }
+            (Self::Remove(_), _) => (None, segments.as_slice()),
+            _ => return false,
+        };
+        let mut at = value;
+        for segment in parents {
+            let next = match (segment, at) {
+                (Segment::Map { key }, Value::Object(map)) => map.get_mut(key),
+                (Segment::Seq { index }, Value::Array(items)) => items.get_mut(*index),
+                _ => None,
+            };
+            let Some(next) = next else { return false };
+            at = next;
+        }
+        match (self, last, at) {
+            (Self::Null, Some(Segment::Map { key }), Value::Object(map)) => {
+                map.get_mut(key).map(|v| *v = Value::Null).is_some()
+            }
+            (Self::Remove(key), None, Value::Object(map)) => map.remove(&key).is_some(),
+            _ => false,
+        }
+    }
+}
+
+/// Whether `field` is `outer` or lies inside it (`tags[1]` in `tags`, `scope.type` in `scope`).
+fn within(field: &str, outer: &str) -> bool {
+    field
+        .strip_prefix(outer)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['[', '.']))
+}
+
+/// The name between backticks after `prefix` in a serde message.
+fn quoted<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    message.strip_prefix(prefix)?.split('`').next()
+}
+
+/// Whether `path` ends at the key `name`.
+fn ends_at(path: &serde_path_to_error::Path, name: &str) -> bool {
+    matches!(path.iter().next_back(), Some(Segment::Map { key }) if key == name)
+}
+
+/// `name` inside the object at `path` (`scope.type`).
+fn prefixed(path: &serde_path_to_error::Path, name: &str) -> String {
+    match path.to_string().as_str() {
+        "." => name.to_owned(),
+        parent => format!("{parent}.{name}"),
+    }
+}
+
+/// serde's "invalid type: integer `1`, expected a string" as "must be a string".
+fn readable(message: &str) -> String {
+    let Some((_, expected)) = message.rsplit_once(", expected ") else {
+        return message.to_owned();
+    };
+    let expected = match expected {
+        "a sequence" => "an array",
+        "a map" => "an object",
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number",
+        "f32" | "f64" => "a number",
+        other if other.starts_with("struct ") => "an object",
+        other => other,
+    };
+    format!("must be {expected}")
+}
+
+impl<S, T> axum::extract::OptionalFromRequest<S> for Body<T>
+where
+    S: Send + Sync,
+    T: FromBody,
+    T::Context: FromRef<S>,
+{
     type Rejection = ApiError;
 
     /// No body at all (no `Content-Type`, nothing sent) is `None`; anything else is read as
@@ -110,6 +268,14 @@ impl FieldErrors {
         self.parsed(field, value, parse)
     }
 
+    /// `value`; a missing one is recorded under `field`.
+    pub fn present<V>(&mut self, field: &str, value: Option<V>) -> Option<V> {
+        if value.is_none() {
+            self.0.push(FieldError::new(field, "is required"));
+        }
+        value
+    }
+
     /// `value` parsed with `parse`, its error recorded under `field`.
     pub fn parsed<V, T, E: std::fmt::Display>(
         &mut self,
@@ -139,5 +305,74 @@ impl FieldErrors {
             return Ok(value);
         }
         Err(self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use serde_json::json;
+
+    use super::{FieldError, deserialize};
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Raw {
+        name: Option<String>,
+        tags: Option<Vec<String>>,
+        scope: Option<Scope>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Scope {
+        #[serde(rename = "type")]
+        kind: Option<String>,
+    }
+
+    fn fields(errors: &[FieldError]) -> Vec<(&str, &str)> {
+        errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.message.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn every_mistyped_and_unknown_field_is_named_not_only_the_first() {
+        let (raw, errors) = deserialize::<Raw>(json!({
+            "name": 7,
+            "tags": ["a", 2],
+            "scope": {"type": false, "extra": 1},
+            "colour": "red",
+        }));
+        let raw = raw.unwrap_or_else(|| panic!("every bad field can be set aside: {errors:?}"));
+        assert!(raw.name.is_none() && raw.tags.is_none());
+        let mut named = fields(&errors);
+        named.sort_unstable();
+        assert_eq!(
+            named,
+            [
+                (
+                    "colour",
+                    "is not a field of this body (expected one of `name`, `tags`, `scope`)"
+                ),
+                ("name", "must be a string"),
+                (
+                    "scope.extra",
+                    "is not a field of this body (expected `type`)"
+                ),
+                ("scope.type", "must be a string"),
+                ("tags[1]", "must be a string"),
+            ],
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_body_of_the_right_shape_has_no_errors() {
+        let (raw, errors) =
+            deserialize::<Raw>(json!({"name": "a", "tags": [], "scope": {"type": "t"}}));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(raw.unwrap().scope.unwrap().kind.as_deref(), Some("t"));
     }
 }

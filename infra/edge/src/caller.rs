@@ -1,8 +1,10 @@
 //! The verified caller and the request's metadata, as the gateway resolved them: its guard
-//! authenticates a request once (access token, session, account) and leaves a [`Caller`] in the
-//! request's extensions, and every request gets its [`RequestMetadata`] there. Handlers of any
-//! module extract both, whatever their router's state.
+//! authenticates a request once (access token, session, account) through the [`Authenticate`]
+//! port and leaves a [`Caller`] in the request's extensions, and every request gets its
+//! [`RequestMetadata`] there. Handlers of any module extract both, whatever their router's
+//! state.
 
+use async_trait::async_trait;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 use plinth_domain_core::{Actor, CommandMetadata, TenantId};
@@ -26,6 +28,16 @@ impl Caller {
         metadata.tenant_id = self.tenant.clone();
         metadata
     }
+}
+
+/// Turns an access token into its caller: the identity module implements it, the gateway's
+/// guard asks it once per request.
+#[async_trait]
+pub trait Authenticate: Send + Sync {
+    /// The caller `token` (an `Authorization: Bearer` value) stands for: a verified token
+    /// whose session has not ended and whose account is enabled. `Unauthorized` naming why not
+    /// (logged, never sent), or `Unavailable` when that cannot be known now.
+    async fn authenticate(&self, token: &str) -> Result<Caller, ApiError>;
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Caller {

@@ -1,6 +1,7 @@
 //! Read-your-writes: a write answers [`Written`] (its body plus a `consistency_token`, also as a
 //! `Consistency-Token` header), and a read that carries the token takes [`Consistency`] and
-//! waits, bounded, until its view has applied that write.
+//! waits, bounded, until its view has applied that write; a handler that must answer only once
+//! a view shows its own write waits with [`Views`]. Both wait through the [`Freshness`] port.
 
 use std::sync::Arc;
 
@@ -18,18 +19,38 @@ use crate::ApiError;
 /// The header a write's token travels in, both ways.
 pub const CONSISTENCY_TOKEN_HEADER: &str = "consistency-token";
 
-/// How a read waits for a write: the gateway's implementation refuses a token that does not
-/// name a write committed in the caller's tenant (400: it could never be waited out) and waits
-/// until the projection has applied it (503 `not-yet-consistent` when the wait is up).
-/// [`Consistency::wait_for`] has refused a token of another view already.
+/// How requests wait for writes, implemented over the read models' progress: the gateway puts
+/// it in every request's extensions, where [`Consistency`] and [`Views`] take it.
 #[async_trait]
 pub trait Freshness: Send + Sync {
-    async fn wait(
-        &self,
-        token: &ConsistencyToken,
-        tenant: &TenantId,
-        projection: &str,
-    ) -> Result<(), ApiError>;
+    /// Refuses (400) a token that does not name a write committed in `tenant`: a made-up one,
+    /// another tenant's, or one ahead of the store could never be waited out, and waiting would
+    /// tell its sender how far another tenant's aggregates have got.
+    async fn committed(&self, token: &ConsistencyToken, tenant: &TenantId) -> Result<(), ApiError>;
+
+    /// Waits, bounded, until `projection` has applied the write `token` names (503
+    /// `not-yet-consistent` when the wait is up).
+    async fn applied(&self, token: &ConsistencyToken, projection: &str) -> Result<(), ApiError>;
+}
+
+/// The request's way of waiting for its own writes: a handler that answers only once a view
+/// shows what it wrote (a logout, once the sessions view has the session ended).
+#[derive(Clone)]
+pub struct Views(pub Arc<dyn Freshness>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Views {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Arc<dyn Freshness>>()
+            .cloned()
+            .map(Self)
+            .ok_or_else(|| {
+                ApiError::Internal("the gateway offers no way to wait for the views".into())
+            })
+    }
 }
 
 /// The request's `Consistency-Token`, if any, with the means to wait for it.
@@ -40,15 +61,29 @@ pub struct Consistency {
 
 impl Consistency {
     /// Waits until `projection`, fed from `aggregate_types`, reflects the request's token (at
-    /// once without one); a token naming a write of another aggregate type is a bad header.
+    /// once without one); a token naming a write of another aggregate type, or none committed
+    /// in `tenant`, is a bad header.
     pub async fn wait_for(
         &self,
         tenant: &TenantId,
         projection: &str,
         aggregate_types: &[&str],
     ) -> Result<(), ApiError> {
-        let Some(token) = &self.token else {
+        let Some(token) = self.committed(tenant, aggregate_types).await? else {
             return Ok(());
+        };
+        self.freshness()?.applied(token, projection).await
+    }
+
+    /// The request's token, once checked to name a write of `aggregate_types` committed in
+    /// `tenant` (for a read that waits on a view of its own, as the authz view).
+    pub async fn committed(
+        &self,
+        tenant: &TenantId,
+        aggregate_types: &[&str],
+    ) -> Result<Option<&ConsistencyToken>, ApiError> {
+        let Some(token) = &self.token else {
+            return Ok(None);
         };
         if !aggregate_types.contains(&token.aggregate_type.as_str()) {
             return Err(ApiError::BadHeader(format!(
@@ -56,12 +91,14 @@ impl Consistency {
                 aggregate_types.join(", ")
             )));
         }
-        let Some(freshness) = &self.freshness else {
-            return Err(ApiError::Internal(
-                "the gateway offers no way to wait for a consistency token".into(),
-            ));
-        };
-        freshness.wait(token, tenant, projection).await
+        self.freshness()?.committed(token, tenant).await?;
+        Ok(Some(token))
+    }
+
+    fn freshness(&self) -> Result<&Arc<dyn Freshness>, ApiError> {
+        self.freshness.as_ref().ok_or_else(|| {
+            ApiError::Internal("the gateway offers no way to wait for a consistency token".into())
+        })
     }
 }
 

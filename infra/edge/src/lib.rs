@@ -5,8 +5,13 @@
 //! - [`Body`] (`body.rs`): a typed JSON body, every bad field named in one 422;
 //! - [`Caller`] and [`RequestMetadata`] (`caller.rs`): the caller the gateway's guard verified
 //!   and the request's tenant, correlation and trace, read from the request's extensions;
-//! - [`Consistency`] and [`Written`] (`consistency.rs`): read-your-writes;
+//! - [`Consistency`], [`Views`] and [`Written`] (`consistency.rs`): read-your-writes;
 //! - [`Checks`] (`authorize.rs`): a permission check beyond the route's guard.
+//!
+//! It also names the ports the edge stands on, each implemented by a module and handed to the
+//! gateway through the module contract or by the composition root: [`Authenticate`] (identity:
+//! an access token to its caller), [`Authorize`] (authz: decisions, how current they are, and
+//! their audit records) and [`Freshness`] (the read models' progress).
 //!
 //! Nothing here assumes the handler runs in the gateway's process: the gateway fills the
 //! extensions, and a module process would fill them from the verified caller it is sent.
@@ -17,8 +22,8 @@ mod caller;
 mod consistency;
 mod problem;
 
-pub use authorize::{Check, Checks, Decision, ResourceRef, Subject};
-pub use body::{Body, FieldErrors, FromBody};
-pub use caller::{Caller, RequestMetadata};
-pub use consistency::{CONSISTENCY_TOKEN_HEADER, Consistency, Freshness, Written};
+pub use authorize::{AccessRecord, Authorize, Checks, Decision, ResourceRef, Subject};
+pub use body::{Body, FieldErrors, FromBody, NoContext};
+pub use caller::{Authenticate, Caller, RequestMetadata};
+pub use consistency::{CONSISTENCY_TOKEN_HEADER, Consistency, Freshness, Views, Written};
 pub use problem::{ApiError, FieldError, InternalError, log_internal_errors};

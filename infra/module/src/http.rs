@@ -1,6 +1,7 @@
 //! What a module serves over HTTP: its routes' handlers (each mounted by the gateway under the
-//! guard its manifest declares) and the resolvers of the resources its routes act on, so that
-//! owner-only, scoped and time-bounded bindings apply at the route.
+//! guard its manifest declares), the resolvers of the resources its routes act on, so that
+//! owner-only, scoped and time-bounded bindings apply at the route, and the edge ports it
+//! offers the gateway (identity authenticates, authz authorizes).
 
 use std::sync::Arc;
 
@@ -8,6 +9,10 @@ use async_trait::async_trait;
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, MethodRouter};
 use plinth_domain_core::TenantId;
+use plinth_domain_permissions::Registry;
+use plinth_infra_config::Settings;
+use plinth_infra_edge::{Authenticate, Authorize};
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 /// What the kernel hands a module building its handlers and jobs.
@@ -15,10 +20,21 @@ use uuid::Uuid;
 pub struct Kernel {
     /// The Postgres database of the event store and the read models.
     pub database_url: String,
-    /// The most connections one of the module's pools should open.
-    pub max_connections: u32,
+    /// The configuration (a module reads its own settings and the kernel's it builds on).
+    pub settings: Arc<Settings>,
+    /// Every registered module's permissions and routes.
+    pub registry: Arc<Registry>,
     /// Enqueues jobs for the scheduler.
     pub scheduler: Arc<dyn crate::Schedule>,
+    /// Cancelled when the process stops: background work a module starts ends with it.
+    pub shutdown: CancellationToken,
+}
+
+impl Kernel {
+    /// The most connections one of a module's pools should open.
+    pub fn max_connections(&self) -> u32 {
+        self.settings.database.max_connections
+    }
 }
 
 /// One route's handler: `method` on `path` (axum's syntax), as the manifest declares it. Made
@@ -54,11 +70,17 @@ pub trait ResolveResource: Send + Sync {
     ) -> Result<Option<ResolvedResource>, String>;
 }
 
-/// A module's handlers and resolvers.
+/// A module's handlers and resolvers, and the edge ports it offers.
 #[derive(Default)]
 pub struct Http {
     pub routes: Vec<Route>,
     pub resources: Vec<(&'static str, Arc<dyn ResolveResource>)>,
+    /// How the gateway turns access tokens into callers; exactly one registered module offers
+    /// it (identity).
+    pub authenticator: Option<Arc<dyn Authenticate>>,
+    /// What the gateway's guards decide permissions with; exactly one registered module
+    /// offers it (authz).
+    pub authorizer: Option<Arc<dyn Authorize>>,
 }
 
 impl Http {
@@ -97,6 +119,20 @@ impl Http {
         resolver: Arc<dyn ResolveResource>,
     ) -> Self {
         self.resources.push((resource_type, resolver));
+        self
+    }
+
+    /// Offers the gateway `authenticator` for every request that sends an access token.
+    #[must_use]
+    pub fn authenticates(mut self, authenticator: Arc<dyn Authenticate>) -> Self {
+        self.authenticator = Some(authenticator);
+        self
+    }
+
+    /// Offers the gateway `authorizer` for every guarded route.
+    #[must_use]
+    pub fn authorizes(mut self, authorizer: Arc<dyn Authorize>) -> Self {
+        self.authorizer = Some(authorizer);
         self
     }
 }

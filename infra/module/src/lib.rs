@@ -1,11 +1,13 @@
 //! The module contract. A module — identity, authz and audit as much as a feature team's Blog —
 //! implements [`Module`]: its [`Manifest`], its [`Migrations`], the events it publishes (an
-//! [`EventSet`] with their Avro schemas), its read models ([`Projection`]s) and its HTTP
+//! [`EventSet`] with their Avro schemas), its read models ([`Projection`]s), its HTTP
 //! routes with the resolvers of the resources they act on ([`Http`]), and its background jobs
-//! ([`Jobs`]; handlers enqueue more through the [`Schedule`] port the [`Kernel`] hands them). The composition
-//! root lists the registered modules, one line each, and assembles from that list the
-//! migrations, the relay's and the audit recorder's catalog, the projectors and `plinth
-//! modules list`: no kernel crate names a module's types.
+//! ([`Jobs`]; handlers enqueue more through the [`Schedule`] port the [`Kernel`] hands them).
+//! The composition root lists the registered modules, one line each, and assembles from that
+//! list the migrations, the relay's and the audit recorder's catalog, the projectors, the
+//! gateway's routes and the ports its guards stand on (identity's [`Http::authenticates`],
+//! authz's [`Http::authorizes`]), and `plinth modules list`: no kernel crate names a module's
+//! types.
 //!
 //! Start reading at [`Module`]; a projection is a pure reducer (`projection.rs`) from an
 //! [`Envelope`] of the module's events to SQL [`Statement`]s. The contract holds no driver: no
@@ -29,6 +31,7 @@ pub use plinth_schemas::{DecodeEvent, EventSet};
 pub use projection::{DynProjection, Projection, Reduced, Statement};
 
 /// A Plinth module, as the composition root registers it.
+#[async_trait::async_trait]
 pub trait Module: Send + Sync + 'static {
     /// Its manifest: the `MANIFEST` its build script generates from its `module.toml` (its
     /// name and version, its permissions, and its routes with the access each needs).
@@ -51,11 +54,11 @@ pub trait Module: Send + Sync + 'static {
         Vec::new()
     }
 
-    /// Its HTTP handlers and resource resolvers, built with what the kernel hands it. The
-    /// gateway mounts each route under the guard the manifest declares for it, and refuses to
-    /// start when a route is served but not declared, declared but not served, or names a
-    /// resource no resolver is given for.
-    fn http(&self, kernel: &Kernel) -> Result<Http, ModuleError> {
+    /// Its HTTP handlers and resource resolvers (and the edge ports it offers), built with what
+    /// the kernel hands it. The gateway mounts each route under the guard the manifest declares
+    /// for it, and refuses to start when a route is served but not declared, declared but not
+    /// served, or names a resource no resolver is given for.
+    async fn http(&self, kernel: &Kernel) -> Result<Http, ModuleError> {
         let _ = kernel;
         Ok(Http::default())
     }

@@ -10,7 +10,8 @@
 //! aggregate: the stall is recorded, the relay is asked to publish the aggregate again, and a
 //! stall that lasts is reported loudly (`stalls.rs`, [`stalls`]). So every event takes
 //! effect exactly once and in order, whatever crashes, retries or rebalances. [`wait_for`] lets a
-//! read carrying a consistency token wait until the projection has applied that write.
+//! read carrying a consistency token wait until the projection has applied that write
+//! ([`ReadModels`]: the edge's `Freshness` port).
 //! [`follow`] serves views held in memory instead: every event of some topics, from the start.
 
 mod apply;
@@ -26,7 +27,7 @@ pub use follow::follow;
 pub use projector::{Projector, read_delivery};
 pub use replay::{Rebuild, StoreReader, Until, envelope};
 pub use stalls::{Stall, stalls};
-pub use wait::{applied_sequence, wait_for};
+pub use wait::{ReadModels, applied_sequence, wait_for};
 
 use plinth_infra_module::{Migration, Migrations};
 

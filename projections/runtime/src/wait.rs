@@ -1,5 +1,8 @@
 use std::time::Duration;
 
+use async_trait::async_trait;
+use plinth_domain_core::{ConsistencyToken, TenantId};
+use plinth_infra_edge::{ApiError, Freshness};
 use plinth_infra_postgres::{GenericClient, Pool};
 use tokio::time::Instant;
 
@@ -52,4 +55,58 @@ pub async fn wait_for(
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(25));
     }
+}
+
+/// How requests wait for the read models: the edge's [`Freshness`] port over their progress.
+#[derive(Clone)]
+pub struct ReadModels {
+    pool: Pool,
+    /// The longest a request waits for a view.
+    wait: Duration,
+}
+
+impl ReadModels {
+    /// Waits on the progress recorded at `pool`, at most `wait` per request.
+    pub fn new(pool: Pool, wait: Duration) -> Self {
+        Self { pool, wait }
+    }
+}
+
+#[async_trait]
+impl Freshness for ReadModels {
+    async fn committed(&self, token: &ConsistencyToken, tenant: &TenantId) -> Result<(), ApiError> {
+        let client = self.pool.get().await.map_err(unavailable)?;
+        if plinth_infra_event_store::names_committed_write(&client, token, tenant.as_str())
+            .await
+            .map_err(unavailable)?
+        {
+            Ok(())
+        } else {
+            Err(ApiError::BadHeader(
+                "Consistency-Token names no write committed in this tenant".into(),
+            ))
+        }
+    }
+
+    async fn applied(&self, token: &ConsistencyToken, projection: &str) -> Result<(), ApiError> {
+        let caught_up = wait_for(
+            &self.pool,
+            projection,
+            &token.aggregate_type,
+            &token.aggregate_id,
+            token.sequence,
+            self.wait,
+        )
+        .await
+        .map_err(unavailable)?;
+        if caught_up {
+            Ok(())
+        } else {
+            Err(ApiError::NotYetConsistent)
+        }
+    }
+}
+
+fn unavailable(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Unavailable(format!("the read models' progress: {e}"))
 }

@@ -8,11 +8,12 @@
 //! [`store`] and [`kafka`] read trails back from Postgres or from the topics for
 //! `plinth audit verify`, and [`export`] writes them as JSONL or CSV.
 //!
-//! Start with `recorder.rs`.
+//! `http.rs` serves the trail and its checkpoints at `/v1/audit`. Start with `recorder.rs`.
 
 mod checkpointer;
 pub mod draft;
 pub mod export;
+mod http;
 pub mod kafka;
 mod keys;
 mod module;

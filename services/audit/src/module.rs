@@ -2,13 +2,16 @@
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use plinth_domain_permissions::Manifest;
-use plinth_infra_module::{DynProjection, EventSet, Migrations, Module};
+use plinth_infra_module::{DynProjection, EventSet, Http, Kernel, Migrations, Module, ModuleError};
 
-/// Trails and checkpoints: their events, the recorder's tables and the audit read model.
+/// Trails and checkpoints: their events, the recorder's tables, the audit read model, and the
+/// `/v1/audit` routes that read it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AuditModule;
 
+#[async_trait]
 impl Module for AuditModule {
     fn manifest(&self) -> &'static Manifest {
         &crate::MANIFEST
@@ -24,5 +27,17 @@ impl Module for AuditModule {
 
     fn projections(&self) -> Vec<Arc<dyn DynProjection>> {
         vec![Arc::new(plinth_projections_audit::AuditProjection)]
+    }
+
+    async fn http(&self, kernel: &Kernel) -> Result<Http, ModuleError> {
+        let read = plinth_infra_postgres::connect_pool(
+            &kernel.database_url,
+            kernel.max_connections() as usize,
+        )
+        .map_err(|e| ModuleError {
+            module: "audit",
+            reason: e.to_string(),
+        })?;
+        Ok(crate::http::routes(&read))
     }
 }

@@ -1,6 +1,7 @@
-//! The authz service: runs role, binding and decision commands on the `Role`, `Binding` and
-//! `Decision` aggregates through the event store's command bus, behind the [`AuthzApi`] the
-//! gateway calls. Decisions are not made here but against the in-memory view
+//! The authz module: runs role, binding and decision commands on the `Role`, `Binding` and
+//! `Decision` aggregates through the event store's command bus ([`AuthzService`], behind the
+//! `AuthzApi` of `plinth-services-authz-api`), serves `/v1/authz` (`http/`), and gives the
+//! gateway its authorizer ([`ViewAuthorizer`]). Decisions are made against the in-memory view
 //! (`plinth-projections-authz`), fed from the events this service appends.
 //!
 //! The service enforces what the aggregates cannot see alone: commands stay in the caller's
@@ -8,18 +9,21 @@
 //! roles reachable from the included one), and only a platform administrator binds or unbinds
 //! `platform-admin`.
 //!
-//! [`AuthzApi::binding_heads`] and [`AuthzApi::role_heads`] say how far the store has got with
-//! a subject's bindings and their roles: a guard deciding a sensitive permission first waits
-//! until its view has applied all of that, so a revocation committed anywhere is enforced
-//! before access is granted.
+//! `binding_heads` and `role_heads` say how far the store has got with a subject's bindings
+//! and their roles: the authorizer, deciding a sensitive permission, first waits until its view
+//! has applied all of that, so a revocation committed anywhere is enforced before access is
+//! granted. Start reading at [`AuthzModule`].
 
-mod api;
+mod authorizer;
+mod denials;
+mod http;
 mod module;
 mod service;
 
 include!(concat!(env!("OUT_DIR"), "/manifest.rs"));
 
-pub use api::{AuthzApi, AuthzError, NewBinding};
+pub use authorizer::ViewAuthorizer;
+pub use denials::Denials;
 pub use module::AuthzModule;
 pub use service::{AuthzService, platform_admin_binding};
 

@@ -18,7 +18,7 @@ use tracing::info;
 use uuid::Uuid;
 
 use crate::permissions as authz;
-use crate::{AuthzApi, AuthzError, NewBinding};
+use plinth_services_authz_api::{AuthzApi, AuthzError, NewBinding};
 
 /// Maps a command failure; `rejected` maps the aggregate's own refusal.
 fn command_error<E: std::error::Error>(

@@ -33,6 +33,7 @@ pub use projection::{BlogProjection, NAME as PROJECTION};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BlogModule;
 
+#[async_trait::async_trait]
 impl Module for BlogModule {
     fn manifest(&self) -> &'static Manifest {
         &MANIFEST
@@ -46,7 +47,7 @@ impl Module for BlogModule {
         vec![Arc::new(BlogProjection)]
     }
 
-    fn http(&self, kernel: &Kernel) -> Result<Http, ModuleError> {
+    async fn http(&self, kernel: &Kernel) -> Result<Http, ModuleError> {
         http::http(kernel)
     }
 

@@ -11,9 +11,9 @@ use plinth_infra_event_store::CommandError;
 use tracing::info;
 use uuid::Uuid;
 
-use crate::api::{IdentityError, Registered, Registration, SignedIn};
 use crate::secrets;
 use crate::service::{IdentityService, command_error, session_error};
+use plinth_services_identity_api::{IdentityError, Registered, Registration, SignedIn};
 
 impl IdentityService {
     #[tracing::instrument(skip_all, fields(tenant = %metadata.tenant_id, correlation_id = %metadata.correlation_id))]

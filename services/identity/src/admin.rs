@@ -6,8 +6,8 @@ use plinth_domain_identity::{UserCommand, UserError, UserId};
 use plinth_infra_event_store::CommandError;
 use tracing::info;
 
-use crate::api::{IdentityError, Registration};
 use crate::service::{IdentityService, command_error};
+use plinth_services_identity_api::{IdentityError, Registration};
 
 impl IdentityService {
     #[tracing::instrument(skip_all, fields(user_id = %user, disabled, tenant = %metadata.tenant_id))]

@@ -1,16 +1,20 @@
-//! The identity service: runs user and session commands on the `User` and `Session`
+//! The identity module: runs user and session commands on the `User` and `Session`
 //! aggregates through the event store's command bus, with argon2id password hashing on a
 //! bounded blocking pool, refresh-token rotation with reuse detection, single-use mailed
 //! tokens, and EdDSA access tokens ([`tokens`]).
 //!
-//! The gateway talks to it through the [`IdentityApi`] trait (`api.rs`); [`IdentityService`]
-//! (`service.rs`) is the in-process implementation.
+//! Start at [`IdentityModule`] (what the composition root registers). [`IdentityService`]
+//! (`service.rs`) implements the `IdentityApi` of `plinth-services-identity-api`; its HTTP
+//! handlers (`http/`) call it through that trait; [`Authenticator`] (`authenticate.rs`) is
+//! how the gateway turns an access token into its caller.
 
 mod accounts;
 mod admin;
-mod api;
+mod authenticate;
 mod bounded;
+mod configured;
 mod hasher;
+mod http;
 mod mail_tokens;
 mod module;
 mod secrets;
@@ -20,7 +24,8 @@ pub mod tokens;
 
 include!(concat!(env!("OUT_DIR"), "/manifest.rs"));
 
-pub use api::{IdentityApi, IdentityError, Registered, Registration, SignedIn};
+pub use authenticate::Authenticator;
+pub use configured::{lockout_policy, password_policy};
 pub use hasher::Argon2Hasher;
 pub use mail_tokens::{MailPurpose, MailToken};
 pub use module::IdentityModule;

@@ -13,9 +13,9 @@ use std::sync::Arc;
 
 use tracing::{Instrument, info, warn};
 
-use crate::api::IdentityError;
 use crate::secrets;
 use crate::service::{IdentityService, command_error};
+use plinth_services_identity_api::IdentityError;
 
 /// What a mailed token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

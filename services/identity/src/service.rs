@@ -17,8 +17,10 @@ use plinth_domain_identity::{
 use plinth_infra_event_store::{CommandBus, CommandError};
 
 use crate::Argon2Hasher;
-use crate::api::{IdentityApi, IdentityError, Registered, Registration, SignedIn};
 use crate::bounded::BoundedTasks;
+use plinth_services_identity_api::{
+    IdentityApi, IdentityError, Registered, Registration, SignedIn,
+};
 
 /// How long sessions and mailed tokens live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,9 +10,9 @@ use plinth_infra_event_store::CommandError;
 use tracing::{info, warn};
 use uuid::Uuid;
 
-use crate::api::{IdentityError, SignedIn};
 use crate::secrets;
 use crate::service::{IdentityService, command_error, session_error};
+use plinth_services_identity_api::{IdentityError, SignedIn};
 
 impl IdentityService {
     /// Rotates `refresh_token`. The session must belong to the metadata's tenant, its user must

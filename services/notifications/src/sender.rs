@@ -71,7 +71,7 @@ enum StoreError {
 #[derive(Debug, thiserror::Error)]
 enum SendError {
     #[error("{0}")]
-    Identity(#[from] plinth_services_identity::IdentityError),
+    Identity(#[from] plinth_services_identity_api::IdentityError),
     #[error("{0}")]
     Mail(#[from] plinth_infra_mail::Error),
     #[error("unknown mail kind {0:?}")]

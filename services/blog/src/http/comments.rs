@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use chrono::Utc;
 use http::StatusCode;
 use plinth_infra_edge::{
-    ApiError, Body, Caller, Checks, Consistency, FieldError, FieldErrors, FromBody,
+    ApiError, Body, Caller, Checks, Consistency, FieldError, FieldErrors, FromBody, NoContext,
     RequestMetadata, Written,
 };
 use serde::Deserialize;
@@ -33,7 +33,8 @@ pub(crate) struct RawComment {
 
 impl FromBody for CommentBody {
     type Raw = RawComment;
-    fn from_body(raw: RawComment) -> Result<Self, Vec<FieldError>> {
+    type Context = NoContext;
+    fn from_body(raw: RawComment, _: &NoContext) -> Result<Self, Vec<FieldError>> {
         let mut errors = FieldErrors::default();
         let body = errors.required("body", raw.body, |b| Text::parse(&b, Text::COMMENT_MAX));
         errors.finish(|| body.map(Self))

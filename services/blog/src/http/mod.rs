@@ -43,11 +43,14 @@ pub(crate) fn blog(kernel: &Kernel) -> Result<Blog, ModuleError> {
         module: "blog",
         reason: e.to_string(),
     };
-    let events = plinth_infra_event_store::sqlx_pool(&kernel.database_url, kernel.max_connections)
-        .map_err(|e| fail(&e))?;
-    let read =
-        plinth_infra_postgres::connect_pool(&kernel.database_url, kernel.max_connections as usize)
+    let events =
+        plinth_infra_event_store::sqlx_pool(&kernel.database_url, kernel.max_connections())
             .map_err(|e| fail(&e))?;
+    let read = plinth_infra_postgres::connect_pool(
+        &kernel.database_url,
+        kernel.max_connections() as usize,
+    )
+    .map_err(|e| fail(&e))?;
     Ok(Blog {
         posts: Arc::new(CommandBus::new(events.clone(), ())),
         comments: Arc::new(CommandBus::new(events, ())),

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use http::StatusCode;
 use plinth_domain_core::TenantId;
 use plinth_infra_edge::{
-    ApiError, Body, Caller, Checks, Consistency, FieldError, FieldErrors, FromBody,
+    ApiError, Body, Caller, Checks, Consistency, FieldError, FieldErrors, FromBody, NoContext,
     RequestMetadata, ResourceRef, Subject, Written,
 };
 use serde::Deserialize;
@@ -40,7 +40,8 @@ pub(crate) struct RawPost {
 
 impl FromBody for NewPost {
     type Raw = RawPost;
-    fn from_body(raw: RawPost) -> Result<Self, Vec<FieldError>> {
+    type Context = NoContext;
+    fn from_body(raw: RawPost, _: &NoContext) -> Result<Self, Vec<FieldError>> {
         let mut errors = FieldErrors::default();
         let title = errors.required("title", raw.title, |t| Title::parse(&t));
         let body = errors.required("body", raw.body, |b| Text::parse(&b, Text::POST_MAX));
@@ -64,7 +65,8 @@ pub(crate) struct PostEdit {
 
 impl FromBody for PostEdit {
     type Raw = RawPost;
-    fn from_body(raw: RawPost) -> Result<Self, Vec<FieldError>> {
+    type Context = NoContext;
+    fn from_body(raw: RawPost, _: &NoContext) -> Result<Self, Vec<FieldError>> {
         let mut errors = FieldErrors::default();
         if raw.title.is_none() && raw.body.is_none() && raw.tags.is_none() {
             errors.push("body", "give at least one of title, body and tags");
@@ -313,7 +315,8 @@ pub(crate) struct RawPublishAt {
 
 impl FromBody for PublishAt {
     type Raw = RawPublishAt;
-    fn from_body(raw: RawPublishAt) -> Result<Self, Vec<FieldError>> {
+    type Context = NoContext;
+    fn from_body(raw: RawPublishAt, _: &NoContext) -> Result<Self, Vec<FieldError>> {
         let mut errors = FieldErrors::default();
         let at = errors.required("at", raw.at, |at| {
             DateTime::parse_from_rfc3339(&at)

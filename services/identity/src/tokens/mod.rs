@@ -7,6 +7,7 @@
 //! and checks signature, `exp`, `nbf`, `iss` and `aud`.
 
 mod keys;
+mod watch;
 
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -23,6 +24,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use keys::Key;
+pub(crate) use watch::watch_rotations;
 
 /// The identity service's tables.
 pub const MIGRATIONS: Migrations = Migrations {

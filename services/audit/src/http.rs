@@ -1,17 +1,35 @@
 //! `GET /v1/audit/records` and `GET /v1/audit/checkpoints`: the caller's tenant's audit trail
-//! and signed checkpoints, newest first, from the audit read model.
+//! and signed checkpoints, newest first, from the audit read model; written with
+//! `plinth-infra-edge` like every module's handlers.
 
 use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Query, State};
-use plinth_domain_audit::Outcome;
+use http::Method;
+use plinth_domain_audit::{AuditRecord, Checkpoint, Outcome};
+use plinth_infra_edge::{ApiError, Caller, FieldError};
+use plinth_infra_module::Http;
+use plinth_infra_postgres::Pool;
 use plinth_projections_audit::RecordSearch;
-use serde_json::{Value, json};
+use serde::Serialize;
 
-use crate::{ApiError, AppState};
-use plinth_infra_edge::Caller;
-use plinth_infra_edge::FieldError;
+/// The handlers over the audit read model at `read`.
+pub(crate) fn routes(read: &Pool) -> Http {
+    Http::default()
+        .route(Method::GET, "/v1/audit/records", records, read.clone())
+        .route(
+            Method::GET,
+            "/v1/audit/checkpoints",
+            checkpoints,
+            read.clone(),
+        )
+}
+
+/// A read-model failure.
+fn unavailable(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Unavailable(format!("the audit read model: {e}"))
+}
 
 const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 500;
@@ -103,12 +121,19 @@ impl<'a> Params<'a> {
     }
 }
 
+/// A page of records, newest first.
+#[derive(Serialize)]
+pub(crate) struct Records {
+    records: Vec<AuditRecord>,
+    next_cursor: Option<String>,
+}
+
 /// `GET /v1/audit/records?actor=&action=&target_type=&target_id=&outcome=&since=&until=&limit=&cursor=`
 pub(crate) async fn records(
-    State(state): State<AppState>,
+    State(read): State<Pool>,
     caller: Caller,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Records>, ApiError> {
     let mut params = Params::new(&query, &RECORD_FILTERS);
     let outcome = params.parsed(
         "outcome",
@@ -136,41 +161,40 @@ pub(crate) async fn records(
             "must be later than since",
         )]));
     }
-    let client = state
-        .read_pool
-        .get()
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let client = read.get().await.map_err(unavailable)?;
     let page = plinth_projections_audit::list_records(&client, &search)
         .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    Ok(Json(json!({
-        "records": page.records,
-        "next_cursor": page.next.map(|n| n.to_string()),
-    })))
+        .map_err(unavailable)?;
+    Ok(Json(Records {
+        records: page.records,
+        next_cursor: page.next.map(|n| n.to_string()),
+    }))
+}
+
+/// A page of signed checkpoints, newest first.
+#[derive(Serialize)]
+pub(crate) struct Checkpoints {
+    checkpoints: Vec<Checkpoint>,
+    next_cursor: Option<String>,
 }
 
 /// `GET /v1/audit/checkpoints?limit=&cursor=`
 pub(crate) async fn checkpoints(
-    State(state): State<AppState>,
+    State(read): State<Pool>,
     caller: Caller,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Checkpoints>, ApiError> {
     let mut params = Params::new(&query, &["limit", "cursor"]);
     let before = params.cursor();
     let limit = params.limit();
     params.finish()?;
-    let client = state
-        .read_pool
-        .get()
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let client = read.get().await.map_err(unavailable)?;
     let page =
         plinth_projections_audit::list_checkpoints(&client, caller.tenant.as_str(), before, limit)
             .await
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    Ok(Json(json!({
-        "checkpoints": page.checkpoints,
-        "next_cursor": page.next.map(|n| n.to_string()),
-    })))
+            .map_err(unavailable)?;
+    Ok(Json(Checkpoints {
+        checkpoints: page.checkpoints,
+        next_cursor: page.next.map(|n| n.to_string()),
+    }))
 }

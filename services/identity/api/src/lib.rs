@@ -1,4 +1,7 @@
-//! What the gateway (and the notification worker) may ask of the identity service.
+//! The identity service's API, without its implementation: [`IdentityApi`] (what the identity
+//! module's handlers ask of the service, in-process or, in a mesh, over the network), its
+//! request and response types, and [`IdentityError`] with its one mapping to an HTTP problem
+//! (`From<IdentityError> for ApiError`). The implementation is `plinth-services-identity`.
 
 use async_trait::async_trait;
 use plinth_domain_core::CommandMetadata;
@@ -66,7 +69,7 @@ pub enum IdentityError {
     Internal(String),
 }
 
-/// What the gateway may ask of the identity service.
+/// What the identity module's handlers may ask of the identity service.
 #[async_trait]
 pub trait IdentityApi: Send + Sync {
     async fn register(
@@ -152,4 +155,29 @@ pub trait IdentityApi: Send + Sync {
         disabled: bool,
         metadata: CommandMetadata,
     ) -> Result<ConsistencyToken, IdentityError>;
+}
+
+impl From<IdentityError> for plinth_infra_edge::ApiError {
+    fn from(e: IdentityError) -> Self {
+        use plinth_infra_edge::{ApiError, FieldError};
+        match e {
+            IdentityError::EmailTaken
+            | IdentityError::Conflict
+            | IdentityError::AlreadyExists
+            | IdentityError::AdministratorExists => ApiError::Conflict(e.to_string()),
+            IdentityError::InvalidCredentials => ApiError::InvalidCredentials,
+            IdentityError::Disabled => ApiError::AccountDisabled,
+            IdentityError::InvalidToken => ApiError::InvalidToken,
+            IdentityError::NotFound => ApiError::NotFound(e.to_string()),
+            // The service checks the policy only of a new password (a change or a reset).
+            IdentityError::WeakPassword(reason) => {
+                ApiError::Validation(vec![FieldError::new("new_password", reason.to_string())])
+            }
+            IdentityError::Locked { until } => ApiError::Locked {
+                retry_after: (until - chrono::Utc::now()).num_seconds(),
+            },
+            IdentityError::Unavailable(internal) => ApiError::Unavailable(internal),
+            IdentityError::Internal(internal) => ApiError::Internal(internal),
+        }
+    }
 }

@@ -1,21 +1,22 @@
 //! User administration: list and search, disable and enable. The route guards check the
-//! permissions their manifest declares (`identity.user.read`, `identity.user.disable`).
+//! permissions `module.toml` declares (`identity.user.read`, `identity.user.disable`).
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use http::StatusCode;
+use plinth_domain_core::CommandMetadata;
 use plinth_domain_identity::UserId;
+use plinth_infra_edge::{
+    AccessRecord, ApiError, Authorize, Caller, Checks, FieldError, RequestMetadata, Views,
+};
 use plinth_projections_users::NAME as USERS_VIEW;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use plinth_services_identity_api::IdentityError;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::consistency::wait_for_view;
-use crate::routes::auth::identity_error;
-use crate::routes::users::UserBody;
-use crate::{ApiError, AppState};
-use plinth_infra_edge::FieldError;
-use plinth_infra_edge::{Caller, RequestMetadata};
+use super::users::UserBody;
+use super::{Identity, path_id, read_error};
+use crate::permissions::USER_DISABLE;
 
 /// `?q=&limit=&cursor=` of the user listing.
 #[derive(Debug, Deserialize)]
@@ -28,13 +29,21 @@ pub(crate) struct ListQuery {
 const DEFAULT_LIMIT: u16 = 50;
 const MAX_LIMIT: u16 = 200;
 
+/// A page of users.
+#[derive(Serialize)]
+pub(crate) struct UserPage {
+    users: Vec<UserBody>,
+    /// Where the next page starts; `null` on the last one.
+    next_cursor: Option<Uuid>,
+}
+
 /// `GET /v1/users?q=&limit=&cursor=` → `{users, next_cursor}`: the tenant's users in creation
 /// order; `q` matches e-mail or display name (case-insensitive substring).
-pub(crate) async fn list_users(
-    State(state): State<AppState>,
+pub(crate) async fn list(
+    State(identity): State<Identity>,
     caller: Caller,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<UserPage>, ApiError> {
     let mut errors = Vec::new();
     let limit = match query.limit.as_deref() {
         None => DEFAULT_LIMIT,
@@ -69,53 +78,53 @@ pub(crate) async fn list_users(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let client = state
-        .read_pool
-        .get()
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    let client = identity.read().await?;
     let page =
         plinth_projections_users::list_users(&client, caller.tenant.as_str(), search, after, limit)
             .await
-            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    let users: Vec<UserBody> = page.users.into_iter().map(UserBody::from).collect();
-    Ok(Json(json!({
-        "users": users,
-        "next_cursor": page.next,
-    })))
+            .map_err(read_error)?;
+    Ok(Json(UserPage {
+        users: page.users.into_iter().map(UserBody::from).collect(),
+        next_cursor: page.next,
+    }))
 }
 
 /// `POST /v1/users/{id}/disable` → 204: the user cannot log in and their sessions stop
 /// working (answers once the users view knows). 403 when the user holds a permission the
 /// caller does not (an owner, for an admin) or is a platform administrator and the caller is not.
 pub(crate) async fn disable(
-    state: State<AppState>,
+    State(identity): State<Identity>,
     caller: Caller,
-    metadata: RequestMetadata,
-    id: Path<String>,
+    RequestMetadata(metadata): RequestMetadata,
+    Checks(authorize): Checks,
+    views: Views,
+    Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    set_disabled(state, caller, metadata, id, true).await
+    set_disabled(&identity, caller, metadata, &*authorize, &views, &id, true).await
 }
 
 /// `POST /v1/users/{id}/enable` → 204. Sessions from before the disable stay ended.
 pub(crate) async fn enable(
-    state: State<AppState>,
+    State(identity): State<Identity>,
     caller: Caller,
-    metadata: RequestMetadata,
-    id: Path<String>,
+    RequestMetadata(metadata): RequestMetadata,
+    Checks(authorize): Checks,
+    views: Views,
+    Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    set_disabled(state, caller, metadata, id, false).await
+    set_disabled(&identity, caller, metadata, &*authorize, &views, &id, false).await
 }
 
 async fn set_disabled(
-    State(state): State<AppState>,
+    identity: &Identity,
     caller: Caller,
-    RequestMetadata(metadata): RequestMetadata,
-    Path(id): Path<String>,
+    metadata: CommandMetadata,
+    authorize: &dyn Authorize,
+    views: &Views,
+    id: &str,
     disabled: bool,
 ) -> Result<StatusCode, ApiError> {
-    let id = Uuid::parse_str(&id)
-        .map_err(|_| ApiError::Validation(vec![FieldError::new("id", "must be a UUID")]))?;
+    let id = path_id(id)?;
     if disabled && id == caller.user_id {
         return Err(ApiError::Conflict(
             "administrators cannot disable themselves".into(),
@@ -123,42 +132,30 @@ async fn set_disabled(
     }
     // No one takes access away from an account that holds more than they do (an admin from an
     // owner, an owner from a platform administrator).
-    let now = chrono::Utc::now();
-    if let Err(reason) = state
-        .authz_view
-        .read(|policy| policy.may_administer(caller.tenant.as_str(), caller.user_id, id, now))
-    {
-        let denied = plinth_domain_authz::AccessDecided {
-            decision_id: Uuid::now_v7(),
-            tenant_id: caller.tenant.clone(),
+    if let Err(reason) = authorize.may_administer(&caller.tenant, caller.user_id, id) {
+        let denied = AccessRecord {
+            tenant: caller.tenant.clone(),
             subject: caller.user_id,
-            permission: plinth_services_identity::permissions::USER_DISABLE
-                .as_str()
-                .to_owned(),
-            resource_type: Some("identity.user".into()),
-            resource_id: Some(id.to_string()),
+            permission: USER_DISABLE,
+            resource: Some(("identity.user".into(), id.to_string())),
             allowed: false,
             reason: reason.clone(),
             route: None,
             source_ip: None,
             user_agent: None,
-            at: now,
-            repeated: 1,
-            first_at: None,
+            at: chrono::Utc::now(),
         };
-        state.denials.record(denied, caller.acting(metadata));
+        authorize.record_denial(denied, metadata);
         return Err(ApiError::Forbidden(reason));
     }
-    let token = state
-        .identity
-        .set_disabled(UserId(id), disabled, caller.acting(metadata.clone()))
+    let token = identity
+        .service
+        .set_disabled(UserId(id), disabled, metadata)
         .await
         .map_err(|e| match e {
-            plinth_services_identity::IdentityError::NotFound => {
-                ApiError::NotFound(format!("no user {id}"))
-            }
-            other => identity_error(other),
+            IdentityError::NotFound => ApiError::NotFound(format!("no user {id}")),
+            other => other.into(),
         })?;
-    wait_for_view(&state, USERS_VIEW, &token).await?;
+    views.0.applied(&token, USERS_VIEW).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -11,9 +11,10 @@ use chrono::Utc;
 use plinth_infra_config::Settings;
 use plinth_infra_module::Read;
 use plinth_schemas::identity::IdentityEvent;
-use plinth_services_identity::TokenService;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
+
+use super::TokenService;
 
 /// How often keys are reloaded without a rotation to pick up.
 const RELOAD_EVERY: Duration = Duration::from_secs(60);

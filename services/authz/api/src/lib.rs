@@ -1,4 +1,7 @@
-//! What the gateway may ask of the authz service, and how it can fail.
+//! The authz service's API, without its implementation: [`AuthzApi`] (role and binding
+//! administration and the reads that say how far the store has got), its request types, and
+//! [`AuthzError`] with its one mapping to an HTTP problem (`From<AuthzError> for ApiError`).
+//! The implementation is `plinth-services-authz`.
 
 use std::collections::BTreeSet;
 
@@ -131,4 +134,32 @@ pub trait AuthzApi: Send + Sync {
         decision: AccessDecided,
         metadata: &CommandMetadata,
     ) -> Result<(), AuthzError>;
+}
+
+impl From<AuthzError> for plinth_infra_edge::ApiError {
+    fn from(e: AuthzError) -> Self {
+        use plinth_infra_edge::{ApiError, FieldError};
+        let field = |name: &str, e: &AuthzError| {
+            ApiError::Validation(vec![FieldError::new(name, e.to_string())])
+        };
+        match e {
+            AuthzError::Role(RoleError::NotFound) => ApiError::NotFound("no such role".into()),
+            AuthzError::Binding(BindingError::NotFound) => {
+                ApiError::NotFound("no such binding".into())
+            }
+            AuthzError::ReservedPermission(_) => field("permissions", &e),
+            AuthzError::Binding(BindingError::EmptyPeriod | BindingError::AlreadyOver) => {
+                field("valid_until", &e)
+            }
+            AuthzError::Binding(BindingError::PlatformAdminIsUnscoped)
+            | AuthzError::UnknownRole(_) => field("role", &e),
+            AuthzError::NotPlatformAdmin => ApiError::Forbidden(e.to_string()),
+            AuthzError::Role(RoleError::Cycle(_) | RoleError::AlreadyExists)
+            | AuthzError::Binding(BindingError::AlreadyBound)
+            | AuthzError::NameTaken
+            | AuthzError::Conflict => ApiError::Conflict(e.to_string()),
+            AuthzError::Unavailable(reason) => ApiError::Unavailable(reason),
+            AuthzError::Internal(reason) => ApiError::Internal(reason),
+        }
+    }
 }

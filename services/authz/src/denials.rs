@@ -16,7 +16,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use plinth_domain_authz::AccessDecided;
 use plinth_domain_core::CommandMetadata;
-use plinth_services_authz::AuthzApi;
+use plinth_services_authz_api::AuthzApi;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
