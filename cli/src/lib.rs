@@ -311,18 +311,43 @@ impl Stack {
         })
     }
 
-    /// A scheduler worker with every registered module's jobs.
+    /// A scheduler worker with every registered module's jobs. Refuses to start, naming the
+    /// module, when a module handles (or schedules) a job kind its manifest does not declare,
+    /// or declares one it does not handle.
     pub fn scheduler_worker(
         &self,
         settings: plinth_services_scheduler::WorkerSettings,
         shutdown: CancellationToken,
     ) -> anyhow::Result<plinth_services_scheduler::Worker> {
         let kernel = self.kernel(shutdown)?;
-        let jobs = self
-            .modules
-            .iter()
-            .map(|m| m.jobs(&kernel))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut jobs = Vec::with_capacity(self.modules.len());
+        for module in self.modules.iter() {
+            let handled = module.jobs(&kernel)?;
+            let manifest = module.manifest();
+            let declared = |kind: &str| manifest.jobs.iter().any(|j| j.kind == kind);
+            let kinds = handled.handlers.iter().map(|(kind, _)| *kind);
+            if let Some(kind) = kinds
+                .chain(handled.recurring.iter().map(|r| r.kind))
+                .find(|kind| !declared(kind))
+            {
+                anyhow::bail!(
+                    "module {} runs jobs of kind {kind}, which its manifest does not declare (add [[jobs]] kind = \"{kind}\" to its module.toml)",
+                    manifest.name
+                );
+            }
+            if let Some(job) = manifest
+                .jobs
+                .iter()
+                .find(|j| !handled.handlers.iter().any(|(kind, _)| *kind == j.kind))
+            {
+                anyhow::bail!(
+                    "module {} declares jobs of kind {} but hands the scheduler no handler for them",
+                    manifest.name,
+                    job.kind
+                );
+            }
+            jobs.push(handled);
+        }
         Ok(plinth_services_scheduler::Worker::new(
             self.pool.clone(),
             plinth_infra_event_store::sqlx_pool(&self.database_url, 4)?,

@@ -140,7 +140,7 @@ enum ExportFormat {
 
 #[derive(Subcommand)]
 enum ModulesCommand {
-    /// Print every module with its permissions and routes.
+    /// Print every module with its topics, permissions, routes, job kinds and read models.
     List,
     /// Write a module skeleton into services/<name>/ (one aggregate, one event with its Avro
     /// schema, one projection, one guarded route, its manifest and tests), add it to the

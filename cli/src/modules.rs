@@ -29,7 +29,8 @@ pub const KERNEL_MIGRATIONS: [Migrations; 4] = [
 ];
 
 /// `plinth modules list`: the gateway's own routes, then every registered module with its
-/// permissions and routes (as its manifest declares them), its topics, read models and tables.
+/// permissions, routes and job kinds (as its manifest declares them), its topics, read models
+/// and tables.
 pub fn modules_report(modules: &[Arc<dyn Module>]) -> String {
     use plinth_domain_permissions::{Access, Manifest};
     use std::fmt::Write;
@@ -76,6 +77,9 @@ pub fn modules_report(modules: &[Arc<dyn Module>]) -> String {
             );
         }
         routes(&mut out, manifest);
+        for j in manifest.jobs {
+            let _ = writeln!(out, "  job {}: {}", j.kind, j.description);
+        }
         for p in module.projections() {
             let _ = writeln!(
                 out,
@@ -106,6 +110,7 @@ mod tests {
         version: "1",
         permissions: &[],
         routes: &[],
+        jobs: &[],
     };
 
     impl Module for Squatter {
@@ -167,6 +172,10 @@ mod tests {
         );
         assert!(
             report.contains("  topics: audit.checkpoint, audit.trail"),
+            "{report}"
+        );
+        assert!(
+            report.contains("  job blog.publish: Publishes a post at the time"),
             "{report}"
         );
     }

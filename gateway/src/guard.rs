@@ -36,6 +36,10 @@ pub enum RouteError {
         path: String,
     },
     #[error(
+        "route {path} conflicts with {other}: paths that differ only in their parameters' names cannot both be served"
+    )]
+    Conflicting { path: String, other: String },
+    #[error(
         "route {method} {path} of module {module} acts on {resource_type}, but no module resolves that resource"
     )]
     Unresolved {
@@ -70,6 +74,16 @@ impl Routes {
         handler: MethodRouter<AppState>,
     ) -> Result<Self, RouteError> {
         let info = declared(&self.state.registry, method.as_str(), path)?;
+        if let Some(other) = self
+            .paths
+            .keys()
+            .find(|other| **other != path && shape(other) == shape(path))
+        {
+            return Err(RouteError::Conflicting {
+                path: path.to_owned(),
+                other: (*other).to_owned(),
+            });
+        }
         if let Some(resource) = info.resource
             && !self.state.resources.contains_key(resource.resource_type)
         {
@@ -111,6 +125,18 @@ impl Routes {
                 router.route(path, methods)
             }))
     }
+}
+
+/// `path` with every parameter's name left out (`/v1/users/{}`): how the router matches it.
+fn shape(path: &str) -> String {
+    path.split('/')
+        .map(|segment| match segment.strip_prefix('{') {
+            Some(rest) if rest.starts_with('*') => "{*}",
+            Some(_) => "{}",
+            None => segment,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// What the manifests declare for `method` on `path`.
@@ -392,6 +418,16 @@ mod tests {
             "{error}"
         );
         assert!(declared(&registry, "GET", "/healthz").is_ok());
+    }
+
+    #[test]
+    fn paths_that_differ_only_in_parameter_names_have_one_shape() {
+        assert_eq!(
+            shape("/v1/posts/{id}/comments"),
+            shape("/v1/posts/{post}/comments")
+        );
+        assert_ne!(shape("/v1/posts/{id}"), shape("/v1/posts/{id}/comments"));
+        assert_ne!(shape("/v1/posts/{id}"), shape("/v1/posts/new"));
     }
 
     #[test]

@@ -62,6 +62,7 @@ static PROBE: Manifest = Manifest {
             resource: None,
         },
     ],
+    jobs: &[],
 };
 
 /// `{name, age}`: a name of at most 5 characters, an age from 0 to 150.
@@ -213,8 +214,8 @@ impl Edge {
         }
     }
 
-    async fn send(&self, request: Request<HttpBody>) -> (StatusCode, http::HeaderMap, Value) {
-        let state = AppState {
+    fn state(&self) -> AppState {
+        AppState {
             registry: Arc::new(Registry::new([&plinth_gateway::MANIFEST, &PROBE]).unwrap()),
             resources: Arc::default(),
             authenticator: self.tokens.clone(),
@@ -224,7 +225,11 @@ impl Edge {
             consistency_wait: Duration::from_millis(10),
             request_timeout: Duration::from_secs(5),
             base_domain: Some("plinth.test".into()),
-        };
+        }
+    }
+
+    async fn send(&self, request: Request<HttpBody>) -> (StatusCode, http::HeaderMap, Value) {
+        let state = self.state();
         let http = Http::default()
             .route(Method::POST, "/v1/echo", echo, ())
             .route(Method::GET, "/v1/whoami", whoami, ())
@@ -413,4 +418,46 @@ async fn a_permission_route_runs_for_holders_and_records_every_denial() {
     assert_eq!(denied[0].permission, NOTE_READ);
     assert_eq!(denied[0].route.as_deref(), Some("GET /v1/notes"));
     assert_eq!(denied[0].user_agent.as_deref(), Some("probe/1"));
+}
+
+static CLASHING: Manifest = Manifest {
+    name: "clash",
+    version: "1",
+    permissions: &[],
+    routes: &[
+        RouteInfo {
+            module: "clash",
+            method: "GET",
+            path: "/v1/items/{id}",
+            access: Access::Public,
+            owner_param: None,
+            resource: None,
+        },
+        RouteInfo {
+            module: "clash",
+            method: "DELETE",
+            path: "/v1/items/{item}",
+            access: Access::Public,
+            owner_param: None,
+            resource: None,
+        },
+    ],
+    jobs: &[],
+};
+
+#[tokio::test]
+async fn paths_differing_only_in_parameter_names_stop_the_gateway_by_name() {
+    let edge = Edge::new();
+    let mut state = edge.state();
+    state.registry = Arc::new(Registry::new([&plinth_gateway::MANIFEST, &CLASHING]).unwrap());
+    let http = Http::default()
+        .route(Method::GET, "/v1/items/{id}", notes, ())
+        .route(Method::DELETE, "/v1/items/{item}", notes, ());
+    let Err(error) = router(state, http.routes) else {
+        panic!("the clash was served");
+    };
+    assert_eq!(
+        error.to_string(),
+        "route /v1/items/{item} conflicts with /v1/items/{id}: paths that differ only in their parameters' names cannot both be served"
+    );
 }

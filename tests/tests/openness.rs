@@ -194,6 +194,7 @@ static MANIFEST: Manifest = Manifest {
         owner_param: None,
         resource: None,
     }],
+    jobs: &[],
 };
 
 /// `GET /v1/notes/{id}` → `{text}` or 404.

@@ -1,5 +1,6 @@
 //! The Rust code of one module's manifest: a `permissions` module with one constant per
-//! permission, and a `MANIFEST` static with its permissions and routes.
+//! permission, a `job_kinds` module with one per job kind, and a `MANIFEST` static with its
+//! permissions, routes and job kinds.
 
 use std::fmt::Write;
 
@@ -34,6 +35,21 @@ pub fn generate(m: &Manifest) -> String {
             const_name(&p.name),
             p.name,
             p.sensitive
+        );
+    }
+    out.push_str("}\n\n");
+    let _ = writeln!(out, "/// The job kinds `{}` declares.", m.path);
+    out.push_str("pub mod job_kinds {\n");
+    for j in &m.jobs {
+        let _ = writeln!(out, "    /// {}", j.description);
+        let _ = writeln!(
+            out,
+            "    pub const {}: &str = {:?};",
+            j.kind
+                .split_once('.')
+                .map_or(j.kind.as_str(), |(_, name)| name)
+                .to_ascii_uppercase(),
+            j.kind
         );
     }
     out.push_str("}\n\n");
@@ -75,6 +91,14 @@ pub fn generate(m: &Manifest) -> String {
             out,
             "        plinth_domain_permissions::RouteInfo {{ module: {:?}, method: {:?}, path: {:?}, access: {access}, owner_param: {:?}, resource: {resource} }},",
             m.name, r.method, r.path, r.owner_param
+        );
+    }
+    out.push_str("    ],\n    jobs: &[\n");
+    for j in &m.jobs {
+        let _ = writeln!(
+            out,
+            "        plinth_domain_permissions::JobInfo {{ kind: {:?}, description: {:?} }},",
+            j.kind, j.description
         );
     }
     out.push_str("    ],\n};\n");

@@ -1,6 +1,6 @@
 //! Module manifests: every module (a service, the gateway, a feature module) declares in
-//! `module.toml` its name, the permissions it owns, and its HTTP routes with the access each
-//! needs. This crate parses and validates one ([`parse`], [`validate`]) and writes its Rust code
+//! `module.toml` its name, the permissions it owns, its HTTP routes with the access each
+//! needs, and the kinds of job it runs. This crate parses and validates one ([`parse`], [`validate`]) and writes its Rust code
 //! ([`generate`]: typed permission constants and a `MANIFEST` static); a module's build script
 //! runs [`build::module`] to do all of it, so no permission string is typed by hand anywhere
 //! else.
@@ -23,6 +23,10 @@
 //! # resource named by the path parameter, with the owner the module's resolver gives
 //! # resource = "identity.user"
 //! # resource_param = "id"
+//!
+//! [[jobs]]
+//! kind = "identity.purge"          # <module>.<name>: the module's handler runs jobs of it
+//! description = "Purges expired tokens."
 //! ```
 
 pub mod build;
@@ -43,6 +47,16 @@ pub struct Manifest {
     pub version: String,
     pub permissions: Vec<PermissionDecl>,
     pub routes: Vec<RouteDecl>,
+    pub jobs: Vec<JobDecl>,
+}
+
+/// A kind of job a module runs: `<module>.<name>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobDecl {
+    pub kind: String,
+    pub description: String,
+    /// The manifest line that declares it.
+    pub line: usize,
 }
 
 /// A permission a module declares: `<module>.<resource>.<action>`.

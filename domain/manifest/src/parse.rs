@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::{Access, Error, Manifest, PermissionDecl, RouteDecl};
+use crate::{Access, Error, JobDecl, Manifest, PermissionDecl, RouteDecl};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -13,6 +13,15 @@ struct Raw {
     permissions: Vec<Spanned<RawPermission>>,
     #[serde(default)]
     routes: Vec<Spanned<RawRoute>>,
+    #[serde(default)]
+    jobs: Vec<Spanned<RawJob>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawJob {
+    kind: String,
+    description: String,
 }
 
 #[derive(Deserialize)]
@@ -89,12 +98,26 @@ pub fn parse(path: &str, text: &str) -> Result<Manifest, Error> {
             }
         })
         .collect();
+    let jobs = raw
+        .jobs
+        .into_iter()
+        .map(|j| {
+            let line = line_of(text, j.span().start);
+            let j = j.into_inner();
+            JobDecl {
+                kind: j.kind,
+                description: j.description,
+                line,
+            }
+        })
+        .collect();
     Ok(Manifest {
         path: path.to_owned(),
         name: raw.module.name,
         version: raw.module.version,
         permissions,
         routes,
+        jobs,
     })
 }
 

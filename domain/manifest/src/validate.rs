@@ -21,7 +21,7 @@ fn well_formed(name: &str) -> bool {
 /// Checks one manifest: its module name well formed; every permission well formed, owned by
 /// the module (`<module>.…`) and declared once; every route's method known, path absolute,
 /// declared once, and its permission one the manifest declares; `owner_param` naming a
-/// parameter of its path.
+/// parameter of its path; every job kind `<module>.<name>` in lower snake case, declared once.
 pub fn validate(m: &Manifest) -> Result<(), Error> {
     let mut permissions: HashMap<&str, (&str, usize)> = HashMap::new();
     let module_ok = m.name.starts_with(|c: char| c.is_ascii_lowercase())
@@ -111,6 +111,30 @@ pub fn validate(m: &Manifest) -> Result<(), Error> {
                 &m.path,
                 r.line,
                 format!("owner_param {param:?} is not a parameter of {}", r.path),
+            ));
+        }
+    }
+    let mut jobs: HashMap<&str, usize> = HashMap::new();
+    for j in &m.jobs {
+        let parts: Vec<&str> = j.kind.split('.').collect();
+        if parts.len() != 2 || parts[0] != m.name || !well_formed(&format!("{}.x", j.kind)) {
+            return Err(Error::at(
+                &m.path,
+                j.line,
+                format!(
+                    "job kind {:?} is not <module>.<name> in lower snake case, starting with {}.",
+                    j.kind, m.name
+                ),
+            ));
+        }
+        if let Some(line) = jobs.insert(&j.kind, j.line) {
+            return Err(Error::at(
+                &m.path,
+                j.line,
+                format!(
+                    "duplicate job kind {}: first declared at {}:{line}",
+                    j.kind, m.path
+                ),
             ));
         }
     }
@@ -235,6 +259,30 @@ mod tests {
         );
         let error = validate(&manifest("blog/module.toml", &route("news.post", "id"))).unwrap_err();
         assert!(error.to_string().contains("starting with blog."), "{error}");
+    }
+
+    #[test]
+    fn a_job_kind_is_the_modules_own_and_declared_once() {
+        let job = |kind: &str| format!("\n[[jobs]]\nkind = \"{kind}\"\ndescription = \"Runs.\"\n");
+        let ok = format!("{BLOG}{}", job("blog.publish"));
+        assert!(validate(&manifest("blog/module.toml", &ok)).is_ok());
+        for (kind, says) in [
+            ("news.publish", "starting with blog."),
+            ("blog.Publish", "lower snake case"),
+            ("blog.post.publish", "<module>.<name>"),
+        ] {
+            let text = format!("{BLOG}{}", job(kind));
+            let error = validate(&manifest("blog/module.toml", &text)).unwrap_err();
+            assert!(error.to_string().contains(says), "{kind}: {error}");
+        }
+        let twice = format!("{ok}{}", job("blog.publish"));
+        let error = validate(&manifest("blog/module.toml", &twice)).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("duplicate job kind blog.publish: first declared at blog/module.toml:9"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Permissions and routes as module manifests declare them. Each module's build script turns
+//! Permissions, routes and job kinds as module manifests declare them. Each module's build script turns
 //! its `module.toml` into a `permissions` module of typed constants and a [`Manifest`] static
 //! (`plinth-domain-manifest` generates both), so code names a permission through its constant
 //! (`plinth_services_identity::permissions::USER_READ`), never by a string. The composition
@@ -82,6 +82,14 @@ pub struct RouteResource {
     pub param: &'static str,
 }
 
+/// A kind of job a module runs (its handler is handed to the scheduler).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobInfo {
+    /// `<module>.<name>`: `blog.publish`.
+    pub kind: &'static str,
+    pub description: &'static str,
+}
+
 /// One module's manifest, as its `module.toml` declares it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Manifest {
@@ -89,4 +97,5 @@ pub struct Manifest {
     pub version: &'static str,
     pub permissions: &'static [PermissionInfo],
     pub routes: &'static [RouteInfo],
+    pub jobs: &'static [JobInfo],
 }

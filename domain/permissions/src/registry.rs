@@ -1,6 +1,6 @@
 //! The registered modules' manifests together.
 
-use crate::{Manifest, Permission, PermissionInfo, RouteInfo};
+use crate::{JobInfo, Manifest, Permission, PermissionInfo, RouteInfo};
 
 /// Manifests that cannot be registered together.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,7 +28,7 @@ impl Registry {
     /// The registry of `manifests`: module names and routes must be unique across them, and
     /// each manifest must keep to its own module — its permissions and resource types named
     /// `<module>.…`, its routes needing only permissions it declares (as it declares them, so a
-    /// permission's sensitivity cannot be disowned). The build checks a generated manifest the
+    /// permission's sensitivity cannot be disowned), its job kinds `<module>.…` too. The build checks a generated manifest the
     /// same way; this holds for one written by hand too.
     pub fn new(
         manifests: impl IntoIterator<Item = &'static Manifest>,
@@ -80,6 +80,11 @@ impl Registry {
             .find(|p| p.as_str() == name)
     }
 
+    /// Every declared job kind.
+    pub fn jobs(&self) -> impl Iterator<Item = &'static JobInfo> + '_ {
+        self.manifests.iter().flat_map(|m| m.jobs.iter())
+    }
+
     /// The route declared for `method` and `path`, if any.
     pub fn route(&self, method: &str, path: &str) -> Option<&'static RouteInfo> {
         self.routes().find(|r| r.method == method && r.path == path)
@@ -127,6 +132,12 @@ fn own(m: &Manifest) -> Result<(), RegistryError> {
             )));
         }
     }
+    if let Some(j) = m.jobs.iter().find(|j| !j.kind.starts_with(&prefix)) {
+        return Err(invalid(format!(
+            "job kind {} is not the module's own",
+            j.kind
+        )));
+    }
     Ok(())
 }
 
@@ -152,6 +163,7 @@ mod tests {
             owner_param: None,
             resource: None,
         }],
+        jobs: &[],
     };
 
     static NEWS: Manifest = Manifest {
@@ -166,6 +178,7 @@ mod tests {
             owner_param: None,
             resource: None,
         }],
+        jobs: &[],
     };
 
     #[test]
@@ -191,6 +204,7 @@ mod tests {
             owner_param: None,
             resource: None,
         }],
+        jobs: &[],
     };
 
     #[test]

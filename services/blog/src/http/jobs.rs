@@ -11,9 +11,7 @@ use uuid::Uuid;
 
 use super::Blog;
 use crate::domain::{PostCommand, PostError};
-
-/// The job kind.
-pub(crate) const PUBLISH: &str = "blog.publish";
+use crate::job_kinds::PUBLISH;
 
 /// The Blog's jobs.
 pub(crate) fn jobs(blog: Blog) -> Jobs {

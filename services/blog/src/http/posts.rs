@@ -343,7 +343,7 @@ pub(crate) async fn publish(
     {
         let id = id(&post, "post")?;
         let job = NewJob {
-            kind: super::jobs::PUBLISH.to_owned(),
+            kind: crate::job_kinds::PUBLISH.to_owned(),
             tenant: caller.tenant.clone(),
             payload: json!({ "post_id": id }),
             run_at: at,
