@@ -262,7 +262,7 @@ impl Stack {
             }
             Component::Scheduler => {
                 let worker = self.scheduler_worker(
-                    plinth_services_scheduler::WorkerSettings::default(),
+                    plinth_services_scheduler::WorkerSettings::from(&settings.scheduler),
                     shutdown.clone(),
                 )?;
                 tasks.spawn(async move {

@@ -308,6 +308,17 @@ impl World {
         )
     }
 
+    /// Starts `plinth serve scheduler` for this world, logging into a file named after `name`.
+    pub fn spawn_scheduler(&self, name: &str) -> PlinthProcess {
+        PlinthProcess::spawn(
+            &["serve", "scheduler"],
+            &self.settings,
+            &self.db.url,
+            name,
+            "info,plinth_services_scheduler=debug",
+        )
+    }
+
     /// The topic of an aggregate type in this world.
     pub fn topic(&self, aggregate_type: &str) -> String {
         plinth_schemas::topic_name(&self.settings.kafka.topic_prefix, aggregate_type)

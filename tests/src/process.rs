@@ -65,6 +65,14 @@ pub(crate) fn settings_env(settings: &Settings, database_url: &str) -> Vec<(&'st
             "PLINTH_AUDIT_CHECKPOINT_INTERVAL_SECS",
             settings.audit.checkpoint_interval_secs.to_string(),
         ),
+        (
+            "PLINTH_SCHEDULER_LEASE_MS",
+            settings.scheduler.lease_ms.to_string(),
+        ),
+        (
+            "PLINTH_SCHEDULER_POLL_MS",
+            settings.scheduler.poll_ms.to_string(),
+        ),
         ("PLINTH_MAIL_URL", settings.mail.url.expose().clone()),
     ]
 }

@@ -14,7 +14,8 @@ pub use env::{Env, ProcessEnv};
 pub use secret::Secret;
 pub use settings::{
     DatabaseSettings, GatewaySettings, IdentitySettings, KafkaSettings, MailSettings,
-    ProjectorSettings, RelaySettings, SchemaRegistrySettings, Settings, TelemetrySettings,
+    ProjectorSettings, RelaySettings, SchedulerSettings, SchemaRegistrySettings, Settings,
+    TelemetrySettings,
 };
 
 use std::path::PathBuf;

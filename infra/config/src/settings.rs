@@ -19,6 +19,7 @@ pub struct Settings {
     pub projector: ProjectorSettings,
     pub identity: IdentitySettings,
     pub audit: AuditSettings,
+    pub scheduler: SchedulerSettings,
     pub mail: MailSettings,
     pub telemetry: TelemetrySettings,
 }
@@ -32,15 +33,6 @@ pub struct MailSettings {
     pub url: Secret<String>,
     /// The sender, as `Name <address>`.
     pub from: String,
-}
-
-impl Default for MailSettings {
-    fn default() -> Self {
-        Self {
-            url: Secret::new("mailbox:.plinth/mail".to_owned()),
-            from: "Plinth <no-reply@localhost>".into(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -103,6 +95,21 @@ pub struct GatewaySettings {
     pub base_domain: String,
 }
 
+/// How scheduler workers run jobs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchedulerSettings {
+    /// How long a claimed job is its worker's: a run must end within it, and a job whose
+    /// worker died runs again once it is up.
+    pub lease_ms: u64,
+    /// How often a worker looks at the queue when there was nothing to do.
+    pub poll_ms: u64,
+    /// At most this many jobs are claimed at a time.
+    pub batch: i64,
+    /// The wait before a failed job's second attempt; it doubles with each further one.
+    pub backoff_ms: u64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RelaySettings {
@@ -161,16 +168,6 @@ pub struct AuditSettings {
     pub signing_key_path: String,
 }
 
-impl Default for AuditSettings {
-    fn default() -> Self {
-        Self {
-            checkpoint_every_records: 1000,
-            checkpoint_interval_secs: 60,
-            signing_key_path: ".plinth/keys/audit-signing.pem".into(),
-        }
-    }
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct TelemetrySettings {
@@ -181,100 +178,6 @@ pub struct TelemetrySettings {
     /// OTLP/HTTP traces endpoint (`http://127.0.0.1:4318/v1/traces`); none = no export.
     pub otlp_endpoint: Option<String>,
     pub service_name: String,
-}
-
-impl Default for DatabaseSettings {
-    fn default() -> Self {
-        Self {
-            url: None,
-            max_connections: 16,
-        }
-    }
-}
-
-impl Default for KafkaSettings {
-    fn default() -> Self {
-        Self {
-            brokers: "127.0.0.1:9092".into(),
-            topic_prefix: "plinth.".into(),
-            partitions: 3,
-            replication_factor: 1,
-            fetch_wait_max_ms: 100,
-            session_timeout_ms: 6000,
-            max_poll_interval_ms: 30_000,
-            message_timeout_ms: 30_000,
-            topic_retention_ms: -1,
-        }
-    }
-}
-
-impl Default for SchemaRegistrySettings {
-    fn default() -> Self {
-        Self {
-            url: "http://127.0.0.1:8081".into(),
-            listen: ([127, 0, 0, 1], 8081).into(),
-        }
-    }
-}
-
-impl Default for GatewaySettings {
-    fn default() -> Self {
-        Self {
-            listen: ([127, 0, 0, 1], 8080).into(),
-            url: "http://127.0.0.1:8080".into(),
-            request_timeout_ms: 30_000,
-            consistency_wait_ms: 5_000,
-            denial_window_ms: 10_000,
-            base_domain: String::new(),
-        }
-    }
-}
-
-impl Default for RelaySettings {
-    fn default() -> Self {
-        Self {
-            batch_size: 500,
-            poll_interval_ms: 500,
-        }
-    }
-}
-
-impl Default for ProjectorSettings {
-    fn default() -> Self {
-        Self {
-            group_prefix: "plinth.projector.".into(),
-        }
-    }
-}
-
-impl Default for IdentitySettings {
-    fn default() -> Self {
-        Self {
-            password_hash_concurrency: 2,
-            password_min_length: 12,
-            password_max_length: 128,
-            token_issuer: "http://127.0.0.1:8080".into(),
-            token_audience: "plinth".into(),
-            access_token_ttl_secs: 900,
-            lockout_max_failures: 5,
-            lockout_minutes: 15,
-            session_ttl_secs: 12 * 3600,
-            session_idle_secs: 30 * 60,
-            email_verification_ttl_secs: 24 * 3600,
-            password_reset_ttl_secs: 3600,
-        }
-    }
-}
-
-impl Default for TelemetrySettings {
-    fn default() -> Self {
-        Self {
-            log_filter: "info".into(),
-            log_format: "text".into(),
-            otlp_endpoint: None,
-            service_name: "plinth".into(),
-        }
-    }
 }
 
 impl Settings {
@@ -432,5 +335,6 @@ impl Settings {
     }
 }
 
+mod defaults;
 #[cfg(test)]
 mod tests;

@@ -48,6 +48,19 @@ impl Default for WorkerSettings {
     }
 }
 
+impl From<&plinth_infra_config::SchedulerSettings> for WorkerSettings {
+    /// The configured lease, poll, batch and backoff, under a new worker id.
+    fn from(settings: &plinth_infra_config::SchedulerSettings) -> Self {
+        Self {
+            lease: Duration::from_millis(settings.lease_ms),
+            poll: Duration::from_millis(settings.poll_ms),
+            batch: settings.batch,
+            backoff: Duration::from_millis(settings.backoff_ms),
+            ..Self::default()
+        }
+    }
+}
+
 /// Runs the jobs of the kinds it has handlers for.
 pub struct Worker {
     read: Pool,
