@@ -392,7 +392,10 @@ impl Stack {
             .context("configuring mail (mail.url, mail.from)")?;
         Ok(Sender::new(
             self.pool.clone(),
-            Arc::new(IdentityService::configured(&self.settings)?),
+            Arc::new(IdentityService::configured(
+                &self.settings,
+                &self.database_url,
+            )?),
             notifier,
             SenderSettings::default(),
         ))
@@ -424,7 +427,7 @@ impl Stack {
             display_name,
             password,
         };
-        let (user, created) = IdentityService::configured(&self.settings)?
+        let (user, created) = IdentityService::configured(&self.settings, &self.database_url)?
             .bootstrap_administrator(registration, metadata.clone())
             .await
             .context("bootstrapping the administrator")?;
@@ -444,7 +447,16 @@ impl Stack {
         &self,
         shutdown: CancellationToken,
     ) -> anyhow::Result<(AppState, Vec<Route>)> {
-        let kernel = self.kernel(shutdown)?;
+        // What the modules start ends at once if the gateway cannot be assembled.
+        let started = shutdown.child_token();
+        let assembled = self.assemble_gateway(self.kernel(started.clone())?).await;
+        if assembled.is_err() {
+            started.cancel();
+        }
+        assembled
+    }
+
+    async fn assemble_gateway(&self, kernel: Kernel) -> anyhow::Result<(AppState, Vec<Route>)> {
         let mut routes = Vec::new();
         let mut resources = std::collections::HashMap::new();
         let (mut authenticator, mut authorizer) = (None, None);

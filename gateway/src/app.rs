@@ -24,8 +24,8 @@ pub enum StartError {
 }
 
 impl Application {
-    /// Builds the routes — the kernel's, and `modules`' handlers — refusing any the manifests
-    /// do not declare, and binds `listen` (port 0 picks a free port, as tests do).
+    /// Builds the routes — the gateway's own, and `modules`' handlers — refusing any the
+    /// manifests do not declare, and binds `listen` (port 0 picks a free port, as tests do).
     pub async fn build(
         listen: SocketAddr,
         state: AppState,

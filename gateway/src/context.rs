@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use http::request::Parts;
 use plinth_domain_core::{Actor, CommandMetadata, TenantId};
-use plinth_infra_edge::{ApiError, Authorize, Caller, Freshness, RequestMetadata};
+use plinth_infra_edge::{ApiError, Caller, Check, Freshness, RequestMetadata};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -101,7 +101,7 @@ pub(crate) async fn resolve(
     parts.extensions.insert(RequestMetadata(metadata));
     parts
         .extensions
-        .insert::<Arc<dyn Authorize>>(state.authorizer.clone());
+        .insert::<Arc<dyn Check>>(state.authorizer.clone());
     parts
         .extensions
         .insert::<Arc<dyn Freshness>>(state.freshness.clone());

@@ -18,7 +18,7 @@ use plinth_domain_permissions::{
 };
 use plinth_gateway::{AppState, router};
 use plinth_infra_edge::{
-    AccessRecord, ApiError, Authenticate, Authorize, Body, Caller, Decision, FieldError,
+    AccessRecord, ApiError, Authenticate, Authorize, Body, Caller, Check, Decision, FieldError,
     FieldErrors, Freshness, FromBody, NoContext, RequestMetadata, ResourceRef, Subject,
 };
 use plinth_infra_module::Http;
@@ -149,7 +149,7 @@ struct Policy {
 }
 
 #[async_trait]
-impl Authorize for Policy {
+impl Check for Policy {
     async fn check(
         &self,
         subject: Subject<'_>,
@@ -165,6 +165,13 @@ impl Authorize for Policy {
     fn may_administer(&self, _: &TenantId, _: Uuid, _: Uuid) -> Result<(), String> {
         Ok(())
     }
+    fn record_denial(&self, decision: AccessRecord, _: CommandMetadata) {
+        self.denied.lock().unwrap().push(decision);
+    }
+}
+
+#[async_trait]
+impl Authorize for Policy {
     fn decides_on(&self, _: &ConsistencyToken) -> bool {
         false
     }
@@ -176,9 +183,6 @@ impl Authorize for Policy {
     }
     async fn record(&self, _: AccessRecord, _: &CommandMetadata) -> Result<(), ApiError> {
         Ok(())
-    }
-    fn record_denial(&self, decision: AccessRecord, _: CommandMetadata) {
-        self.denied.lock().unwrap().push(decision);
     }
 }
 

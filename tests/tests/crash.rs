@@ -172,20 +172,43 @@ async fn after_a_kill_under_load_every_acknowledged_write_reaches_every_view_and
     views_caught_up(&stack, Duration::from_secs(30)).await;
     let client = stack.pool.get().await.unwrap();
     // Every stored domain event is in the trail exactly once (a unique index forbids twice).
-    eventually(
-        "every domain event in the audit trail",
-        Duration::from_secs(30),
-        || async {
-            let sources = stack
-                .scalar("SELECT count(*) FROM events WHERE aggregate_type NOT LIKE 'audit.%'")
-                .await;
-            let records = stack
-                .scalar("SELECT count(*) FROM events WHERE aggregate_type = 'audit.trail'")
-                .await;
-            (sources == records).then_some(())
-        },
-    )
-    .await;
+    // When it is not, say which are missing and what `plinth status` makes of it.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let missing = client
+            .query(
+                "SELECT e.aggregate_type, e.aggregate_id, e.sequence FROM events e
+                 WHERE e.aggregate_type NOT LIKE 'audit.%' AND NOT EXISTS (
+                     SELECT 1 FROM events a WHERE a.aggregate_type = 'audit.trail'
+                     AND a.payload -> 'RecordAppended' ->> 'source_event_id' = e.event_id::text)
+                 ORDER BY e.position LIMIT 20",
+                &[],
+            )
+            .await
+            .unwrap();
+        if missing.is_empty() {
+            break;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let missing: Vec<String> = missing
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {} #{}",
+                        r.get::<_, String>(0),
+                        r.get::<_, String>(1),
+                        r.get::<_, i64>(2)
+                    )
+                })
+                .collect();
+            let (_, out, err) = stack.plinth(&["status"]).await;
+            panic!(
+                "timed out after 30 s waiting for every domain event in the audit trail; missing (first 20): {}\nplinth status:\n{out}{err}",
+                missing.join(", ")
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     // Every acknowledged user is in the directory once, with every acknowledged rename.
     for id in &acked.users {
         let row = client

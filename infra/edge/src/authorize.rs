@@ -1,6 +1,8 @@
-//! The authorization port: what the gateway's guards decide with, and what a handler may ask
-//! beyond its route's guard (may this caller see this draft?). The authz module implements
-//! [`Authorize`]; the gateway puts it in every request's extensions, where [`Checks`] takes it.
+//! The authorization ports: what a handler may ask beyond its route's guard ([`Check`]: may
+//! this caller see this draft?), and what the gateway's guards decide with besides
+//! ([`Authorize`]: how current decisions are, and recording them). The authz module implements
+//! both; the gateway puts the handlers' part in every request's extensions, where [`Checks`]
+//! takes it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +15,7 @@ use plinth_domain_core::{CommandMetadata, ConsistencyToken, TenantId};
 use plinth_domain_permissions::Permission;
 use uuid::Uuid;
 
-use crate::ApiError;
+use crate::{ApiError, Caller};
 
 /// Who asks.
 #[derive(Debug, Clone, Copy)]
@@ -58,9 +60,9 @@ pub struct AccessRecord {
     pub at: DateTime<Utc>,
 }
 
-/// Decides permissions, says how current its decisions are, and records them for audit.
+/// What a handler may ask beyond its route's guard.
 #[async_trait]
-pub trait Authorize: Send + Sync {
+pub trait Check: Send + Sync {
     /// Whether `subject` holds `permission` in its tenant (on `resource`, if given).
     async fn check(
         &self,
@@ -73,6 +75,15 @@ pub trait Authorize: Send + Sync {
     /// may from an account holding more than they do); why not otherwise.
     fn may_administer(&self, tenant: &TenantId, actor: Uuid, target: Uuid) -> Result<(), String>;
 
+    /// Records a denial in the background, gathering its repeats: a client hammering a
+    /// forbidden route does not turn each request into a write.
+    fn record_denial(&self, decision: AccessRecord, metadata: CommandMetadata);
+}
+
+/// What the gateway's guards decide with: the checks, how current they are, and recording
+/// the decisions on sensitive permissions.
+#[async_trait]
+pub trait Authorize: Check {
     /// Whether `token` names a write that decisions depend on (a role or a binding).
     fn decides_on(&self, token: &ConsistencyToken) -> bool;
 
@@ -92,15 +103,54 @@ pub trait Authorize: Send + Sync {
         decision: AccessRecord,
         metadata: &CommandMetadata,
     ) -> Result<(), ApiError>;
-
-    /// Records a denial in the background, gathering its repeats: a client hammering a
-    /// forbidden route does not turn each request into a write.
-    fn record_denial(&self, decision: AccessRecord, metadata: CommandMetadata);
 }
 
-/// The request's authorization port, for a handler.
+/// The request's permission checks, for a handler.
 #[derive(Clone)]
-pub struct Checks(pub Arc<dyn Authorize>);
+pub struct Checks(Arc<dyn Check>);
+
+impl Checks {
+    /// Whether `subject` holds `permission` in its tenant (on `resource`, if given).
+    pub async fn check(
+        &self,
+        subject: Subject<'_>,
+        permission: Permission,
+        resource: Option<ResourceRef<'_>>,
+    ) -> Decision {
+        self.0.check(subject, permission, resource).await
+    }
+
+    /// Whether `caller` may take access away from the account `target` of their tenant.
+    pub fn may_administer(&self, caller: &Caller, target: Uuid) -> Result<(), String> {
+        self.0
+            .may_administer(&caller.tenant, caller.user_id, target)
+    }
+
+    /// Records for audit that `caller` was refused `permission` (on `resource`: its type and
+    /// id) for `reason`, in the background.
+    pub fn deny(
+        &self,
+        caller: &Caller,
+        permission: Permission,
+        resource: Option<(String, String)>,
+        reason: &str,
+        metadata: CommandMetadata,
+    ) {
+        let decision = AccessRecord {
+            tenant: caller.tenant.clone(),
+            subject: caller.user_id,
+            permission,
+            resource,
+            allowed: false,
+            reason: reason.to_owned(),
+            route: None,
+            source_ip: None,
+            user_agent: None,
+            at: Utc::now(),
+        };
+        self.0.record_denial(decision, metadata);
+    }
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for Checks {
     type Rejection = ApiError;
@@ -108,7 +158,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Checks {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         parts
             .extensions
-            .get::<Arc<dyn Authorize>>()
+            .get::<Arc<dyn Check>>()
             .cloned()
             .map(Self)
             .ok_or_else(|| ApiError::Internal("the gateway offers no permission check".into()))

@@ -14,8 +14,10 @@ use serde_path_to_error::Segment;
 
 use crate::problem::{ApiError, FieldError};
 
-/// A request body parsed into a domain value: `Raw` is what the JSON holds (`serde` derive,
-/// optional fields as `Option`), `from_body` turns it into `Self`, naming every bad field.
+/// A request body parsed into a domain value: `Raw` is what the JSON holds (`serde` derive),
+/// `from_body` turns it into `Self`, naming every bad field. Every field of `Raw` is an
+/// `Option` (or has a default), so that a missing field is named by `from_body` with the rest
+/// rather than ending parsing; `#[serde(deny_unknown_fields)]` on `Raw` names unknown ones too.
 pub trait FromBody: Sized {
     type Raw: DeserializeOwned;
     /// What parsing reads from the router's state ([`NoContext`] for nothing).
@@ -95,12 +97,18 @@ where
     }
 }
 
+/// The most bad fields one answer names: past them, parsing stops (each one found costs a
+/// pass over the whole body, so a body of many bad fields cannot hold a core).
+const MAX_FIELD_ERRORS: usize = 20;
+
 /// Deserializes `value` as `R`, naming every field of the wrong JSON type and every unknown
-/// one (not only the first): each is recorded, set aside (a mistyped value as `null`, an
-/// unknown field removed) and deserialization tried again. `None` when it cannot get past an
-/// error (a missing field that `R` requires).
+/// one (not only the first, up to [`MAX_FIELD_ERRORS`]): each is recorded, set aside (a
+/// mistyped value as `null`, a mistyped array element with its whole array, an unknown field
+/// removed) and deserialization tried again. `None` when it cannot get past an error (a missing
+/// field that `R` requires, or too many).
 fn deserialize<R: DeserializeOwned>(mut value: Value) -> (Option<R>, Vec<FieldError>) {
     let mut errors: Vec<FieldError> = Vec::new();
+    let mut named = std::collections::HashSet::new();
     loop {
         let error = match serde_path_to_error::deserialize::<_, R>(&value) {
             Ok(raw) => return (Some(raw), errors),
@@ -108,15 +116,17 @@ fn deserialize<R: DeserializeOwned>(mut value: Value) -> (Option<R>, Vec<FieldEr
         };
         let path = error.path().clone();
         let serde = error.into_inner().to_string();
-        let (field, message, set_aside) = if let Some(unknown) = quoted(&serde, "unknown field `") {
-            let field = if ends_at(&path, unknown) {
-                path.to_string()
-            } else {
-                prefixed(&path, unknown)
+        let (field, message, set_aside) = if serde.starts_with("unknown field `") {
+            // The path ends at the unknown key itself.
+            let key = match path.iter().next_back() {
+                Some(Segment::Map { key }) => key.clone(),
+                _ => quoted(&serde, "unknown field `")
+                    .unwrap_or_default()
+                    .to_owned(),
             };
             let expected = serde.split_once(", expected ").map_or("", |(_, e)| e);
             let message = format!("is not a field of this body (expected {expected})");
-            (field, message, Aside::Remove(unknown.to_owned()))
+            (path.to_string(), message, Aside::Remove(key))
         } else if let Some(missing) = quoted(&serde, "missing field `") {
             (
                 prefixed(&path, missing),
@@ -126,10 +136,11 @@ fn deserialize<R: DeserializeOwned>(mut value: Value) -> (Option<R>, Vec<FieldEr
         } else {
             (path.to_string(), readable(&serde), Aside::Null)
         };
-        let repeated = errors.iter().any(|e| e.field == field);
-        errors.push(FieldError::new(&field, message));
-        if repeated || !set_aside.apply(&mut value, &path) {
-            errors.dedup_by(|a, b| a.field == b.field);
+        let repeated = !named.insert(field.clone());
+        if !repeated {
+            errors.push(FieldError::new(&field, message));
+        }
+        if repeated || errors.len() >= MAX_FIELD_ERRORS || !set_aside.apply(&mut value, &path) {
             return (None, errors);
         }
     }
@@ -193,11 +204,6 @@ fn within(field: &str, outer: &str) -> bool {
 /// The name between backticks after `prefix` in a serde message.
 fn quoted<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
     message.strip_prefix(prefix)?.split('`').next()
-}
-
-/// Whether `path` ends at the key `name`.
-fn ends_at(path: &serde_path_to_error::Path, name: &str) -> bool {
-    matches!(path.iter().next_back(), Some(Segment::Map { key }) if key == name)
 }
 
 /// `name` inside the object at `path` (`scope.type`).
@@ -366,6 +372,17 @@ mod tests {
             ],
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn a_body_of_many_bad_fields_is_answered_after_the_first_twenty() {
+        let mut body = serde_json::Map::new();
+        for i in 0..10_000 {
+            body.insert(format!("extra{i}"), json!(i));
+        }
+        let (raw, errors) = deserialize::<Raw>(serde_json::Value::Object(body));
+        assert!(raw.is_none());
+        assert_eq!(errors.len(), super::MAX_FIELD_ERRORS);
     }
 
     #[test]

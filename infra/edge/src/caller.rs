@@ -60,8 +60,9 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Caller {
     }
 }
 
-/// Metadata for the command a request issues: tenant, actor (anonymous; [`Caller::acting`]
-/// refines it), correlation (the request id), and the current trace.
+/// Metadata for the command a request issues: tenant, actor, correlation (the request id), and
+/// the current trace. Anonymous on a public route; on any other, the gateway's guard has made
+/// it act as the verified caller in their tenant ([`Caller::acting`]).
 #[derive(Debug, Clone)]
 pub struct RequestMetadata(pub CommandMetadata);
 

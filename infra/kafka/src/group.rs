@@ -6,8 +6,12 @@
 //! as long as the group's rebalance timeout (`max.poll.interval.ms`). The member logs every
 //! assignment and revocation, and when it has waited for an assignment longer than a join
 //! should take (twice the session timeout, and at least 15 s) it says so and joins again as a
-//! new member. An empty assignment is an assignment: a group with more members than partitions
-//! is not stranded. Messages are handed out owned, so the consumer can be replaced between
+//! new member. An empty assignment counts as waiting too: after a member is killed, tansu's
+//! coordinator may hand a new member nothing while it still counts the dead one, and never
+//! rebalance once the dead one's session ends (seen in the crash test: the audit recorder sat
+//! with no partition for good). The price is that a member of a group with more members than
+//! partitions (a misconfiguration for Plinth, whose topics have several partitions) joins again
+//! every so often. Messages are handed out owned, so the consumer can be replaced between
 //! batches.
 
 use std::sync::{Arc, Mutex};
@@ -30,8 +34,8 @@ const CHECK_EVERY: Duration = Duration::from_secs(5);
 /// What the member knows of its place in the group.
 #[derive(Debug)]
 struct Membership {
-    /// Since when it has waited for an assignment (since it subscribed, or was revoked);
-    /// `None` once one came, even an empty one (more members than partitions is no fault).
+    /// Since when it has waited for an assignment (since it subscribed, was revoked, or was
+    /// assigned nothing); `None` once partitions came.
     waiting_since: Option<Instant>,
 }
 
@@ -54,6 +58,13 @@ impl ConsumerContext for Context {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         match rebalance {
+            Rebalance::Assign(partitions) if partitions.count() == 0 => {
+                membership.waiting_since = Some(Instant::now());
+                warn!(
+                    group = self.group,
+                    "Assigned no partitions: the group has more members than partitions, or its coordinator still counts a member that died; joining again unless partitions come."
+                );
+            }
             Rebalance::Assign(partitions) => {
                 membership.waiting_since = None;
                 info!(

@@ -9,6 +9,7 @@ use std::sync::RwLock;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use plinth_domain_core::ConsistencyToken;
 use plinth_infra_module::{Envelope, Read};
 use plinth_projections_runtime::{Delivery, Payload};
 use plinth_schemas::authz::AuthzEvent;
@@ -158,25 +159,20 @@ impl AuthzView {
             .unwrap_or(0)
     }
 
-    /// Waits until the aggregate is applied up to `sequence`, for at most `timeout`. Returns
-    /// whether it got there.
-    pub async fn wait_for(
-        &self,
-        aggregate_type: &str,
-        aggregate_id: &str,
-        sequence: i64,
-        timeout: Duration,
-    ) -> bool {
+    /// Waits until the view has applied the write `token` names, for at most `timeout`.
+    /// Returns whether it got there.
+    pub async fn wait_for(&self, token: &ConsistencyToken, timeout: Duration) -> bool {
+        let (aggregate_type, aggregate_id) = (&token.aggregate_type, &token.aggregate_id);
         let mut changes = self.applied_count.subscribe();
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            if self.applied(aggregate_type, aggregate_id) >= sequence {
+            if self.applied(aggregate_type, aggregate_id) >= token.sequence {
                 return true;
             }
             tokio::select! {
                 changed = changes.changed() => if changed.is_err() { return false; },
                 () = tokio::time::sleep_until(deadline) => {
-                    return self.applied(aggregate_type, aggregate_id) >= sequence;
+                    return self.applied(aggregate_type, aggregate_id) >= token.sequence;
                 }
             }
         }
@@ -261,20 +257,25 @@ mod tests {
         assert_eq!(view.bindings(), 1);
     }
 
+    fn binding_b1() -> ConsistencyToken {
+        ConsistencyToken {
+            aggregate_type: "authz.binding".into(),
+            aggregate_id: "b1".into(),
+            sequence: 1,
+        }
+    }
+
     #[tokio::test]
     async fn a_wait_ends_when_the_write_is_applied_or_the_time_is_up() {
         let view = Arc::new(AuthzView::default());
         assert!(
             !view
-                .wait_for("authz.binding", "b1", 1, Duration::from_millis(20))
+                .wait_for(&binding_b1(), Duration::from_millis(20))
                 .await
         );
         let waiter = {
             let view = view.clone();
-            tokio::spawn(async move {
-                view.wait_for("authz.binding", "b1", 1, Duration::from_secs(10))
-                    .await
-            })
+            tokio::spawn(async move { view.wait_for(&binding_b1(), Duration::from_secs(10)).await })
         };
         tokio::task::yield_now().await;
         view.apply_event(&bound(1));

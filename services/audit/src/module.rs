@@ -30,13 +30,12 @@ impl Module for AuditModule {
     }
 
     async fn http(&self, kernel: &Kernel) -> Result<Http, ModuleError> {
-        let read = plinth_infra_postgres::connect_pool(
-            &kernel.database_url,
-            kernel.max_connections() as usize,
-        )
-        .map_err(|e| ModuleError {
-            module: "audit",
-            reason: e.to_string(),
+        // Searches of the trail are an administrator's: a few connections serve them.
+        let read = plinth_infra_postgres::connect_pool(&kernel.database_url, 4).map_err(|e| {
+            ModuleError {
+                module: "audit",
+                reason: e.to_string(),
+            }
         })?;
         Ok(crate::http::routes(&read))
     }

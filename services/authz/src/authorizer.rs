@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use plinth_domain_authz::AccessDecided;
 use plinth_domain_core::{CommandMetadata, ConsistencyToken, TenantId};
 use plinth_domain_permissions::Permission;
-use plinth_infra_edge::{AccessRecord, ApiError, Authorize, Decision, ResourceRef, Subject};
+use plinth_infra_edge::{AccessRecord, ApiError, Authorize, Check, Decision, ResourceRef, Subject};
 use plinth_projections_authz::{AGGREGATE_TYPES, AuthzView, CheckRequest, Resource};
 use plinth_services_authz_api::AuthzApi;
 use tracing::warn;
@@ -27,7 +27,7 @@ pub struct ViewAuthorizer {
 }
 
 #[async_trait]
-impl Authorize for ViewAuthorizer {
+impl Check for ViewAuthorizer {
     async fn check(
         &self,
         subject: Subject<'_>,
@@ -59,19 +59,19 @@ impl Authorize for ViewAuthorizer {
             .read(|policy| policy.may_administer(tenant.as_str(), actor, target, now))
     }
 
+    fn record_denial(&self, decision: AccessRecord, metadata: CommandMetadata) {
+        self.denials.record(decided(decision), metadata);
+    }
+}
+
+#[async_trait]
+impl Authorize for ViewAuthorizer {
     fn decides_on(&self, token: &ConsistencyToken) -> bool {
         AGGREGATE_TYPES.contains(&token.aggregate_type.as_str())
     }
 
     async fn wait_for(&self, token: &ConsistencyToken, timeout: Duration) -> bool {
-        self.view
-            .wait_for(
-                &token.aggregate_type,
-                &token.aggregate_id,
-                token.sequence,
-                timeout,
-            )
-            .await
+        self.view.wait_for(token, timeout).await
     }
 
     async fn current_for(&self, subject: Uuid, timeout: Duration) -> Result<(), ApiError> {
@@ -100,10 +100,6 @@ impl Authorize for ViewAuthorizer {
             .await
             .map_err(|e| ApiError::Unavailable(format!("cannot record the access decision: {e}")))
     }
-
-    fn record_denial(&self, decision: AccessRecord, metadata: CommandMetadata) {
-        self.denials.record(decided(decision), metadata);
-    }
 }
 
 impl ViewAuthorizer {
@@ -115,7 +111,7 @@ impl ViewAuthorizer {
     ) -> Result<(), ApiError> {
         for head in heads {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            if !self.wait_for(head, left).await {
+            if !self.view.wait_for(head, left).await {
                 warn!(
                     aggregate_type = head.aggregate_type,
                     aggregate_id = head.aggregate_id,

@@ -10,11 +10,12 @@ use plinth_infra_module::ModuleError;
 use crate::{Argon2Hasher, IdentityService, Lifetimes, TokenSettings};
 
 impl IdentityService {
-    /// The service on its own pool of the configured database.
-    pub fn configured(settings: &Settings) -> Result<Self, ModuleError> {
-        let url = settings.database_url().map_err(failed)?;
-        let events = plinth_infra_event_store::sqlx_pool(url, settings.database.max_connections)
-            .map_err(failed)?;
+    /// The service on its own pool of the event store at `database_url`, with the `[identity]`
+    /// settings.
+    pub fn configured(settings: &Settings, database_url: &str) -> Result<Self, ModuleError> {
+        let events =
+            plinth_infra_event_store::sqlx_pool(database_url, settings.database.max_connections)
+                .map_err(failed)?;
         let identity = &settings.identity;
         Ok(Self::new(
             events,
@@ -42,7 +43,7 @@ pub fn password_policy(identity: &IdentitySettings) -> PasswordPolicy {
 }
 
 /// When failed logins lock an account, and for how long.
-pub fn lockout_policy(identity: &IdentitySettings) -> LockoutPolicy {
+pub(crate) fn lockout_policy(identity: &IdentitySettings) -> LockoutPolicy {
     LockoutPolicy {
         max_failures: identity.lockout_max_failures,
         lock_for: chrono::Duration::minutes(i64::from(identity.lockout_minutes)),

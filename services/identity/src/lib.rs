@@ -25,7 +25,7 @@ pub mod tokens;
 include!(concat!(env!("OUT_DIR"), "/manifest.rs"));
 
 pub use authenticate::Authenticator;
-pub use configured::{lockout_policy, password_policy};
+pub use configured::password_policy;
 pub use hasher::Argon2Hasher;
 pub use mail_tokens::{MailPurpose, MailToken};
 pub use module::IdentityModule;

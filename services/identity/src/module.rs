@@ -60,7 +60,7 @@ impl Module for IdentityModule {
             kernel.shutdown.clone(),
         );
         let identity = http::Identity {
-            service: Arc::new(IdentityService::configured(settings)?),
+            service: Arc::new(IdentityService::configured(settings, &kernel.database_url)?),
             tokens: tokens.clone(),
             read: read.clone(),
             password_policy: password_policy(&settings.identity),

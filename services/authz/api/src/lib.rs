@@ -50,8 +50,8 @@ pub enum AuthzError {
     Internal(String),
 }
 
-/// Role and binding administration, and the decisions the gateway reports. Every command acts
-/// in the metadata's tenant: a role or binding of another tenant is "not found".
+/// Role and binding administration, and recording access decisions. Every command acts in the
+/// metadata's tenant: a role or binding of another tenant is "not found".
 #[async_trait]
 pub trait AuthzApi: Send + Sync {
     /// Creates a role; returns its id and the write's consistency token.

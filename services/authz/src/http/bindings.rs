@@ -7,7 +7,7 @@ use http::StatusCode;
 use plinth_domain_authz::{RoleRef, Scope};
 use plinth_infra_edge::{
     ApiError, Body, Caller, Consistency, FieldError, FieldErrors, FromBody, NoContext,
-    RequestMetadata, Written,
+    RequestMetadata, Written, rfc3339,
 };
 use plinth_projections_authz::{BindingInfo, Held, Holder};
 use plinth_services_authz_api::NewBinding;
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::roles::Done;
-use super::{Authz, Enforced, Items, Listed, PageQuery, instant, rfc3339, subject_id};
+use super::{Authz, Enforced, Items, Listed, PageQuery, instant, subject_id};
 
 /// What a binding is limited to.
 #[derive(Serialize)]
@@ -145,6 +145,7 @@ pub(crate) struct Bound {
 /// → 201 `{id, enforced, consistency_token}`.
 pub(crate) async fn bind(
     State(authz): State<Authz>,
+    _caller: Caller,
     RequestMetadata(metadata): RequestMetadata,
     Body(Bind(binding)): Body<Bind>,
 ) -> Result<Written<Enforced<Bound>>, ApiError> {
@@ -157,6 +158,7 @@ pub(crate) async fn bind(
 /// `DELETE /v1/authz/bindings/{id}` → 200 `{enforced, consistency_token}`.
 pub(crate) async fn unbind(
     State(authz): State<Authz>,
+    _caller: Caller,
     RequestMetadata(metadata): RequestMetadata,
     Path(id): Path<String>,
 ) -> Result<Written<Enforced<Done>>, ApiError> {

@@ -128,7 +128,7 @@ async fn decide(checks: &Checks, caller: &Caller, check: &Check) -> Answer {
         user_id: check.subject,
         tenant: &caller.tenant,
     };
-    let decision = checks.0.check(subject, check.permission, resource).await;
+    let decision = checks.check(subject, check.permission, resource).await;
     Answer {
         allowed: decision.allowed,
         reason: decision.reason,

@@ -4,7 +4,8 @@
 //! a write answers once the view the gateway's guards decide with has applied it (bounded by
 //! `gateway.consistency_wait_ms`; past that, 202 with `"enforced": false`) and always returns
 //! its consistency token, which other gateways' reads and checks accept in the
-//! `Consistency-Token` header.
+//! `Consistency-Token` header. Writes take the `Caller` (unused but for that): they run for a
+//! verified caller only, acting as them, whatever a manifest might say of their route.
 
 mod bindings;
 mod check;
@@ -156,7 +157,7 @@ impl Authz {
         token: ConsistencyToken,
         body: T,
     ) -> Written<Enforced<T>> {
-        let enforced = self.applied(&token).await;
+        let enforced = self.view.wait_for(&token, self.consistency_wait).await;
         let status = if enforced {
             status
         } else {
@@ -170,19 +171,6 @@ impl Authz {
         }
     }
 
-    /// Whether the view has applied the write `token` names, waiting at most
-    /// `consistency_wait`.
-    async fn applied(&self, token: &ConsistencyToken) -> bool {
-        self.view
-            .wait_for(
-                &token.aggregate_type,
-                &token.aggregate_id,
-                token.sequence,
-                self.consistency_wait,
-            )
-            .await
-    }
-
     /// Waits for the authz write the request's `Consistency-Token` names, if it names one; a
     /// token of another view, or none committed in `tenant`, is a bad header.
     pub(crate) async fn caught_up(
@@ -193,7 +181,7 @@ impl Authz {
         let Some(token) = consistency.committed(tenant, &AGGREGATE_TYPES).await? else {
             return Ok(());
         };
-        if self.applied(token).await {
+        if self.view.wait_for(token, self.consistency_wait).await {
             Ok(())
         } else {
             Err(ApiError::NotYetConsistent)
@@ -320,11 +308,6 @@ pub(crate) fn instant(
             .map(|at| at.with_timezone(&chrono::Utc))
             .map_err(|_| "must be an RFC 3339 instant (2026-11-24T12:00:00Z)")
     })
-}
-
-/// Formats an instant as the API writes them.
-pub(crate) fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 /// A path's subject id: a 422 naming it otherwise.

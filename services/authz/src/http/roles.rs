@@ -129,6 +129,7 @@ pub(crate) struct Named {
 /// `POST /v1/authz/roles {name, permissions?}` → 201 `{id, name, enforced, consistency_token}`.
 pub(crate) async fn create(
     State(authz): State<Authz>,
+    _caller: Caller,
     RequestMetadata(metadata): RequestMetadata,
     Body(role): Body<NewRole>,
 ) -> Result<Written<Enforced<Named>>, ApiError> {
@@ -163,6 +164,7 @@ impl FromBody for Rename {
 /// `PATCH /v1/authz/roles/{id} {name}` → 200 `{id, name, enforced, consistency_token}`.
 pub(crate) async fn rename(
     State(authz): State<Authz>,
+    _caller: Caller,
     RequestMetadata(metadata): RequestMetadata,
     Path(id): Path<String>,
     Body(Rename(name)): Body<Rename>,
@@ -183,6 +185,7 @@ pub(crate) struct Done {}
 /// nothing.
 pub(crate) async fn delete(
     State(authz): State<Authz>,
+    _caller: Caller,
     RequestMetadata(metadata): RequestMetadata,
     Path(id): Path<String>,
 ) -> Result<Written<Enforced<Done>>, ApiError> {
@@ -218,6 +221,7 @@ pub(crate) struct Changed {
 /// `POST /v1/authz/roles/{id}/grant {permissions}` → 200 `{id, enforced, consistency_token}`.
 pub(crate) async fn grant(
     State(authz): State<Authz>,
+    _caller: Caller,
     RequestMetadata(metadata): RequestMetadata,
     Path(id): Path<String>,
     Body(PermissionSet(set)): Body<PermissionSet>,
@@ -230,6 +234,7 @@ pub(crate) async fn grant(
 /// `POST /v1/authz/roles/{id}/revoke {permissions}` → 200 `{id, enforced, consistency_token}`.
 pub(crate) async fn revoke(
     State(authz): State<Authz>,
+    _caller: Caller,
     RequestMetadata(metadata): RequestMetadata,
     Path(id): Path<String>,
     Body(PermissionSet(set)): Body<PermissionSet>,
@@ -264,6 +269,7 @@ impl FromBody for OtherRole {
 /// `POST /v1/authz/roles/{id}/include {role}` → 200; 409 when it would make a cycle.
 pub(crate) async fn include(
     State(authz): State<Authz>,
+    _caller: Caller,
     RequestMetadata(metadata): RequestMetadata,
     Path(id): Path<String>,
     Body(OtherRole(other)): Body<OtherRole>,
@@ -276,6 +282,7 @@ pub(crate) async fn include(
 /// `POST /v1/authz/roles/{id}/exclude {role}` → 200.
 pub(crate) async fn exclude(
     State(authz): State<Authz>,
+    _caller: Caller,
     RequestMetadata(metadata): RequestMetadata,
     Path(id): Path<String>,
     Body(OtherRole(other)): Body<OtherRole>,

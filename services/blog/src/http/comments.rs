@@ -107,7 +107,6 @@ pub(crate) async fn add(
         &blog.comments,
         comment_id,
         command,
-        &caller,
         metadata,
         StatusCode::CREATED,
         errors::comment,
@@ -118,23 +117,13 @@ pub(crate) async fn add(
 /// Runs `command` on comment `id` → 200 `{id, consistency_token}`.
 async fn change(
     blog: &Blog,
-    caller: &Caller,
     metadata: RequestMetadata,
     comment: &str,
     command: CommentCommand,
 ) -> Result<Written<Value>, ApiError> {
     let comment = id(comment, "comment")?;
     let (bus, refused) = (&blog.comments, errors::comment);
-    super::run(
-        bus,
-        comment,
-        command,
-        caller,
-        metadata,
-        StatusCode::OK,
-        refused,
-    )
-    .await
+    super::run(bus, comment, command, metadata, StatusCode::OK, refused).await
 }
 
 /// `PATCH /v1/blog/comments/{id} {body}` → 200.
@@ -150,7 +139,7 @@ pub(crate) async fn edit(
         body,
         at: Utc::now(),
     };
-    change(&blog, &caller, metadata, &comment, command).await
+    change(&blog, metadata, &comment, command).await
 }
 
 /// `DELETE /v1/blog/comments/{id}` → 200.
@@ -164,5 +153,5 @@ pub(crate) async fn remove(
         tenant_id: caller.tenant.clone(),
         at: Utc::now(),
     };
-    change(&blog, &caller, metadata, &comment, command).await
+    change(&blog, metadata, &comment, command).await
 }

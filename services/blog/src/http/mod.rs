@@ -18,7 +18,7 @@ use cqrs_es::Aggregate;
 use http::Method;
 use http::StatusCode;
 use plinth_domain_core::{TenantId, UniqueClaims};
-use plinth_infra_edge::{ApiError, Caller, FieldError, RequestMetadata, Written};
+use plinth_infra_edge::{ApiError, FieldError, RequestMetadata, Written};
 use plinth_infra_event_store::{CommandBus, CommandError};
 use plinth_infra_module::{Http, Kernel, ModuleError, ResolveResource, ResolvedResource, Schedule};
 use plinth_infra_postgres::Pool;
@@ -174,12 +174,12 @@ where
     }
 }
 
-/// Runs `command` on the aggregate `id` as `caller` → `status` with `{id, consistency_token}`.
+/// Runs `command` on the aggregate `id` as the request's metadata says (the guard has made it
+/// act as the caller) → `status` with `{id, consistency_token}`.
 pub(crate) async fn run<A>(
     bus: &CommandBus<A>,
     id: Uuid,
     command: A::Command,
-    caller: &Caller,
     metadata: RequestMetadata,
     status: StatusCode,
     refused: fn(CommandError<A::Error>) -> ApiError,
@@ -190,7 +190,7 @@ where
     A::Event: UniqueClaims,
 {
     let committed = bus
-        .execute(&id.to_string(), command, &caller.acting(metadata.0))
+        .execute(&id.to_string(), command, &metadata.0)
         .await
         .map_err(refused)?;
     Ok(Written {
@@ -251,8 +251,5 @@ pub(crate) fn page(limit: Option<&str>, cursor: Option<&str>) -> Result<(i64, Af
 
 /// The cursor after an item at `(at, id)`.
 pub(crate) fn cursor(at: DateTime<Utc>, id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(format!(
-        "{}|{id}",
-        at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-    ))
+    URL_SAFE_NO_PAD.encode(format!("{}|{id}", plinth_infra_edge::rfc3339(at)))
 }

@@ -113,7 +113,6 @@ pub(crate) async fn create(
         &blog.posts,
         post_id,
         command,
-        &caller,
         metadata,
         StatusCode::CREATED,
         errors::post,
@@ -134,7 +133,6 @@ async fn visible(post: &PostView, caller: Option<&Caller>, checks: &Checks) -> b
     }
     let id = post.id.to_string();
     checks
-        .0
         .check(
             Subject {
                 user_id: caller.user_id,
@@ -231,7 +229,6 @@ pub(crate) async fn list(
     let all_drafts = match &caller {
         Some(caller) => {
             checks
-                .0
                 .check(
                     Subject {
                         user_id: caller.user_id,
@@ -268,7 +265,6 @@ pub(crate) async fn list(
 /// Runs `command` on post `id` → 200 `{id, consistency_token}`.
 async fn change(
     blog: &Blog,
-    caller: &Caller,
     metadata: RequestMetadata,
     post: &str,
     command: PostCommand,
@@ -278,7 +274,6 @@ async fn change(
         &blog.posts,
         post,
         command,
-        caller,
         metadata,
         StatusCode::OK,
         errors::post,
@@ -301,7 +296,7 @@ pub(crate) async fn edit(
         tags: edit.tags,
         at: Utc::now(),
     };
-    change(&blog, &caller, metadata, &post, command).await
+    change(&blog, metadata, &post, command).await
 }
 
 /// `{at}`: when to publish.
@@ -361,7 +356,7 @@ pub(crate) async fn publish(
         tenant_id: caller.tenant.clone(),
         at: Utc::now(),
     };
-    change(&blog, &caller, metadata, &post, command)
+    change(&blog, metadata, &post, command)
         .await
         .map(IntoResponse::into_response)
 }
@@ -377,7 +372,7 @@ pub(crate) async fn unpublish(
         tenant_id: caller.tenant.clone(),
         at: Utc::now(),
     };
-    change(&blog, &caller, metadata, &post, command).await
+    change(&blog, metadata, &post, command).await
 }
 
 /// `DELETE /v1/blog/posts/{id}` → 200; the post answers 404 from then on.
@@ -391,5 +386,5 @@ pub(crate) async fn remove(
         tenant_id: caller.tenant.clone(),
         at: Utc::now(),
     };
-    change(&blog, &caller, metadata, &post, command).await
+    change(&blog, metadata, &post, command).await
 }

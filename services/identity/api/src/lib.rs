@@ -25,8 +25,8 @@ pub struct Registered {
     pub token: ConsistencyToken,
 }
 
-/// A session that a login started or a refresh continued: the gateway signs an access token
-/// for it and hands out the (new) refresh token.
+/// A session that a login started or a refresh continued: the identity module's handler signs
+/// an access token for it and hands out the (new) refresh token.
 #[derive(Debug, Clone)]
 pub struct SignedIn {
     pub user_id: UserId,

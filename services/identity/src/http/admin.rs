@@ -6,9 +6,7 @@ use axum::extract::{Path, Query, State};
 use http::StatusCode;
 use plinth_domain_core::CommandMetadata;
 use plinth_domain_identity::UserId;
-use plinth_infra_edge::{
-    AccessRecord, ApiError, Authorize, Caller, Checks, FieldError, RequestMetadata, Views,
-};
+use plinth_infra_edge::{ApiError, Caller, Checks, FieldError, RequestMetadata, Views};
 use plinth_projections_users::NAME as USERS_VIEW;
 use plinth_services_identity_api::IdentityError;
 use serde::{Deserialize, Serialize};
@@ -96,11 +94,11 @@ pub(crate) async fn disable(
     State(identity): State<Identity>,
     caller: Caller,
     RequestMetadata(metadata): RequestMetadata,
-    Checks(authorize): Checks,
+    checks: Checks,
     views: Views,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    set_disabled(&identity, caller, metadata, &*authorize, &views, &id, true).await
+    set_disabled(&identity, caller, metadata, &checks, &views, &id, true).await
 }
 
 /// `POST /v1/users/{id}/enable` → 204. Sessions from before the disable stay ended.
@@ -108,18 +106,18 @@ pub(crate) async fn enable(
     State(identity): State<Identity>,
     caller: Caller,
     RequestMetadata(metadata): RequestMetadata,
-    Checks(authorize): Checks,
+    checks: Checks,
     views: Views,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    set_disabled(&identity, caller, metadata, &*authorize, &views, &id, false).await
+    set_disabled(&identity, caller, metadata, &checks, &views, &id, false).await
 }
 
 async fn set_disabled(
     identity: &Identity,
     caller: Caller,
     metadata: CommandMetadata,
-    authorize: &dyn Authorize,
+    checks: &Checks,
     views: &Views,
     id: &str,
     disabled: bool,
@@ -132,20 +130,9 @@ async fn set_disabled(
     }
     // No one takes access away from an account that holds more than they do (an admin from an
     // owner, an owner from a platform administrator).
-    if let Err(reason) = authorize.may_administer(&caller.tenant, caller.user_id, id) {
-        let denied = AccessRecord {
-            tenant: caller.tenant.clone(),
-            subject: caller.user_id,
-            permission: USER_DISABLE,
-            resource: Some(("identity.user".into(), id.to_string())),
-            allowed: false,
-            reason: reason.clone(),
-            route: None,
-            source_ip: None,
-            user_agent: None,
-            at: chrono::Utc::now(),
-        };
-        authorize.record_denial(denied, metadata);
+    if let Err(reason) = checks.may_administer(&caller, id) {
+        let user = Some(("identity.user".into(), id.to_string()));
+        checks.deny(&caller, USER_DISABLE, user, &reason, metadata);
         return Err(ApiError::Forbidden(reason));
     }
     let token = identity

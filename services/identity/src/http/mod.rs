@@ -3,8 +3,9 @@
 //! mailed-token flows (`accounts.rs`), sign-in, refresh and sessions (`sessions.rs`), the
 //! caller's profile and user reads (`users.rs`), and user administration (`admin.rs`).
 //!
-//! Commands go through [`IdentityApi`], so the handlers are the same whether the service runs
-//! in this process or another; reads come from the `users_v1` and `sessions_v1` views.
+//! Commands go through [`IdentityApi`], so they are the same whether the service runs in this
+//! process or another; reads come from the `users_v1` and `sessions_v1` views; login and
+//! refresh sign the access token here, with the module's signing keys.
 
 mod accounts;
 mod admin;
@@ -155,9 +156,4 @@ pub(crate) fn path_id(text: &str) -> Result<Uuid, ApiError> {
 /// A read-model failure.
 pub(crate) fn read_error(e: impl std::fmt::Display) -> ApiError {
     ApiError::Unavailable(format!("the identity read models: {e}"))
-}
-
-/// Formats an instant as the API writes them.
-pub(crate) fn rfc3339(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }

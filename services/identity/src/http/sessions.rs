@@ -10,13 +10,14 @@ use plinth_domain_identity::session::RevocationReason;
 use plinth_domain_identity::{Email, PasswordPolicy, UserId};
 use plinth_infra_edge::{
     ApiError, Body, Caller, FieldError, FieldErrors, FromBody, NoContext, RequestMetadata, Views,
+    rfc3339,
 };
 use plinth_projections_sessions::{NAME as SESSIONS_VIEW, SessionView};
 use plinth_services_identity_api::{IdentityError, SignedIn};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Identity, path_id, read_error, rfc3339};
+use super::{Identity, path_id, read_error};
 
 /// `{email, password}`: a password longer than any the policy accepts is refused before it
 /// reaches the hasher; the address is parsed by the handler (a malformed one cannot belong to

@@ -7,13 +7,13 @@ use plinth_domain_core::TenantId;
 use plinth_domain_identity::{DisplayName, UserId};
 use plinth_infra_edge::{
     ApiError, Body, Caller, Consistency, FieldError, FieldErrors, FromBody, NoContext,
-    RequestMetadata, Written,
+    RequestMetadata, Written, rfc3339,
 };
 use plinth_projections_users::{NAME as USERS_VIEW, UserView};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Identity, path_id, read_error, rfc3339};
+use super::{Identity, path_id, read_error};
 
 /// A user as the API shows them.
 #[derive(Serialize)]
