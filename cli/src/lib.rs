@@ -458,12 +458,14 @@ impl Stack {
 
     async fn assemble_gateway(&self, kernel: Kernel) -> anyhow::Result<(AppState, Vec<Route>)> {
         let mut routes = Vec::new();
+        let mut documents = Vec::new();
         let mut resources = std::collections::HashMap::new();
         let (mut authenticator, mut authorizer) = (None, None);
         for module in self.modules.iter() {
             let http = module.http(&kernel).await?;
             let name = module.manifest().name;
             routes.extend(http.routes);
+            documents.push(http.openapi);
             for (resource_type, resolver) in http.resources {
                 if !resource_type
                     .strip_prefix(name)
@@ -498,8 +500,15 @@ impl Stack {
             Arc::new(BrokerProbe(self.settings.kafka.clone())),
             Arc::new(RegistryProbe::new(&self.settings.schema_registry.url)?),
         ];
+        let openapi = plinth_gateway::document(&self.registry, documents)?;
         let consistency_wait = Duration::from_millis(self.settings.gateway.consistency_wait_ms);
         let state = AppState {
+            openapi: Arc::new(
+                openapi
+                    .to_json()
+                    .context("serialising the OpenAPI document")?,
+            ),
+            docs: plinth_gateway::docs_page(),
             registry: self.registry.clone(),
             resources: Arc::new(resources),
             authenticator,

@@ -36,6 +36,18 @@ pub enum RouteError {
         path: String,
     },
     #[error(
+        "route {method} {path} of module {module} is not documented (add #[utoipa::path] to its handler and list it in the module's #[derive(utoipa::OpenApi)])"
+    )]
+    Undocumented {
+        module: String,
+        method: String,
+        path: String,
+    },
+    #[error(
+        "two modules document different schemas named {name} (name one with #[schema(as = <module>::Name)])"
+    )]
+    SchemaClash { name: String },
+    #[error(
         "route {path} conflicts with {other}: paths that differ only in their parameters' names cannot both be served"
     )]
     Conflicting { path: String, other: String },

@@ -14,6 +14,7 @@
 mod app;
 mod context;
 mod guard;
+mod openapi;
 mod readiness;
 mod routes;
 
@@ -35,6 +36,7 @@ use tower_http::trace::TraceLayer;
 
 pub use app::{Application, StartError};
 pub use guard::RouteError;
+pub use openapi::BEARER;
 pub use readiness::ReadinessProbe;
 
 /// What the edge decides with.
@@ -59,6 +61,30 @@ pub struct AppState {
     pub request_timeout: Duration,
     /// With `example.com`, `acme.example.com` names tenant `acme`; `None`: no subdomains.
     pub base_domain: Option<String>,
+    /// The OpenAPI document served at `/openapi.json` ([`document`]), as JSON.
+    pub openapi: Arc<String>,
+    /// The `/docs` page's settings.
+    pub docs: Arc<utoipa_swagger_ui::Config<'static>>,
+}
+
+/// The OpenAPI document of the gateway's own routes and `modules`' (each module's
+/// `Http::openapi`), completed from the manifests in `registry`: the bearer security of
+/// every guarded route and the problems the guards and the edge answer with. Fails, naming the
+/// route, when a declared route is not documented or a documented one is not declared.
+pub fn document(
+    registry: &Registry,
+    modules: impl IntoIterator<Item = utoipa::openapi::OpenApi>,
+) -> Result<utoipa::openapi::OpenApi, RouteError> {
+    use utoipa::OpenApi;
+    openapi::document(
+        registry,
+        std::iter::once(routes::GatewayApi::openapi()).chain(modules),
+    )
+}
+
+/// The `/docs` page's settings: where the document is, trying operations out enabled.
+pub fn docs_page() -> Arc<utoipa_swagger_ui::Config<'static>> {
+    routes::docs::page_config()
 }
 
 /// Every route of the gateway — its own health routes, then the registered modules' — each
@@ -67,11 +93,14 @@ pub struct AppState {
 /// resolves.
 pub fn router(state: AppState, modules: Vec<Route>) -> Result<Router, RouteError> {
     use http::Method;
-    use routes::health;
+    use routes::{docs, health};
     let timeout = state.request_timeout;
     let guarded = guard::Routes::new(state.clone())
         .add(&Method::GET, "/healthz", get(health::healthz))?
         .add(&Method::GET, "/readyz", get(health::readyz))?
+        .add(&Method::GET, "/openapi.json", get(docs::document))?
+        .add(&Method::GET, "/docs", get(docs::page))?
+        .add(&Method::GET, "/docs/{file}", get(docs::file))?
         .modules(modules)?
         .finish()?;
     Ok(guarded

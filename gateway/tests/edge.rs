@@ -229,6 +229,8 @@ impl Edge {
             consistency_wait: Duration::from_millis(10),
             request_timeout: Duration::from_secs(5),
             base_domain: Some("plinth.test".into()),
+            openapi: Arc::new("{}".into()),
+            docs: plinth_gateway::docs_page(),
         }
     }
 
@@ -464,4 +466,32 @@ async fn paths_differing_only_in_parameter_names_stop_the_gateway_by_name() {
         error.to_string(),
         "route /v1/items/{item} conflicts with /v1/items/{id}: paths that differ only in their parameters' names cannot both be served"
     );
+}
+
+#[test]
+fn two_modules_naming_different_schemas_alike_stop_the_gateway() {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{ComponentsBuilder, OpenApiBuilder};
+    let with = |kind: Type| {
+        OpenApiBuilder::new()
+            .components(Some(
+                ComponentsBuilder::new()
+                    .schema("Created", ObjectBuilder::new().schema_type(kind))
+                    .build(),
+            ))
+            .build()
+    };
+    let registry = Registry::new([&plinth_gateway::MANIFEST]).unwrap();
+    let Err(error) = plinth_gateway::document(&registry, [with(Type::Object), with(Type::String)])
+    else {
+        panic!("the clash was documented");
+    };
+    assert!(
+        error
+            .to_string()
+            .starts_with("two modules document different schemas named Created"),
+        "{error}"
+    );
+    // The same schema twice is one schema.
+    assert!(plinth_gateway::document(&registry, [with(Type::Object), with(Type::Object)]).is_ok());
 }

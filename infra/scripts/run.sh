@@ -54,6 +54,7 @@ cat <<MSG
 
   Plinth is starting:
     gateway          $PLINTH_GATEWAY_URL   (try: curl $PLINTH_GATEWAY_URL/readyz)
+    API docs         $PLINTH_GATEWAY_URL/docs   (the contract: $PLINTH_GATEWAY_URL/openapi.json)
     schema registry  $PLINTH_SCHEMA_REGISTRY_URL
     Kafka broker     $PLINTH_KAFKA_BROKERS   (topics: plinth.*)
     PostgreSQL       $PLINTH_DATABASE_URL

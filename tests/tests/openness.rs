@@ -197,7 +197,19 @@ static MANIFEST: Manifest = Manifest {
     jobs: &[],
 };
 
+/// The route's operation.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(read_note))]
+struct NotesDocument;
+
 /// `GET /v1/notes/{id}` → `{text}` or 404.
+#[utoipa::path(
+    get,
+    path = "/v1/notes/{id}",
+    tag = "notes",
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, description = "The note.", body = Object))
+)]
 async fn read_note(
     State(pool): State<plinth_infra_postgres::Pool>,
     Path(id): Path<Uuid>,
@@ -232,7 +244,9 @@ impl Module for NotesModule {
                 reason: e.to_string(),
             }
         })?;
-        Ok(Http::default().route(http::Method::GET, "/v1/notes/{id}", read_note, pool))
+        Ok(Http::default()
+            .documented(<NotesDocument as utoipa::OpenApi>::openapi())
+            .route(http::Method::GET, "/v1/notes/{id}", read_note, pool))
     }
 }
 

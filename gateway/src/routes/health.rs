@@ -1,3 +1,4 @@
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::Json;
@@ -5,17 +6,49 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use futures::future::join_all;
 use http::StatusCode;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 use tracing::warn;
 
 use crate::AppState;
 
+/// The process is up.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Health {
+    #[schema(example = "ok")]
+    status: &'static str,
+}
+
 /// `GET /healthz`: the process is up.
-pub(crate) async fn healthz() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "gateway",
+    responses((status = 200, description = "The process is up.", body = Health))
+)]
+pub(crate) async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// Every dependency answers.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"status": "ready", "checks": {"postgres": "ok", "broker": "ok", "schema_registry": "ok"}}))]
+pub(crate) struct Ready {
+    /// `ready`.
+    status: &'static str,
+    /// Each dependency: `ok` or `unreachable`.
+    checks: BTreeMap<&'static str, &'static str>,
 }
 
 /// `GET /readyz`: every dependency answers; 503 naming those that do not.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "gateway",
+    responses(
+        (status = 200, description = "Every dependency answers.", body = Ready),
+        (status = 503, description = "A dependency does not answer; `detail` names it, `checks` says which answer.", content_type = "application/problem+json", body = plinth_infra_edge::Problem),
+    )
+)]
 pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     let checks = join_all(state.probes.iter().map(|probe| async move {
         let result = tokio::time::timeout(Duration::from_secs(3), probe.check())
@@ -35,34 +68,28 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
         .filter(|(_, r)| r.is_err())
         .map(|(name, _)| *name)
         .collect();
-    let report: Map<String, Value> = checks
+    let report: BTreeMap<&'static str, &'static str> = checks
         .iter()
-        .map(|(name, r)| {
-            (
-                (*name).to_owned(),
-                Value::from(if r.is_ok() { "ok" } else { "unreachable" }),
-            )
-        })
+        .map(|(name, r)| (*name, if r.is_ok() { "ok" } else { "unreachable" }))
         .collect();
     if failing.is_empty() {
-        (
-            StatusCode::OK,
-            Json(json!({ "status": "ready", "checks": report })),
-        )
-            .into_response()
-    } else {
-        let body = json!({
-            "type": "https://plinth.dev/problems/not-ready",
-            "title": "Not ready",
-            "status": 503,
-            "detail": format!("not reachable: {}", failing.join(", ")),
-            "checks": report,
-        });
-        let mut response = (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
-        response.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/problem+json"),
-        );
-        response
+        return Json(Ready {
+            status: "ready",
+            checks: report,
+        })
+        .into_response();
     }
+    let body = json!({
+        "type": "https://plinth.dev/problems/not-ready",
+        "title": "Not ready",
+        "status": 503,
+        "detail": format!("not reachable: {}", failing.join(", ")),
+        "checks": report,
+    });
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(plinth_infra_edge::PROBLEM_JSON),
+    );
+    response
 }

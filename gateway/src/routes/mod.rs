@@ -1,7 +1,19 @@
-//! The gateway's own routes: health and readiness, and the problem answers of unknown routes
-//! and methods. Every other route is a registered module's.
+//! The gateway's own routes: health and readiness, the API's contract (`docs.rs`), and the
+//! problem answers of unknown routes and methods. Every other route is a registered module's.
 
+pub(crate) mod docs;
 pub(crate) mod health;
+
+/// The gateway's own operations, for the document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    health::healthz,
+    health::readyz,
+    docs::document,
+    docs::page,
+    docs::file
+))]
+pub(crate) struct GatewayApi;
 
 use axum::http::{Method, Uri};
 

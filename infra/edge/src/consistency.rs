@@ -125,29 +125,43 @@ impl<S: Send + Sync> FromRequestParts<S> for Consistency {
     }
 }
 
-/// "Written, here is your token": `status` with `body` (a JSON object) plus its
-/// `consistency_token`, also sent as the `Consistency-Token` header.
+/// "Written, here is your token": `status` with `body` (a struct, serialised as a JSON object)
+/// plus its `consistency_token` ([`WithToken`]), also sent as the `Consistency-Token` header.
 pub struct Written<T> {
     pub status: StatusCode,
     pub token: ConsistencyToken,
     pub body: T,
 }
 
+/// A written body with the token of the write: what [`Written`] answers, and what a route's
+/// documentation names as its body (`body = WithToken<Created>`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WithToken<T> {
+    #[serde(flatten)]
+    pub body: T,
+    /// Send it back in the `Consistency-Token` header of a read to read this write.
+    #[schema(example = "aWRlbnRpdHkudXNlcnwwMWEyNTIyZC00NTUzfDE")]
+    pub consistency_token: String,
+}
+
+/// The `Consistency-Token` header a read may carry, as the API documents it.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct ConsistencyHeader {
+    /// The token a write answered with: the read waits (bounded) until its view has applied
+    /// that write; 400 if it names no write committed in this tenant or one this read does
+    /// not show, 503 `not-yet-consistent` if the view has not caught up in time.
+    #[param(rename = "Consistency-Token")]
+    pub consistency_token: Option<String>,
+}
+
 impl<T: Serialize> IntoResponse for Written<T> {
     fn into_response(self) -> Response {
         let token = self.token.to_string();
-        let mut body = match serde_json::to_value(&self.body) {
-            Ok(serde_json::Value::Object(map)) => map,
-            Ok(_) => serde_json::Map::new(),
-            Err(e) => {
-                return ApiError::Internal(format!("cannot serialise a response: {e}"))
-                    .into_response();
-            }
+        let body = WithToken {
+            body: self.body,
+            consistency_token: token.clone(),
         };
-        body.insert(
-            "consistency_token".into(),
-            serde_json::Value::String(token.clone()),
-        );
         let mut response = (self.status, Json(body)).into_response();
         if let Ok(value) = HeaderValue::from_str(&token) {
             response

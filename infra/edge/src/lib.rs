@@ -27,6 +27,10 @@ mod problem;
 pub use authorize::{AccessRecord, Authorize, Check, Checks, Decision, ResourceRef, Subject};
 pub use body::{Body, FieldErrors, FromBody, NoContext};
 pub use caller::{Authenticate, Caller, RequestMetadata};
-pub use consistency::{CONSISTENCY_TOKEN_HEADER, Consistency, Freshness, Views, Written};
+pub use consistency::{
+    CONSISTENCY_TOKEN_HEADER, Consistency, ConsistencyHeader, Freshness, Views, WithToken, Written,
+};
 pub use instant::rfc3339;
-pub use problem::{ApiError, FieldError, InternalError, log_internal_errors};
+pub use problem::{
+    ApiError, FieldError, InternalError, PROBLEM_JSON, Problem, log_internal_errors,
+};

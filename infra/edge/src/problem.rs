@@ -60,9 +60,12 @@ pub enum ApiError {
 }
 
 /// One invalid field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
+    /// The field's path in the body or the parameter's name (`checks[2].subject`, `limit`).
+    #[schema(example = "email")]
     pub field: String,
+    #[schema(example = "is not an e-mail address")]
     pub message: String,
 }
 
@@ -75,16 +78,31 @@ impl FieldError {
     }
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
+/// An RFC 9457 problem document: how every failure is answered
+/// (`application/problem+json`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "type": "https://plinth.dev/problems/validation",
+    "title": "Invalid request",
+    "status": 422,
+    "detail": "email: is not an e-mail address",
+    "errors": [{"field": "email", "message": "is not an e-mail address"}]
+}))]
+pub struct Problem {
+    /// What kind of problem, as a URI (`https://plinth.dev/problems/<slug>`).
     #[serde(rename = "type")]
-    kind: &'a str,
-    title: &'a str,
-    status: u16,
-    detail: String,
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// What went wrong with this request, for people.
+    pub detail: String,
+    /// Every invalid field, on a 422.
     #[serde(skip_serializing_if = "Option::is_none")]
-    errors: Option<&'a [FieldError]>,
+    pub errors: Option<Vec<FieldError>>,
 }
+
+/// The media type of every error answer.
+pub const PROBLEM_JSON: &str = "application/problem+json";
 
 impl ApiError {
     fn status_and_title(&self) -> (StatusCode, &'static str, &'static str) {
@@ -161,23 +179,21 @@ impl IntoResponse for ApiError {
                 .join("; "),
             other => other.to_string(),
         };
-        let kind = format!("https://plinth.dev/problems/{slug}");
         let errors = match &self {
-            Self::Validation(errors) => Some(errors.as_slice()),
+            Self::Validation(errors) => Some(errors.clone()),
             _ => None,
         };
         let body = Problem {
-            kind: &kind,
-            title,
+            kind: format!("https://plinth.dev/problems/{slug}"),
+            title: title.to_owned(),
             status: status.as_u16(),
             detail,
             errors,
         };
         let mut response = (status, Json(body)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         if matches!(
             self,
             Self::NotYetConsistent | Self::AuthzBehind { .. } | Self::Unavailable(_)

@@ -70,10 +70,15 @@ pub trait ResolveResource: Send + Sync {
     ) -> Result<Option<ResolvedResource>, String>;
 }
 
-/// A module's handlers and resolvers, and the edge ports it offers.
+/// A module's handlers and resolvers, their documentation, and the edge ports it offers.
 #[derive(Default)]
 pub struct Http {
     pub routes: Vec<Route>,
+    /// Its routes' operations, from the handlers' own types (`#[utoipa::path]` on each
+    /// handler, collected by a `#[derive(utoipa::OpenApi)]`): the gateway merges every
+    /// module's into the document it serves at `/openapi.json`, and refuses to start a route
+    /// that is not documented.
+    pub openapi: utoipa::openapi::OpenApi,
     pub resources: Vec<(&'static str, Arc<dyn ResolveResource>)>,
     /// How the gateway turns access tokens into callers; exactly one registered module offers
     /// it (identity).
@@ -119,6 +124,13 @@ impl Http {
         resolver: Arc<dyn ResolveResource>,
     ) -> Self {
         self.resources.push((resource_type, resolver));
+        self
+    }
+
+    /// Documents the routes with `openapi` (a module's `#[derive(utoipa::OpenApi)]`).
+    #[must_use]
+    pub fn documented(mut self, openapi: utoipa::openapi::OpenApi) -> Self {
+        self.openapi = openapi;
         self
     }
 

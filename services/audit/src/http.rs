@@ -14,9 +14,16 @@ use plinth_infra_postgres::Pool;
 use plinth_projections_audit::RecordSearch;
 use serde::Serialize;
 
-/// The handlers over the audit read model at `read`.
+/// The routes' operations, from the handlers' types.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(records, checkpoints))]
+struct AuditDocument;
+
+/// The handlers over the audit read model at `read`, and their documentation.
 pub(crate) fn routes(read: &Pool) -> Http {
+    use utoipa::OpenApi;
     Http::default()
+        .documented(AuditDocument::openapi())
         .route(Method::GET, "/v1/audit/records", records, read.clone())
         .route(
             Method::GET,
@@ -122,13 +129,34 @@ impl<'a> Params<'a> {
 }
 
 /// A page of records, newest first.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct Records {
+    /// Each record: its tenant, position, hash and the previous record's, the actor, action,
+    /// target, outcome and details (docs/audit.md).
+    #[schema(value_type = Vec<Object>)]
     records: Vec<AuditRecord>,
     next_cursor: Option<String>,
 }
 
 /// `GET /v1/audit/records?actor=&action=&target_type=&target_id=&outcome=&since=&until=&limit=&cursor=`
+#[utoipa::path(
+    get,
+    path = "/v1/audit/records",
+    tag = "audit",
+    summary = "Search the tenant's audit trail",
+    params(
+        ("actor" = Option<String>, Query, description = "Who acted (a user id, a service name)."),
+        ("action" = Option<String>, Query, description = "The event type (`LoginFailed`)."),
+        ("target_type" = Option<String>, Query, description = "The aggregate type acted on (`identity.user`)."),
+        ("target_id" = Option<String>, Query),
+        ("outcome" = Option<String>, Query, description = "success, failure, allowed or denied."),
+        ("since" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Not before this instant (RFC 3339)."),
+        ("until" = Option<chrono::DateTime<chrono::Utc>>, Query, description = "Not after this instant (RFC 3339; later than since)."),
+        ("limit" = Option<u16>, Query, minimum = 1, maximum = 500, description = "1 to 500; 50 if absent."),
+        ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page."),
+    ),
+    responses((status = 200, description = "A page of records, newest first.", body = Records))
+)]
 pub(crate) async fn records(
     State(read): State<Pool>,
     caller: Caller,
@@ -172,13 +200,26 @@ pub(crate) async fn records(
 }
 
 /// A page of signed checkpoints, newest first.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct Checkpoints {
+    /// Each checkpoint: the trail's position and head hash, signed (docs/audit.md).
+    #[schema(value_type = Vec<Object>)]
     checkpoints: Vec<Checkpoint>,
     next_cursor: Option<String>,
 }
 
 /// `GET /v1/audit/checkpoints?limit=&cursor=`
+#[utoipa::path(
+    get,
+    path = "/v1/audit/checkpoints",
+    tag = "audit",
+    summary = "The tenant's signed checkpoints",
+    params(
+        ("limit" = Option<u16>, Query, minimum = 1, maximum = 500, description = "1 to 500; 50 if absent."),
+        ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page."),
+    ),
+    responses((status = 200, description = "A page of signed checkpoints, newest first.", body = Checkpoints))
+)]
 pub(crate) async fn checkpoints(
     State(read): State<Pool>,
     caller: Caller,

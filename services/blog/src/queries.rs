@@ -7,7 +7,8 @@ use tokio_postgres::Row;
 use uuid::Uuid;
 
 /// A post as read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Post)]
 pub(crate) struct PostView {
     pub(crate) id: Uuid,
     pub(crate) author: Uuid,
@@ -48,7 +49,8 @@ impl PostView {
 }
 
 /// A comment as read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Comment)]
 pub(crate) struct CommentView {
     pub(crate) id: Uuid,
     pub(crate) author: Uuid,

@@ -6,19 +6,21 @@ use axum::extract::{Path, Query, State};
 use http::StatusCode;
 use plinth_domain_authz::{RoleRef, Scope};
 use plinth_infra_edge::{
-    ApiError, Body, Caller, Consistency, FieldError, FieldErrors, FromBody, NoContext,
-    RequestMetadata, Written, rfc3339,
+    ApiError, Body, Caller, Consistency, ConsistencyHeader, FieldError, FieldErrors, FromBody,
+    NoContext, Problem, RequestMetadata, WithToken, Written, rfc3339,
 };
 use plinth_projections_authz::{BindingInfo, Held, Holder};
 use plinth_services_authz_api::NewBinding;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::roles::Done;
-use super::{Authz, Enforced, Items, Listed, PageQuery, instant, subject_id};
+use super::{Authz, Enforced, PageQuery, instant, subject_id};
 
 /// What a binding is limited to.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Scope)]
 pub(crate) struct ScopeBody {
     #[serde(rename = "type")]
     kind: String,
@@ -26,7 +28,8 @@ pub(crate) struct ScopeBody {
 }
 
 /// A binding as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Binding)]
 pub(crate) struct BindingBody {
     id: Uuid,
     tenant: String,
@@ -62,20 +65,38 @@ impl From<BindingInfo> for BindingBody {
 /// `{subject, role, scope?: {type, id?}, owner_only?, valid_from?, valid_until?}`.
 pub(crate) struct Bind(NewBinding);
 
-#[derive(Deserialize)]
+/// A binding to make.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = NewBinding)]
 pub(crate) struct RawBind {
+    /// The user bound.
+    #[schema(required = true, value_type = String, format = Uuid)]
     subject: Option<String>,
+    /// `owner`, `admin`, `member`, `platform-admin`, or a custom role's id.
+    #[schema(required = true, value_type = String, example = "admin")]
     role: Option<String>,
+    /// Only for resources of a type (and one resource of it, with `id`); the whole tenant when
+    /// absent.
     scope: Option<RawScope>,
+    /// Only on resources the subject owns.
     owner_only: Option<bool>,
+    /// Not before (RFC 3339).
+    #[schema(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     valid_from: Option<String>,
+    /// Not after (RFC 3339; later than `valid_from`, and not passed).
+    #[schema(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     valid_until: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// What a binding is limited to.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = BindingScope)]
 pub(crate) struct RawScope {
+    /// A resource type (`blog.post`), 1 to 128 characters.
     #[serde(rename = "type")]
+    #[schema(required = true, value_type = String, example = "blog.post")]
     kind: Option<String>,
+    /// One resource of it, 1 to 256 characters.
     id: Option<String>,
 }
 
@@ -136,13 +157,27 @@ impl FromBody for Bind {
 }
 
 /// A binding made: its id.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = BindingCreated)]
 pub(crate) struct Bound {
     id: Uuid,
 }
 
 /// `POST /v1/authz/bindings {subject, role, scope?, owner_only?, valid_from?, valid_until?}`
 /// → 201 `{id, enforced, consistency_token}`.
+#[utoipa::path(
+    post,
+    path = "/v1/authz/bindings",
+    tag = "authz",
+    summary = "Bind a user to a role",
+    request_body = RawBind,
+    responses(
+        (status = 201, description = "Bound, and enforced by this gateway's guards.", body = WithToken<Enforced<Bound>>),
+        (status = 202, description = "Bound; this gateway's guards do not enforce it yet (`enforced` is false).", body = WithToken<Enforced<Bound>>),
+        (status = 403, description = "The caller lacks authz.binding.manage, or binds platform-admin without being a platform administrator (recorded for audit).", content_type = "application/problem+json", body = Problem),
+        (status = 409, description = "The binding exists.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn bind(
     State(authz): State<Authz>,
     _caller: Caller,
@@ -156,6 +191,19 @@ pub(crate) async fn bind(
 }
 
 /// `DELETE /v1/authz/bindings/{id}` → 200 `{enforced, consistency_token}`.
+#[utoipa::path(
+    delete,
+    path = "/v1/authz/bindings/{id}",
+    tag = "authz",
+    summary = "Remove a binding",
+    params(("id" = String, Path, description = "The binding's id (a UUID).")),
+    responses(
+        (status = 200, description = "Removed, and enforced by this gateway's guards.", body = WithToken<Enforced<Done>>),
+        (status = 202, description = "Removed; this gateway's guards do not enforce it yet (`enforced` is false).", body = WithToken<Enforced<Done>>),
+        (status = 403, description = "The caller lacks authz.binding.manage, or unbinds platform-admin without being a platform administrator (recorded for audit).", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such binding in the tenant.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn unbind(
     State(authz): State<Authz>,
     _caller: Caller,
@@ -169,13 +217,21 @@ pub(crate) async fn unbind(
 
 /// `GET /v1/authz/subjects/{id}/bindings` → `{bindings, next_cursor}`: every binding of the
 /// subject that applies in the tenant, active or not.
+#[utoipa::path(
+    get,
+    path = "/v1/authz/subjects/{id}/bindings",
+    tag = "authz",
+    summary = "A user's bindings",
+    params(("id" = String, Path, description = "The user's id (a UUID)."), PageQuery, ConsistencyHeader),
+    responses((status = 200, description = "A page of the user's bindings in the tenant, active or not.", body = BindingPage))
+)]
 pub(crate) async fn of_subject(
     State(authz): State<Authz>,
     caller: Caller,
     consistency: Consistency,
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
-) -> Result<Json<Listed<BindingBody>>, ApiError> {
+) -> Result<Json<BindingPage>, ApiError> {
     let subject = subject_id(&id)?;
     let (tenant, now) = (caller.tenant.as_str(), chrono::Utc::now());
     authz
@@ -183,15 +239,19 @@ pub(crate) async fn of_subject(
             &consistency,
             &caller.tenant,
             &query,
-            Items::Bindings,
             |p, after, limit| p.subject_bindings(tenant, subject, now, after, limit),
             BindingBody::from,
+            |bindings, next_cursor| BindingPage {
+                bindings,
+                next_cursor,
+            },
         )
         .await
 }
 
 /// A permission a subject holds.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = HeldPermission)]
 pub(crate) struct HeldBody {
     permission: String,
     /// The bindings that give it.
@@ -202,13 +262,21 @@ pub(crate) struct HeldBody {
 
 /// `GET /v1/authz/subjects/{id}/permissions` → `{permissions: [{permission, bindings,
 /// conditional}], next_cursor}`: what the subject holds now.
+#[utoipa::path(
+    get,
+    path = "/v1/authz/subjects/{id}/permissions",
+    tag = "authz",
+    summary = "What a user holds now",
+    params(("id" = String, Path, description = "The user's id (a UUID)."), PageQuery, ConsistencyHeader),
+    responses((status = 200, description = "A page of the permissions the user holds now; `conditional` when every binding giving one is limited to a scope or to owned resources.", body = HeldPage))
+)]
 pub(crate) async fn effective(
     State(authz): State<Authz>,
     caller: Caller,
     consistency: Consistency,
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
-) -> Result<Json<Listed<HeldBody>>, ApiError> {
+) -> Result<Json<HeldPage>, ApiError> {
     let subject = subject_id(&id)?;
     let (tenant, now) = (caller.tenant.as_str(), chrono::Utc::now());
     authz
@@ -216,19 +284,23 @@ pub(crate) async fn effective(
             &consistency,
             &caller.tenant,
             &query,
-            Items::Permissions,
             |p, after, limit| p.effective_permissions(tenant, subject, now, after, limit),
             |h: Held| HeldBody {
                 permission: h.permission,
                 bindings: h.bindings,
                 conditional: h.conditional,
             },
+            |permissions, next_cursor| HeldPage {
+                permissions,
+                next_cursor,
+            },
         )
         .await
 }
 
 /// A subject holding a permission.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Holder)]
 pub(crate) struct HolderBody {
     subject: Uuid,
     bindings: Vec<Uuid>,
@@ -237,13 +309,24 @@ pub(crate) struct HolderBody {
 
 /// `GET /v1/authz/permissions/{permission}/subjects` → `{subjects: [{subject, bindings,
 /// conditional}], next_cursor}`: who holds the permission in the tenant now.
+#[utoipa::path(
+    get,
+    path = "/v1/authz/permissions/{permission}/subjects",
+    tag = "authz",
+    summary = "Who holds a permission now",
+    params(("permission" = String, Path, description = "A declared permission's name.", example = "identity.user.read"), PageQuery, ConsistencyHeader),
+    responses(
+        (status = 200, description = "A page of the users holding the permission in the tenant now.", body = HolderPage),
+        (status = 404, description = "No module declares that permission.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn holders(
     State(authz): State<Authz>,
     caller: Caller,
     consistency: Consistency,
     Path(permission): Path<String>,
     Query(query): Query<PageQuery>,
-) -> Result<Json<Listed<HolderBody>>, ApiError> {
+) -> Result<Json<HolderPage>, ApiError> {
     let Some(permission) = authz.registry.parse(&permission) else {
         return Err(ApiError::NotFound(format!(
             "{permission:?} is not a permission any module declares"
@@ -255,13 +338,40 @@ pub(crate) async fn holders(
             &consistency,
             &caller.tenant,
             &query,
-            Items::Subjects,
             |p, after, limit| p.holders(tenant, permission.as_str(), now, after, limit),
             |h: Holder| HolderBody {
                 subject: h.subject,
                 bindings: h.bindings,
                 conditional: h.conditional,
             },
+            |subjects, next_cursor| HolderPage {
+                subjects,
+                next_cursor,
+            },
         )
         .await
+}
+
+/// A page of bindings.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct BindingPage {
+    bindings: Vec<BindingBody>,
+    /// Where the next page starts; `null` on the last one.
+    next_cursor: Option<String>,
+}
+
+/// A page of permissions held.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct HeldPage {
+    permissions: Vec<HeldBody>,
+    /// Where the next page starts; `null` on the last one.
+    next_cursor: Option<String>,
+}
+
+/// A page of holders.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct HolderPage {
+    subjects: Vec<HolderBody>,
+    /// Where the next page starts; `null` on the last one.
+    next_cursor: Option<String>,
 }

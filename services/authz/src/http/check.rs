@@ -9,10 +9,11 @@ use axum::Json;
 use axum::extract::State;
 use plinth_domain_permissions::{Permission, Registry};
 use plinth_infra_edge::{
-    ApiError, Body, Caller, Checks, Consistency, FieldError, FieldErrors, FromBody, ResourceRef,
-    Subject,
+    ApiError, Body, Caller, Checks, Consistency, ConsistencyHeader, FieldError, FieldErrors,
+    FromBody, Problem, ResourceRef, Subject,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::Authz;
@@ -29,20 +30,34 @@ pub(crate) struct Check {
     resource: Option<(String, String, Option<Uuid>)>,
 }
 
-/// `{subject, permission, tenant?, resource?: {type, id, owner?}}`.
-#[derive(Deserialize)]
+/// Does `subject` hold `permission` (on `resource`)?
+#[derive(Deserialize, ToSchema)]
+#[schema(as = Check)]
 pub(crate) struct RawCheck {
+    /// The user asked about.
+    #[schema(required = true, value_type = String, format = Uuid)]
     subject: Option<String>,
+    /// A declared permission's name.
+    #[schema(required = true, value_type = String, example = "blog.post.update")]
     permission: Option<String>,
+    /// The caller's tenant; any other is refused (403).
     tenant: Option<String>,
+    /// The resource the check is about.
     resource: Option<RawResource>,
 }
 
-#[derive(Deserialize)]
+/// A resource a check is about.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = CheckResource)]
 pub(crate) struct RawResource {
+    /// Its type (`blog.post`).
     #[serde(rename = "type")]
+    #[schema(required = true, value_type = String, example = "blog.post")]
     kind: Option<String>,
+    #[schema(required = true, value_type = String)]
     id: Option<String>,
+    /// Its owner, for bindings limited to owned resources.
+    #[schema(value_type = Option<String>, format = Uuid)]
     owner: Option<String>,
 }
 
@@ -108,7 +123,8 @@ impl FromBody for Check {
 }
 
 /// An answer.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = CheckAnswer)]
 pub(crate) struct Answer {
     allowed: bool,
     /// The role or binding that granted it, or what is missing.
@@ -136,6 +152,18 @@ async fn decide(checks: &Checks, caller: &Caller, check: &Check) -> Answer {
 }
 
 /// `POST /v1/authz/check {subject, permission, tenant?, resource?}` → `{allowed, reason}`.
+#[utoipa::path(
+    post,
+    path = "/v1/authz/check",
+    tag = "authz",
+    summary = "Check a permission",
+    params(ConsistencyHeader),
+    request_body = RawCheck,
+    responses(
+        (status = 200, description = "The answer, and what decided it.", body = Answer),
+        (status = 403, description = "The caller lacks authz.decision.check, or the check names another tenant.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn check(
     State(authz): State<Authz>,
     caller: Caller,
@@ -151,8 +179,11 @@ pub(crate) async fn check(
 /// `{checks: [...]}`: 1 to 100 checks.
 pub(crate) struct Batch(Vec<Check>);
 
-#[derive(Deserialize)]
+/// 1 to 100 checks.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = CheckBatch)]
 pub(crate) struct RawBatch {
+    #[schema(required = true, value_type = Vec<RawCheck>, min_items = 1, max_items = 100)]
     checks: Option<Vec<RawCheck>>,
 }
 
@@ -182,13 +213,26 @@ impl FromBody for Batch {
 }
 
 /// The answers of a batch, in order.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = CheckAnswers)]
 pub(crate) struct Answers {
     results: Vec<Answer>,
 }
 
 /// `POST /v1/authz/check/batch {checks: [...]}` → `{results: [{allowed, reason}, ...]}`, in
 /// order; at most 100 checks.
+#[utoipa::path(
+    post,
+    path = "/v1/authz/check/batch",
+    tag = "authz",
+    summary = "Check many permissions",
+    params(ConsistencyHeader),
+    request_body = RawBatch,
+    responses(
+        (status = 200, description = "The answers, in order.", body = Answers),
+        (status = 403, description = "The caller lacks authz.decision.check, or a check names another tenant.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn batch(
     State(authz): State<Authz>,
     caller: Caller,

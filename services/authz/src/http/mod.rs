@@ -45,9 +45,33 @@ impl FromRef<Authz> for Arc<Registry> {
     }
 }
 
-/// The handlers, one per route `module.toml` declares.
+/// The routes' operations, from the handlers' types.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    check::check,
+    check::batch,
+    roles::list,
+    roles::create,
+    roles::get,
+    roles::rename,
+    roles::delete,
+    roles::grant,
+    roles::revoke,
+    roles::include,
+    roles::exclude,
+    bindings::bind,
+    bindings::unbind,
+    bindings::of_subject,
+    bindings::effective,
+    bindings::holders,
+))]
+struct AuthzDocument;
+
+/// The handlers, one per route `module.toml` declares, and their documentation.
 pub(crate) fn routes(authz: &Authz) -> Http {
+    use utoipa::OpenApi;
     Http::default()
+        .documented(AuthzDocument::openapi())
         .route(Method::POST, "/v1/authz/check", check::check, authz.clone())
         .route(
             Method::POST,
@@ -137,7 +161,7 @@ pub(crate) fn routes(authz: &Authz) -> Http {
 }
 
 /// A written body and whether the guards enforce the write yet.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct Enforced<T> {
     #[serde(flatten)]
     body: T,
@@ -190,9 +214,13 @@ impl Authz {
 }
 
 /// `?limit=&cursor=` of the authz listings.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct PageQuery {
+    /// 1 to 200; 50 if absent.
+    #[param(value_type = Option<u16>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
@@ -222,45 +250,25 @@ impl PageQuery {
     }
 }
 
-/// One page of a listing, as `{<items>: [...], next_cursor}`.
-#[derive(Serialize)]
-pub(crate) struct Listed<T> {
-    #[serde(flatten)]
-    items: Items<T>,
-    next_cursor: Option<String>,
-}
-
-/// A listing's items under their name.
-#[derive(Serialize)]
-pub(crate) enum Items<T> {
-    #[serde(rename = "roles")]
-    Roles(Vec<T>),
-    #[serde(rename = "bindings")]
-    Bindings(Vec<T>),
-    #[serde(rename = "permissions")]
-    Permissions(Vec<T>),
-    #[serde(rename = "subjects")]
-    Subjects(Vec<T>),
-}
-
 impl Authz {
-    /// One page read from the view once the request's `Consistency-Token` (if any) is applied.
-    pub(crate) async fn listing<I, T>(
+    /// One page read from the view once the request's `Consistency-Token` (if any) is applied,
+    /// answered as `page` makes it of the items and the next page's cursor.
+    pub(crate) async fn listing<I, T, P>(
         &self,
         consistency: &Consistency,
         tenant: &TenantId,
         query: &PageQuery,
-        items: fn(Vec<T>) -> Items<T>,
         read: impl FnOnce(&Policy, Option<&str>, usize) -> Page<I>,
         item: impl Fn(I) -> T,
-    ) -> Result<Json<Listed<T>>, ApiError> {
+        page: fn(Vec<T>, Option<String>) -> P,
+    ) -> Result<Json<P>, ApiError> {
         let (limit, after) = query.parse()?;
         self.caught_up(consistency, tenant).await?;
-        let page = self.view.read(|policy| read(policy, after, limit));
-        Ok(Json(Listed {
-            items: items(page.items.into_iter().map(item).collect()),
-            next_cursor: page.next,
-        }))
+        let read = self.view.read(|policy| read(policy, after, limit));
+        Ok(Json(page(
+            read.items.into_iter().map(item).collect(),
+            read.next,
+        )))
     }
 }
 

@@ -11,17 +11,19 @@ use http::StatusCode;
 use plinth_domain_authz::{BuiltInRole, RoleName};
 use plinth_domain_permissions::{Permission, Registry};
 use plinth_infra_edge::{
-    ApiError, Body, Caller, Consistency, FieldError, FieldErrors, FromBody, NoContext,
-    RequestMetadata, Written,
+    ApiError, Body, Caller, Consistency, ConsistencyHeader, FieldError, FieldErrors, FromBody,
+    NoContext, Problem, RequestMetadata, WithToken, Written,
 };
 use plinth_projections_authz::RoleInfo;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Authz, Enforced, Items, Listed, PageQuery, permissions};
+use super::{Authz, Enforced, PageQuery, permissions};
 
 /// A role as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Role)]
 pub(crate) struct RoleBody {
     /// A custom role's id, or a built-in role's name.
     id: String,
@@ -57,26 +59,53 @@ fn custom_role(id: &str) -> Result<Uuid, ApiError> {
 
 /// `GET /v1/authz/roles?limit=&cursor=` → `{roles, next_cursor}`: custom roles in creation
 /// order, then the built-in ones.
+#[utoipa::path(
+    get,
+    path = "/v1/authz/roles",
+    tag = "authz",
+    summary = "List the tenant's roles",
+    params(PageQuery, ConsistencyHeader),
+    responses((status = 200, description = "A page of roles: custom ones, then the built-in ones.", body = RolePage))
+)]
 pub(crate) async fn list(
     State(authz): State<Authz>,
     caller: Caller,
     consistency: Consistency,
     Query(query): Query<PageQuery>,
-) -> Result<Json<Listed<RoleBody>>, ApiError> {
+) -> Result<Json<RolePage>, ApiError> {
     let tenant = caller.tenant.as_str();
     authz
         .listing(
             &consistency,
             &caller.tenant,
             &query,
-            Items::Roles,
             |p, after, limit| p.roles(tenant, after, limit),
             RoleBody::from,
+            |roles, next_cursor| RolePage { roles, next_cursor },
         )
         .await
 }
 
+/// A page of roles.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RolePage {
+    roles: Vec<RoleBody>,
+    /// Where the next page starts; `null` on the last one.
+    next_cursor: Option<String>,
+}
+
 /// `GET /v1/authz/roles/{id}` → the role (a custom role's id or a built-in role's name).
+#[utoipa::path(
+    get,
+    path = "/v1/authz/roles/{id}",
+    tag = "authz",
+    summary = "Read a role",
+    params(("id" = String, Path, description = "A custom role's id, or a built-in role's name (owner, admin, member, platform-admin)."), ConsistencyHeader),
+    responses(
+        (status = 200, description = "The role.", body = RoleBody),
+        (status = 404, description = "No such role in the tenant.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn get(
     State(authz): State<Authz>,
     caller: Caller,
@@ -97,9 +126,15 @@ pub(crate) struct NewRole {
     permissions: BTreeSet<Permission>,
 }
 
-#[derive(Deserialize)]
+/// A new role.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = NewRole)]
 pub(crate) struct RawRole {
+    /// Unique in the tenant; not a built-in role's name.
+    #[schema(required = true, value_type = String, example = "support")]
     name: Option<String>,
+    /// Declared permission names it grants.
+    #[schema(value_type = Vec<String>, example = json!(["identity.user.read"]))]
     permissions: Option<Vec<String>>,
 }
 
@@ -120,13 +155,26 @@ impl FromBody for NewRole {
 }
 
 /// A role written: its id and name.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = RoleWritten)]
 pub(crate) struct Named {
     id: Uuid,
     name: String,
 }
 
 /// `POST /v1/authz/roles {name, permissions?}` → 201 `{id, name, enforced, consistency_token}`.
+#[utoipa::path(
+    post,
+    path = "/v1/authz/roles",
+    tag = "authz",
+    summary = "Create a role",
+    request_body = RawRole,
+    responses(
+        (status = 201, description = "Created, and enforced by this gateway's guards.", body = WithToken<Enforced<Named>>),
+        (status = 202, description = "Created; this gateway's guards do not enforce it yet (`enforced` is false).", body = WithToken<Enforced<Named>>),
+        (status = 409, description = "The tenant has a role of that name.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn create(
     State(authz): State<Authz>,
     _caller: Caller,
@@ -146,8 +194,11 @@ pub(crate) async fn create(
 /// `{name}`.
 pub(crate) struct Rename(RoleName);
 
-#[derive(Deserialize)]
+/// A role's new name.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = RoleRename)]
 pub(crate) struct RawRename {
+    #[schema(required = true, value_type = String, example = "helpdesk")]
     name: Option<String>,
 }
 
@@ -162,6 +213,20 @@ impl FromBody for Rename {
 }
 
 /// `PATCH /v1/authz/roles/{id} {name}` → 200 `{id, name, enforced, consistency_token}`.
+#[utoipa::path(
+    patch,
+    path = "/v1/authz/roles/{id}",
+    tag = "authz",
+    summary = "Rename a role",
+    params(("id" = String, Path, description = "A custom role's id (built-in roles cannot be changed: 409).")),
+    request_body = RawRename,
+    responses(
+        (status = 200, description = "Renamed.", body = WithToken<Enforced<Named>>),
+        (status = 202, description = "Done; this gateway's guards do not enforce it yet (`enforced` is false).", body = WithToken<Enforced<Named>>),
+        (status = 404, description = "No such role in the tenant.", content_type = "application/problem+json", body = Problem),
+        (status = 409, description = "A built-in role cannot be changed; the tenant has a role of that name.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn rename(
     State(authz): State<Authz>,
     _caller: Caller,
@@ -178,11 +243,25 @@ pub(crate) async fn rename(
 }
 
 /// Nothing but the write's token (and whether it is enforced).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Acknowledged)]
 pub(crate) struct Done {}
 
 /// `DELETE /v1/authz/roles/{id}` → 200 `{enforced, consistency_token}`; its bindings grant
 /// nothing.
+#[utoipa::path(
+    delete,
+    path = "/v1/authz/roles/{id}",
+    tag = "authz",
+    summary = "Delete a role",
+    params(("id" = String, Path, description = "A custom role's id (built-in roles cannot be changed: 409).")),
+    responses(
+        (status = 200, description = "Deleted; its bindings grant nothing.", body = WithToken<Enforced<Done>>),
+        (status = 202, description = "Done; this gateway's guards do not enforce it yet (`enforced` is false).", body = WithToken<Enforced<Done>>),
+        (status = 404, description = "No such role in the tenant.", content_type = "application/problem+json", body = Problem),
+        (status = 409, description = "A built-in role cannot be changed.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn delete(
     State(authz): State<Authz>,
     _caller: Caller,
@@ -197,8 +276,11 @@ pub(crate) async fn delete(
 /// `{permissions}`: a non-empty array of declared permission names.
 pub(crate) struct PermissionSet(BTreeSet<Permission>);
 
-#[derive(Deserialize)]
+/// Declared permission names.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PermissionSet)]
 pub(crate) struct RawPermissionSet {
+    #[schema(required = true, value_type = Vec<String>, min_items = 1, example = json!(["identity.user.read"]))]
     permissions: Option<Vec<String>>,
 }
 
@@ -213,12 +295,27 @@ impl FromBody for PermissionSet {
 }
 
 /// A role changed: its id.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = RoleChanged)]
 pub(crate) struct Changed {
     id: Uuid,
 }
 
 /// `POST /v1/authz/roles/{id}/grant {permissions}` → 200 `{id, enforced, consistency_token}`.
+#[utoipa::path(
+    post,
+    path = "/v1/authz/roles/{id}/grant",
+    tag = "authz",
+    summary = "Grant permissions to a role",
+    params(("id" = String, Path, description = "A custom role's id (built-in roles cannot be changed: 409).")),
+    request_body = RawPermissionSet,
+    responses(
+        (status = 200, description = "Granted (those held already are ignored).", body = WithToken<Enforced<Changed>>),
+        (status = 202, description = "Done; this gateway's guards do not enforce it yet (`enforced` is false).", body = WithToken<Enforced<Changed>>),
+        (status = 404, description = "No such role in the tenant.", content_type = "application/problem+json", body = Problem),
+        (status = 409, description = "A built-in role cannot be changed.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn grant(
     State(authz): State<Authz>,
     _caller: Caller,
@@ -232,6 +329,20 @@ pub(crate) async fn grant(
 }
 
 /// `POST /v1/authz/roles/{id}/revoke {permissions}` → 200 `{id, enforced, consistency_token}`.
+#[utoipa::path(
+    post,
+    path = "/v1/authz/roles/{id}/revoke",
+    tag = "authz",
+    summary = "Take permissions from a role",
+    params(("id" = String, Path, description = "A custom role's id (built-in roles cannot be changed: 409).")),
+    request_body = RawPermissionSet,
+    responses(
+        (status = 200, description = "Taken (those it lacks are ignored).", body = WithToken<Enforced<Changed>>),
+        (status = 202, description = "Done; this gateway's guards do not enforce it yet (`enforced` is false).", body = WithToken<Enforced<Changed>>),
+        (status = 404, description = "No such role in the tenant.", content_type = "application/problem+json", body = Problem),
+        (status = 409, description = "A built-in role cannot be changed.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn revoke(
     State(authz): State<Authz>,
     _caller: Caller,
@@ -247,8 +358,11 @@ pub(crate) async fn revoke(
 /// `{role}`: a custom role's id.
 pub(crate) struct OtherRole(Uuid);
 
-#[derive(Deserialize)]
+/// Another custom role.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = OtherRole)]
 pub(crate) struct RawOtherRole {
+    #[schema(required = true, value_type = String, format = Uuid)]
     role: Option<String>,
 }
 
@@ -267,6 +381,20 @@ impl FromBody for OtherRole {
 }
 
 /// `POST /v1/authz/roles/{id}/include {role}` → 200; 409 when it would make a cycle.
+#[utoipa::path(
+    post,
+    path = "/v1/authz/roles/{id}/include",
+    tag = "authz",
+    summary = "Make a role include another",
+    params(("id" = String, Path, description = "A custom role's id (built-in roles cannot be changed: 409).")),
+    request_body = RawOtherRole,
+    responses(
+        (status = 200, description = "The role grants what the other grants.", body = WithToken<Enforced<Changed>>),
+        (status = 202, description = "Done; this gateway's guards do not enforce it yet (`enforced` is false).", body = WithToken<Enforced<Changed>>),
+        (status = 404, description = "No such role in the tenant.", content_type = "application/problem+json", body = Problem),
+        (status = 409, description = "A built-in role cannot be changed; the inclusion would make a cycle.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn include(
     State(authz): State<Authz>,
     _caller: Caller,
@@ -280,6 +408,20 @@ pub(crate) async fn include(
 }
 
 /// `POST /v1/authz/roles/{id}/exclude {role}` → 200.
+#[utoipa::path(
+    post,
+    path = "/v1/authz/roles/{id}/exclude",
+    tag = "authz",
+    summary = "Stop a role including another",
+    params(("id" = String, Path, description = "A custom role's id (built-in roles cannot be changed: 409).")),
+    request_body = RawOtherRole,
+    responses(
+        (status = 200, description = "Excluded.", body = WithToken<Enforced<Changed>>),
+        (status = 202, description = "Done; this gateway's guards do not enforce it yet (`enforced` is false).", body = WithToken<Enforced<Changed>>),
+        (status = 404, description = "No such role in the tenant.", content_type = "application/problem+json", body = Problem),
+        (status = 409, description = "A built-in role cannot be changed.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn exclude(
     State(authz): State<Authz>,
     _caller: Caller,

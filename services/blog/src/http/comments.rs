@@ -7,28 +7,40 @@ use axum::extract::{Path, Query, State};
 use chrono::Utc;
 use http::StatusCode;
 use plinth_infra_edge::{
-    ApiError, Body, Caller, Checks, Consistency, FieldError, FieldErrors, FromBody, NoContext,
-    RequestMetadata, Written,
+    ApiError, Body, Caller, Checks, Consistency, ConsistencyHeader, FieldError, FieldErrors,
+    FromBody, NoContext, Problem, RequestMetadata, WithToken, Written,
 };
 use serde::Deserialize;
-use serde_json::{Value, json};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::posts::visible_post;
-use super::{Blog, cursor, errors, id, page};
+use super::{Blog, Id, cursor, errors, id, page};
 use crate::domain::{CommentCommand, Text};
 use plinth_infra_module::Projection;
 
 use crate::projection::{BlogProjection, NAME as BLOG_VIEW};
-use crate::queries::list_comments;
+use crate::queries::{CommentView, list_comments};
 
 /// `{body}`.
 pub(crate) struct CommentBody(Text);
 
-#[derive(Deserialize)]
+/// A comment's text.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = CommentText)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawComment {
+    /// At most 10,000 characters.
+    #[schema(required = true, value_type = String, example = "A fine engine.")]
     body: Option<String>,
+}
+
+/// A page of comments, oldest first.
+#[derive(serde::Serialize, ToSchema)]
+pub(crate) struct CommentPage {
+    comments: Vec<CommentView>,
+    /// Where the next page starts; `null` on the last one.
+    next_cursor: Option<String>,
 }
 
 impl FromBody for CommentBody {
@@ -43,6 +55,22 @@ impl FromBody for CommentBody {
 
 /// `GET /v1/blog/posts/{id}/comments?limit=&cursor=` → `{comments, next_cursor}`, oldest
 /// first, for a post the caller may see.
+#[utoipa::path(
+    get,
+    path = "/v1/blog/posts/{id}/comments",
+    tag = "blog",
+    summary = "List a post's comments, oldest first",
+    params(
+        ("id" = String, Path, description = "The post's id (a UUID)."),
+        ("limit" = Option<u8>, Query, minimum = 1, maximum = 100, description = "1 to 100; 20 if absent."),
+        ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page."),
+        ConsistencyHeader,
+    ),
+    responses(
+        (status = 200, description = "A page of comments.", body = CommentPage),
+        (status = 404, description = "No such post the caller may see.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn list(
     State(blog): State<Blog>,
     caller: Option<Caller>,
@@ -51,7 +79,7 @@ pub(crate) async fn list(
     metadata: RequestMetadata,
     Path(post): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CommentPage>, ApiError> {
     let post = id(&post, "post")?;
     let tenant = metadata.tenant();
     let (limit, after) = page(
@@ -70,20 +98,33 @@ pub(crate) async fn list(
         comments.truncate(limit as usize);
         comments.last().map(|c| cursor(c.created_at, c.id))
     });
-    Ok(Json(
-        json!({ "comments": comments, "next_cursor": next.flatten() }),
-    ))
+    Ok(Json(CommentPage {
+        comments,
+        next_cursor: next.flatten(),
+    }))
 }
 
 /// `POST /v1/blog/posts/{id}/comments {body}` → 201 `{id, consistency_token}`; 404 unless
 /// the post is published.
+#[utoipa::path(
+    post,
+    path = "/v1/blog/posts/{id}/comments",
+    tag = "blog",
+    summary = "Comment on a published post",
+    params(("id" = String, Path, description = "The post's id (a UUID).")),
+    request_body = RawComment,
+    responses(
+        (status = 201, description = "The caller's comment.", body = WithToken<Id>),
+        (status = 404, description = "No such published post.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn add(
     State(blog): State<Blog>,
     caller: Caller,
     RequestMetadata(metadata): RequestMetadata,
     Path(post): Path<String>,
     Body(CommentBody(body)): Body<CommentBody>,
-) -> Result<Written<Value>, ApiError> {
+) -> Result<Written<Id>, ApiError> {
     let post = id(&post, "post")?;
     let current = blog
         .posts
@@ -120,20 +161,29 @@ async fn change(
     metadata: RequestMetadata,
     comment: &str,
     command: CommentCommand,
-) -> Result<Written<Value>, ApiError> {
+) -> Result<Written<Id>, ApiError> {
     let comment = id(comment, "comment")?;
     let (bus, refused) = (&blog.comments, errors::comment);
     super::run(bus, comment, command, metadata, StatusCode::OK, refused).await
 }
 
 /// `PATCH /v1/blog/comments/{id} {body}` → 200.
+#[utoipa::path(
+    patch,
+    path = "/v1/blog/comments/{id}",
+    tag = "blog",
+    summary = "Edit a comment",
+    params(("id" = String, Path, description = "The comment's id (a UUID).")),
+    request_body = RawComment,
+    responses((status = 200, description = "Edited.", body = WithToken<Id>))
+)]
 pub(crate) async fn edit(
     State(blog): State<Blog>,
     caller: Caller,
     metadata: RequestMetadata,
     Path(comment): Path<String>,
     Body(CommentBody(body)): Body<CommentBody>,
-) -> Result<Written<Value>, ApiError> {
+) -> Result<Written<Id>, ApiError> {
     let command = CommentCommand::Edit {
         tenant_id: caller.tenant.clone(),
         body,
@@ -143,12 +193,20 @@ pub(crate) async fn edit(
 }
 
 /// `DELETE /v1/blog/comments/{id}` → 200.
+#[utoipa::path(
+    delete,
+    path = "/v1/blog/comments/{id}",
+    tag = "blog",
+    summary = "Delete a comment (its author's, or a moderator's)",
+    params(("id" = String, Path, description = "The comment's id (a UUID).")),
+    responses((status = 200, description = "Deleted.", body = WithToken<Id>))
+)]
 pub(crate) async fn remove(
     State(blog): State<Blog>,
     caller: Caller,
     metadata: RequestMetadata,
     Path(comment): Path<String>,
-) -> Result<Written<Value>, ApiError> {
+) -> Result<Written<Id>, ApiError> {
     let command = CommentCommand::Delete {
         tenant_id: caller.tenant.clone(),
         at: Utc::now(),

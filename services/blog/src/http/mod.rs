@@ -22,7 +22,6 @@ use plinth_infra_edge::{ApiError, FieldError, RequestMetadata, Written};
 use plinth_infra_event_store::{CommandBus, CommandError};
 use plinth_infra_module::{Http, Kernel, ModuleError, ResolveResource, ResolvedResource, Schedule};
 use plinth_infra_postgres::Pool;
-use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::domain::{Comment, Post};
@@ -59,10 +58,29 @@ pub(crate) fn blog(kernel: &Kernel) -> Result<Blog, ModuleError> {
     })
 }
 
-/// The handlers and resolvers.
+/// The routes' operations, from the handlers' types.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    posts::create,
+    posts::list,
+    posts::read,
+    posts::edit,
+    posts::remove,
+    posts::publish,
+    posts::unpublish,
+    comments::list,
+    comments::add,
+    comments::edit,
+    comments::remove,
+))]
+struct BlogDocument;
+
+/// The handlers and resolvers, and their documentation.
 pub(crate) fn http(kernel: &Kernel) -> Result<Http, ModuleError> {
+    use utoipa::OpenApi;
     let blog = blog(kernel)?;
     Ok(Http::default()
+        .documented(BlogDocument::openapi())
         .route(Method::POST, "/v1/blog/posts", posts::create, blog.clone())
         .route(Method::GET, "/v1/blog/posts", posts::list, blog.clone())
         .route(
@@ -174,6 +192,14 @@ where
     }
 }
 
+/// What a write answers with (and its token).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = BlogWritten)]
+pub(crate) struct Id {
+    /// The post or comment written.
+    id: Uuid,
+}
+
 /// Runs `command` on the aggregate `id` as the request's metadata says (the guard has made it
 /// act as the caller) → `status` with `{id, consistency_token}`.
 pub(crate) async fn run<A>(
@@ -183,7 +209,7 @@ pub(crate) async fn run<A>(
     metadata: RequestMetadata,
     status: StatusCode,
     refused: fn(CommandError<A::Error>) -> ApiError,
-) -> Result<Written<Value>, ApiError>
+) -> Result<Written<Id>, ApiError>
 where
     A: Aggregate,
     A::Command: Clone,
@@ -196,7 +222,7 @@ where
     Ok(Written {
         status,
         token: committed.token,
-        body: json!({ "id": id }),
+        body: Id { id },
     })
 }
 

@@ -8,14 +8,15 @@ use chrono::{DateTime, Utc};
 use http::StatusCode;
 use plinth_domain_core::TenantId;
 use plinth_infra_edge::{
-    ApiError, Body, Caller, Checks, Consistency, FieldError, FieldErrors, FromBody, NoContext,
-    RequestMetadata, ResourceRef, Subject, Written,
+    ApiError, Body, Caller, Checks, Consistency, ConsistencyHeader, FieldError, FieldErrors,
+    FromBody, NoContext, Problem, RequestMetadata, ResourceRef, Subject, WithToken, Written,
 };
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Blog, cursor, errors, id, page};
+use super::{Blog, Id, cursor, errors, id, page};
 use crate::domain::{PostCommand, Tags, Text, Title};
 use crate::permissions::POST_READ;
 use plinth_infra_module::{NewJob, Projection};
@@ -30,11 +31,32 @@ pub(crate) struct NewPost {
     tags: Tags,
 }
 
-#[derive(Deserialize)]
+/// A new draft.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = NewPost)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawPost {
+    /// 1 to 200 characters.
+    #[schema(required = true, value_type = String, example = "Notes on the Analytical Engine")]
     title: Option<String>,
+    /// At most 100,000 characters.
+    #[schema(required = true, value_type = String, example = "It weaves algebraic patterns.")]
     body: Option<String>,
+    /// At most 10 tags, each 1 to 40 lower-case letters, digits and `-`.
+    #[schema(value_type = Vec<String>, example = json!(["engines"]))]
+    tags: Option<Vec<String>>,
+}
+
+/// A change of a post: at least one of its fields.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PostEdit)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPostEdit {
+    #[schema(value_type = String, example = "Notes, revised")]
+    title: Option<String>,
+    #[schema(value_type = String)]
+    body: Option<String>,
+    #[schema(value_type = Vec<String>)]
     tags: Option<Vec<String>>,
 }
 
@@ -64,9 +86,9 @@ pub(crate) struct PostEdit {
 }
 
 impl FromBody for PostEdit {
-    type Raw = RawPost;
+    type Raw = RawPostEdit;
     type Context = NoContext;
-    fn from_body(raw: RawPost, _: &NoContext) -> Result<Self, Vec<FieldError>> {
+    fn from_body(raw: RawPostEdit, _: &NoContext) -> Result<Self, Vec<FieldError>> {
         let mut errors = FieldErrors::default();
         if raw.title.is_none() && raw.body.is_none() && raw.tags.is_none() {
             errors.push("body", "give at least one of title, body and tags");
@@ -92,12 +114,21 @@ impl FromBody for PostEdit {
 
 /// `POST /v1/blog/posts {title, body, tags?}` → 201 `{id, consistency_token}`: a draft of
 /// the caller's.
+#[utoipa::path(
+    post,
+    path = "/v1/blog/posts",
+    tag = "blog",
+    summary = "Write a draft",
+    request_body = RawPost,
+    responses((status = 201, description = "The caller's draft.", body = WithToken<Id>,
+        headers(("Consistency-Token" = String, description = "Read the draft with it."))))
+)]
 pub(crate) async fn create(
     State(blog): State<Blog>,
     caller: Caller,
     RequestMetadata(metadata): RequestMetadata,
     Body(post): Body<NewPost>,
-) -> Result<Written<Value>, ApiError> {
+) -> Result<Written<Id>, ApiError> {
     let post_id = Uuid::now_v7();
     let command = PostCommand::Create {
         post_id,
@@ -169,6 +200,17 @@ pub(crate) async fn visible_post(
 
 /// `GET /v1/blog/posts/{id}` → the post: published ones to anyone, drafts to their author and
 /// to holders of `blog.post.read` (404 to anyone else); honours `Consistency-Token`.
+#[utoipa::path(
+    get,
+    path = "/v1/blog/posts/{id}",
+    tag = "blog",
+    summary = "Read a post",
+    params(("id" = String, Path, description = "The post's id (a UUID)."), ConsistencyHeader),
+    responses(
+        (status = 200, description = "The post.", body = PostView),
+        (status = 404, description = "No such post the caller may see (drafts are their author's and editors').", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn read(
     State(blog): State<Blog>,
     caller: Option<Caller>,
@@ -190,6 +232,21 @@ pub(crate) async fn read(
 /// `GET /v1/blog/posts?author=&tag=&status=published|draft&limit=&cursor=` → `{posts,
 /// next_cursor}`, newest first: published posts, the caller's drafts, and every draft for a
 /// holder of `blog.post.read`.
+#[utoipa::path(
+    get,
+    path = "/v1/blog/posts",
+    tag = "blog",
+    summary = "List posts, newest first",
+    params(
+        ("author" = Option<uuid::Uuid>, Query, description = "Only this author's."),
+        ("tag" = Option<String>, Query, description = "Only posts with this tag."),
+        ("status" = Option<String>, Query, description = "published or draft."),
+        ("limit" = Option<u8>, Query, minimum = 1, maximum = 100, description = "1 to 100; 20 if absent."),
+        ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page."),
+        ConsistencyHeader,
+    ),
+    responses((status = 200, description = "Published posts, the caller's drafts, and every draft for a holder of blog.post.read.", body = PostPage))
+)]
 pub(crate) async fn list(
     State(blog): State<Blog>,
     caller: Option<Caller>,
@@ -197,7 +254,7 @@ pub(crate) async fn list(
     consistency: Consistency,
     metadata: RequestMetadata,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PostPage>, ApiError> {
     let tenant = metadata.tenant();
     let (limit, after) = page(
         query.get("limit").map(String::as_str),
@@ -257,9 +314,18 @@ pub(crate) async fn list(
         posts.truncate(limit as usize);
         posts.last().map(|p| cursor(p.created_at, p.id))
     });
-    Ok(Json(
-        json!({ "posts": posts, "next_cursor": next.flatten() }),
-    ))
+    Ok(Json(PostPage {
+        posts,
+        next_cursor: next.flatten(),
+    }))
+}
+
+/// A page of posts, newest first.
+#[derive(serde::Serialize, ToSchema)]
+pub(crate) struct PostPage {
+    posts: Vec<PostView>,
+    /// Where the next page starts; `null` on the last one.
+    next_cursor: Option<String>,
 }
 
 /// Runs `command` on post `id` → 200 `{id, consistency_token}`.
@@ -268,7 +334,7 @@ async fn change(
     metadata: RequestMetadata,
     post: &str,
     command: PostCommand,
-) -> Result<Written<Value>, ApiError> {
+) -> Result<Written<Id>, ApiError> {
     let post = id(post, "post")?;
     super::run(
         &blog.posts,
@@ -282,13 +348,25 @@ async fn change(
 }
 
 /// `PATCH /v1/blog/posts/{id} {title?, body?, tags?}` → 200 `{id, consistency_token}`.
+#[utoipa::path(
+    patch,
+    path = "/v1/blog/posts/{id}",
+    tag = "blog",
+    summary = "Edit a post",
+    params(("id" = String, Path, description = "The post's id (a UUID).")),
+    request_body = RawPostEdit,
+    responses(
+        (status = 200, description = "Edited.", body = WithToken<Id>),
+        (status = 409, description = "The post was changed concurrently; retry.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn edit(
     State(blog): State<Blog>,
     caller: Caller,
     metadata: RequestMetadata,
     Path(post): Path<String>,
     Body(edit): Body<PostEdit>,
-) -> Result<Written<Value>, ApiError> {
+) -> Result<Written<Id>, ApiError> {
     let command = PostCommand::Edit {
         tenant_id: caller.tenant.clone(),
         title: edit.title,
@@ -302,10 +380,24 @@ pub(crate) async fn edit(
 /// `{at}`: when to publish.
 pub(crate) struct PublishAt(DateTime<Utc>);
 
-#[derive(Deserialize)]
+/// When to publish.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PublishAt)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawPublishAt {
+    /// An RFC 3339 instant; in the future, the post is published then.
+    #[schema(required = true, value_type = chrono::DateTime<chrono::Utc>)]
     at: Option<String>,
+}
+
+/// Publishing scheduled.
+#[derive(serde::Serialize, ToSchema)]
+pub(crate) struct Scheduled {
+    /// The post.
+    id: Uuid,
+    /// The scheduler's job that publishes it.
+    job_id: Uuid,
+    publish_at: DateTime<Utc>,
 }
 
 impl FromBody for PublishAt {
@@ -325,6 +417,19 @@ impl FromBody for PublishAt {
 /// `POST /v1/blog/posts/{id}/publish` → 200, published now; 409 when it is published
 /// already. With `{at}` in the future → 202 `{id, job_id}`: the scheduler publishes it then
 /// (once, however many workers run).
+#[utoipa::path(
+    post,
+    path = "/v1/blog/posts/{id}/publish",
+    tag = "blog",
+    summary = "Publish a post, now or at a time",
+    params(("id" = String, Path, description = "The post's id (a UUID).")),
+    request_body(content = Option<RawPublishAt>, description = "Nothing to publish now; `{at}` to publish at a time."),
+    responses(
+        (status = 200, description = "Published now.", body = WithToken<Id>),
+        (status = 202, description = "To be published at `at`, by the scheduler.", body = Scheduled),
+        (status = 409, description = "The post is published already.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn publish(
     State(blog): State<Blog>,
     caller: Caller,
@@ -346,10 +451,14 @@ pub(crate) async fn publish(
         };
         let job_id = blog
             .scheduler
-            .enqueue(job, &caller.acting(metadata.0))
+            .enqueue(job, &metadata.0)
             .await
             .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-        let body = json!({ "id": id, "job_id": job_id, "publish_at": at });
+        let body = Scheduled {
+            id,
+            job_id,
+            publish_at: at,
+        };
         return Ok((StatusCode::ACCEPTED, Json(body)).into_response());
     }
     let command = PostCommand::Publish {
@@ -362,12 +471,23 @@ pub(crate) async fn publish(
 }
 
 /// `POST /v1/blog/posts/{id}/unpublish` → 200; 409 for a draft.
+#[utoipa::path(
+    post,
+    path = "/v1/blog/posts/{id}/unpublish",
+    tag = "blog",
+    summary = "Unpublish a post",
+    params(("id" = String, Path, description = "The post's id (a UUID).")),
+    responses(
+        (status = 200, description = "A draft again.", body = WithToken<Id>),
+        (status = 409, description = "The post is a draft.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn unpublish(
     State(blog): State<Blog>,
     caller: Caller,
     metadata: RequestMetadata,
     Path(post): Path<String>,
-) -> Result<Written<Value>, ApiError> {
+) -> Result<Written<Id>, ApiError> {
     let command = PostCommand::Unpublish {
         tenant_id: caller.tenant.clone(),
         at: Utc::now(),
@@ -376,12 +496,22 @@ pub(crate) async fn unpublish(
 }
 
 /// `DELETE /v1/blog/posts/{id}` → 200; the post answers 404 from then on.
+#[utoipa::path(
+    delete,
+    path = "/v1/blog/posts/{id}",
+    tag = "blog",
+    summary = "Delete a post",
+    params(("id" = String, Path, description = "The post's id (a UUID).")),
+    responses(
+        (status = 200, description = "Deleted: the post answers 404 from now on.", body = WithToken<Id>),
+    )
+)]
 pub(crate) async fn remove(
     State(blog): State<Blog>,
     caller: Caller,
     metadata: RequestMetadata,
     Path(post): Path<String>,
-) -> Result<Written<Value>, ApiError> {
+) -> Result<Written<Id>, ApiError> {
     let command = PostCommand::Delete {
         tenant_id: caller.tenant.clone(),
         at: Utc::now(),

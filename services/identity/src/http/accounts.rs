@@ -5,22 +5,30 @@ use axum::response::{AppendHeaders, IntoResponse};
 use http::{StatusCode, header};
 use plinth_domain_identity::{DisplayName, Email, PasswordPolicy, UserId};
 use plinth_infra_edge::{
-    ApiError, Body, Caller, FieldError, FieldErrors, FromBody, NoContext, RequestMetadata, Views,
-    Written,
+    ApiError, Body, Caller, FieldError, FieldErrors, FromBody, NoContext, Problem, RequestMetadata,
+    Views, WithToken, Written,
 };
 use plinth_projections_users::NAME as USERS_VIEW;
 use plinth_services_identity_api::Registration;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::Identity;
 
 /// `{email, password, display_name}`: the password checked against the policy (and the address).
 pub(crate) struct NewAccount(Registration);
 
-#[derive(Deserialize)]
+/// A new account.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = Registration)]
 pub(crate) struct RawAccount {
+    /// Its e-mail address, unique in the tenant; a verification mail is sent to it.
+    #[schema(required = true, value_type = String, format = Email, example = "ada@example.org")]
     email: Option<String>,
+    /// 12 to 128 characters (as configured), not containing the address.
+    #[schema(required = true, value_type = String, format = Password, example = "correct horse battery")]
     password: Option<String>,
+    #[schema(required = true, value_type = String, example = "Ada Lovelace")]
     display_name: Option<String>,
 }
 
@@ -46,13 +54,27 @@ impl FromBody for NewAccount {
 }
 
 /// A new account's id.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = Registered)]
 pub(crate) struct Created {
+    #[schema(value_type = uuid::Uuid)]
     id: UserId,
 }
 
 /// `POST /v1/auth/register {email, password, display_name}` → 201 `{id, consistency_token}`
 /// with its `Location`.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/register",
+    tag = "identity",
+    summary = "Register an account",
+    request_body = RawAccount,
+    responses(
+        (status = 201, description = "Registered; a verification mail is on its way.", body = WithToken<Created>,
+            headers(("Location" = String, description = "The user's URL."), ("Consistency-Token" = String, description = "Read the new user with it."))),
+        (status = 409, description = "An account with this address exists in the tenant.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn register(
     State(identity): State<Identity>,
     RequestMetadata(metadata): RequestMetadata,
@@ -75,8 +97,12 @@ pub(crate) async fn register(
 /// `{token}`: a mailed single-use token.
 pub(crate) struct MailedToken(String);
 
-#[derive(Deserialize)]
+/// A mailed token.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = MailedToken)]
 pub(crate) struct RawMailedToken {
+    /// The token from the mail.
+    #[schema(required = true, value_type = String, example = "01a2522d4553751200000000.c2VjcmV0")]
     token: Option<String>,
 }
 
@@ -91,6 +117,17 @@ impl FromBody for MailedToken {
 }
 
 /// `POST /v1/auth/verify-email {token}` → 204 once the address is verified.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/verify-email",
+    tag = "identity",
+    summary = "Verify an e-mail address",
+    request_body = RawMailedToken,
+    responses(
+        (status = 204, description = "The address is verified."),
+        (status = 400, description = "The token is invalid, expired or used.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn verify_email(
     State(identity): State<Identity>,
     RequestMetadata(metadata): RequestMetadata,
@@ -103,8 +140,11 @@ pub(crate) async fn verify_email(
 /// `{email}`.
 pub(crate) struct ResetRequest(Email);
 
-#[derive(Deserialize)]
+/// Whose password to reset.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ResetRequest)]
 pub(crate) struct RawResetRequest {
+    #[schema(required = true, value_type = String, format = Email, example = "ada@example.org")]
     email: Option<String>,
 }
 
@@ -119,12 +159,21 @@ impl FromBody for ResetRequest {
 }
 
 /// What a reset request answers, whatever the address.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = ResetRequested)]
 pub(crate) struct ResetRequested {
     detail: &'static str,
 }
 
 /// `POST /v1/auth/password-reset {email}` → 202, whether or not the address has an account.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/password-reset",
+    tag = "identity",
+    summary = "Ask for a password-reset mail",
+    request_body = RawResetRequest,
+    responses((status = 202, description = "The same answer whether or not the address has an account.", body = ResetRequested))
+)]
 pub(crate) async fn request_password_reset(
     State(identity): State<Identity>,
     RequestMetadata(metadata): RequestMetadata,
@@ -148,9 +197,13 @@ pub(crate) struct Reset {
     new_password: String,
 }
 
-#[derive(Deserialize)]
+/// A reset: the mailed token and the new password.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PasswordReset)]
 pub(crate) struct RawReset {
+    #[schema(required = true, value_type = String, example = "01a2522d4553751200000000.c2VjcmV0")]
     token: Option<String>,
+    #[schema(required = true, value_type = String, format = Password, example = "a new horse battery")]
     new_password: Option<String>,
 }
 
@@ -172,6 +225,17 @@ impl FromBody for Reset {
 
 /// `POST /v1/auth/password-reset/complete {token, new_password}` → 204; every session of the
 /// account ends (refused from the next request on: it answers once the users view knows).
+#[utoipa::path(
+    post,
+    path = "/v1/auth/password-reset/complete",
+    tag = "identity",
+    summary = "Reset a password with a mailed token",
+    request_body = RawReset,
+    responses(
+        (status = 204, description = "The password is replaced; every session of the account has ended."),
+        (status = 400, description = "The token is invalid, expired or used.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn complete_password_reset(
     State(identity): State<Identity>,
     RequestMetadata(metadata): RequestMetadata,
@@ -198,9 +262,13 @@ pub(crate) struct PasswordChange {
     new: String,
 }
 
-#[derive(Deserialize)]
+/// A password change.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = PasswordChange)]
 pub(crate) struct RawPasswordChange {
+    #[schema(required = true, value_type = String, format = Password, example = "correct horse battery")]
     current_password: Option<String>,
+    #[schema(required = true, value_type = String, format = Password, example = "a new horse battery")]
     new_password: Option<String>,
 }
 
@@ -226,6 +294,18 @@ impl FromBody for PasswordChange {
 /// of the user is refused. A wrong current password is a 401 and counts as a failed login (so
 /// the lockout applies: 423 while locked); a new one that breaks the policy a 422 naming the
 /// rule.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/password",
+    tag = "identity",
+    summary = "Change the caller's password",
+    request_body = RawPasswordChange,
+    responses(
+        (status = 204, description = "Changed; every other session of the user has ended."),
+        (status = 401, description = "No valid access token, or the current password is wrong (counted as a failed login).", content_type = "application/problem+json", body = Problem),
+        (status = 423, description = "Locked after too many failed logins; see Retry-After.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn change_password(
     State(identity): State<Identity>,
     caller: Caller,

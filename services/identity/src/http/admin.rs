@@ -6,10 +6,11 @@ use axum::extract::{Path, Query, State};
 use http::StatusCode;
 use plinth_domain_core::CommandMetadata;
 use plinth_domain_identity::UserId;
-use plinth_infra_edge::{ApiError, Caller, Checks, FieldError, RequestMetadata, Views};
+use plinth_infra_edge::{ApiError, Caller, Checks, FieldError, Problem, RequestMetadata, Views};
 use plinth_projections_users::NAME as USERS_VIEW;
 use plinth_services_identity_api::IdentityError;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::users::UserBody;
@@ -17,10 +18,16 @@ use super::{Identity, path_id, read_error};
 use crate::permissions::USER_DISABLE;
 
 /// `?q=&limit=&cursor=` of the user listing.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListQuery {
+    /// Matches e-mail addresses and display names (case-insensitive substring, at most 256
+    /// characters).
     q: Option<String>,
+    /// 1 to 200; 50 if absent.
+    #[param(value_type = Option<u16>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
@@ -28,7 +35,7 @@ const DEFAULT_LIMIT: u16 = 50;
 const MAX_LIMIT: u16 = 200;
 
 /// A page of users.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct UserPage {
     users: Vec<UserBody>,
     /// Where the next page starts; `null` on the last one.
@@ -37,6 +44,14 @@ pub(crate) struct UserPage {
 
 /// `GET /v1/users?q=&limit=&cursor=` → `{users, next_cursor}`: the tenant's users in creation
 /// order; `q` matches e-mail or display name (case-insensitive substring).
+#[utoipa::path(
+    get,
+    path = "/v1/users",
+    tag = "identity",
+    summary = "List and search the tenant's users",
+    params(ListQuery),
+    responses((status = 200, description = "A page of users, in creation order.", body = UserPage))
+)]
 pub(crate) async fn list(
     State(identity): State<Identity>,
     caller: Caller,
@@ -90,6 +105,19 @@ pub(crate) async fn list(
 /// `POST /v1/users/{id}/disable` → 204: the user cannot log in and their sessions stop
 /// working (answers once the users view knows). 403 when the user holds a permission the
 /// caller does not (an owner, for an admin) or is a platform administrator and the caller is not.
+#[utoipa::path(
+    post,
+    path = "/v1/users/{id}/disable",
+    tag = "identity",
+    summary = "Disable a user",
+    params(("id" = String, Path, description = "The user's id (a UUID).")),
+    responses(
+        (status = 204, description = "Disabled: the user cannot sign in, and their sessions have ended."),
+        (status = 403, description = "The caller lacks identity.user.disable, or the user holds more than the caller (recorded for audit).", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such user in the tenant.", content_type = "application/problem+json", body = Problem),
+        (status = 409, description = "Administrators cannot disable themselves.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn disable(
     State(identity): State<Identity>,
     caller: Caller,
@@ -102,6 +130,18 @@ pub(crate) async fn disable(
 }
 
 /// `POST /v1/users/{id}/enable` → 204. Sessions from before the disable stay ended.
+#[utoipa::path(
+    post,
+    path = "/v1/users/{id}/enable",
+    tag = "identity",
+    summary = "Enable a user",
+    params(("id" = String, Path, description = "The user's id (a UUID).")),
+    responses(
+        (status = 204, description = "Enabled; sessions from before the disable stay ended."),
+        (status = 403, description = "The caller lacks identity.user.disable, or the user holds more than the caller (recorded for audit).", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such user in the tenant.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn enable(
     State(identity): State<Identity>,
     caller: Caller,

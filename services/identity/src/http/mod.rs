@@ -55,9 +55,34 @@ impl Identity {
     }
 }
 
-/// The handlers, one per route `module.toml` declares.
+/// The routes' operations, from the handlers' types.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    accounts::register,
+    accounts::verify_email,
+    accounts::request_password_reset,
+    accounts::complete_password_reset,
+    accounts::change_password,
+    sessions::login,
+    sessions::refresh,
+    sessions::logout,
+    sessions::list,
+    sessions::revoke,
+    sessions::jwks,
+    users::me,
+    users::update_me,
+    users::get,
+    admin::list,
+    admin::disable,
+    admin::enable,
+))]
+struct IdentityDocument;
+
+/// The handlers, one per route `module.toml` declares, and their documentation.
 pub(crate) fn routes(identity: &Identity) -> Http {
+    use utoipa::OpenApi;
     Http::default()
+        .documented(IdentityDocument::openapi())
         .route(
             Method::POST,
             "/v1/auth/register",

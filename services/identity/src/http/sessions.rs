@@ -9,12 +9,13 @@ use plinth_domain_core::CommandMetadata;
 use plinth_domain_identity::session::RevocationReason;
 use plinth_domain_identity::{Email, PasswordPolicy, UserId};
 use plinth_infra_edge::{
-    ApiError, Body, Caller, FieldError, FieldErrors, FromBody, NoContext, RequestMetadata, Views,
-    rfc3339,
+    ApiError, Body, Caller, FieldError, FieldErrors, FromBody, NoContext, Problem, RequestMetadata,
+    Views, rfc3339,
 };
 use plinth_projections_sessions::{NAME as SESSIONS_VIEW, SessionView};
 use plinth_services_identity_api::{IdentityError, SignedIn};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Identity, path_id, read_error};
@@ -27,9 +28,13 @@ pub(crate) struct Credentials {
     password: String,
 }
 
-#[derive(Deserialize)]
+/// An e-mail address and a password.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = Credentials)]
 pub(crate) struct RawCredentials {
+    #[schema(required = true, value_type = String, format = Email, example = "ada@example.org")]
     email: Option<String>,
+    #[schema(required = true, value_type = String, format = Password, example = "correct horse battery")]
     password: Option<String>,
 }
 
@@ -52,9 +57,11 @@ impl FromBody for Credentials {
 }
 
 /// The token response of login and refresh (the shape OAuth 2.0 clients know).
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct TokenResponse {
+    /// An EdDSA JWT; send it as `Authorization: Bearer <token>`.
     access_token: String,
+    #[schema(example = "Bearer")]
     token_type: &'static str,
     /// Seconds the access token works.
     expires_in: u64,
@@ -90,6 +97,19 @@ impl Identity {
 
 /// `POST /v1/auth/login {email, password}` → `{access_token, refresh_token, token_type,
 /// expires_in, …}`.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/login",
+    tag = "identity",
+    summary = "Sign in",
+    request_body = RawCredentials,
+    responses(
+        (status = 200, description = "Signed in: a new session.", body = TokenResponse),
+        (status = 401, description = "Invalid e-mail address or password (the same answer for both).", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The right password for a disabled account.", content_type = "application/problem+json", body = Problem),
+        (status = 423, description = "Locked after too many failed logins; see Retry-After.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn login(
     State(identity): State<Identity>,
     RequestMetadata(metadata): RequestMetadata,
@@ -107,8 +127,11 @@ pub(crate) async fn login(
 /// `{refresh_token}`.
 pub(crate) struct RefreshToken(String);
 
-#[derive(Deserialize)]
+/// A refresh token.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = RefreshRequest)]
 pub(crate) struct RawRefreshToken {
+    #[schema(required = true, value_type = String)]
     refresh_token: Option<String>,
 }
 
@@ -124,6 +147,17 @@ impl FromBody for RefreshToken {
 
 /// `POST /v1/auth/refresh {refresh_token}` → a new token pair; the old refresh token is spent.
 /// Presenting a spent one ends the whole session.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/refresh",
+    tag = "identity",
+    summary = "Refresh a session",
+    request_body = RawRefreshToken,
+    responses(
+        (status = 200, description = "A new token pair; the refresh token presented is spent.", body = TokenResponse),
+        (status = 400, description = "The refresh token is invalid, expired or spent (a spent one ends its whole session).", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn refresh(
     State(identity): State<Identity>,
     RequestMetadata(metadata): RequestMetadata,
@@ -136,6 +170,13 @@ pub(crate) async fn refresh(
 
 /// `POST /v1/auth/logout` → 204: ends the caller's session. Answers once the session view
 /// knows, so the access token stops working at once.
+#[utoipa::path(
+    post,
+    path = "/v1/auth/logout",
+    tag = "identity",
+    summary = "Sign out",
+    responses((status = 204, description = "The session has ended; its tokens stop working."))
+)]
 pub(crate) async fn logout(
     State(identity): State<Identity>,
     caller: Caller,
@@ -155,7 +196,7 @@ pub(crate) async fn logout(
 }
 
 /// One of the caller's sessions.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct SessionBody {
     id: Uuid,
     /// The session of the access token asking.
@@ -167,12 +208,19 @@ pub(crate) struct SessionBody {
 }
 
 /// The caller's sessions that still work.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct Sessions {
     sessions: Vec<SessionBody>,
 }
 
 /// `GET /v1/auth/sessions` → `{sessions: [...]}`: the caller's sessions that still work.
+#[utoipa::path(
+    get,
+    path = "/v1/auth/sessions",
+    tag = "identity",
+    summary = "List the caller's sessions",
+    responses((status = 200, description = "The caller's sessions that still work.", body = Sessions))
+)]
 pub(crate) async fn list(
     State(identity): State<Identity>,
     caller: Caller,
@@ -202,6 +250,17 @@ pub(crate) async fn list(
 
 /// `DELETE /v1/auth/sessions/{id}` → 204: ends one of the caller's sessions (another
 /// user's is "not found").
+#[utoipa::path(
+    delete,
+    path = "/v1/auth/sessions/{id}",
+    tag = "identity",
+    summary = "End one of the caller's sessions",
+    params(("id" = String, Path, description = "The session's id (a UUID).")),
+    responses(
+        (status = 204, description = "The session has ended; its tokens stop working."),
+        (status = 404, description = "No such session of the caller's.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn revoke(
     State(identity): State<Identity>,
     caller: Caller,
@@ -244,6 +303,13 @@ async fn end(
 }
 
 /// `GET /.well-known/jwks.json`: the public keys that verify access tokens.
+#[utoipa::path(
+    get,
+    path = "/.well-known/jwks.json",
+    tag = "identity",
+    summary = "The keys that verify access tokens",
+    responses((status = 200, description = "A JSON Web Key Set (Ed25519 keys, `OKP`).", body = Object))
+)]
 pub(crate) async fn jwks(State(identity): State<Identity>) -> Response {
     let mut response = Json(identity.tokens.jwks()).into_response();
     response.headers_mut().insert(

@@ -6,17 +6,19 @@ use http::StatusCode;
 use plinth_domain_core::TenantId;
 use plinth_domain_identity::{DisplayName, UserId};
 use plinth_infra_edge::{
-    ApiError, Body, Caller, Consistency, FieldError, FieldErrors, FromBody, NoContext,
-    RequestMetadata, Written, rfc3339,
+    ApiError, Body, Caller, Consistency, ConsistencyHeader, FieldError, FieldErrors, FromBody,
+    NoContext, Problem, RequestMetadata, WithToken, Written, rfc3339,
 };
 use plinth_projections_users::{NAME as USERS_VIEW, UserView};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Identity, path_id, read_error};
 
 /// A user as the API shows them.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = User)]
 pub(crate) struct UserBody {
     id: Uuid,
     email: String,
@@ -45,6 +47,17 @@ impl From<UserView> for UserBody {
 
 /// `GET /v1/users/{id}` → 200 user or 404, for the user themself or a holder of
 /// `identity.user.read` (the route guard decides); honours `Consistency-Token`.
+#[utoipa::path(
+    get,
+    path = "/v1/users/{id}",
+    tag = "identity",
+    summary = "Read a user (the user themself, or a holder of identity.user.read)",
+    params(("id" = String, Path, description = "The user's id (a UUID)."), ConsistencyHeader),
+    responses(
+        (status = 200, description = "The user.", body = UserBody),
+        (status = 404, description = "No such user in the tenant.", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn get(
     State(identity): State<Identity>,
     caller: Caller,
@@ -58,6 +71,17 @@ pub(crate) async fn get(
 }
 
 /// `GET /v1/users/me`: the caller's own profile; honours `Consistency-Token`.
+#[utoipa::path(
+    get,
+    path = "/v1/users/me",
+    tag = "identity",
+    summary = "Read the caller's profile",
+    params(ConsistencyHeader),
+    responses(
+        (status = 200, description = "The caller.", body = UserBody),
+        (status = 404, description = "The caller is not in the directory yet (send the registration's Consistency-Token to wait for it).", content_type = "application/problem+json", body = Problem),
+    )
+)]
 pub(crate) async fn me(
     State(identity): State<Identity>,
     caller: Caller,
@@ -90,8 +114,11 @@ async fn read_user(
 /// `{display_name}`.
 pub(crate) struct ProfileChange(DisplayName);
 
-#[derive(Deserialize)]
+/// A profile change.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = ProfileChange)]
 pub(crate) struct RawProfileChange {
+    #[schema(required = true, value_type = String, example = "Ada King")]
     display_name: Option<String>,
 }
 
@@ -106,13 +133,22 @@ impl FromBody for ProfileChange {
 }
 
 /// A changed profile.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub(crate) struct Profile {
     id: Uuid,
     display_name: String,
 }
 
 /// `PATCH /v1/users/me {display_name}` → 200 `{id, display_name, consistency_token}`.
+#[utoipa::path(
+    patch,
+    path = "/v1/users/me",
+    tag = "identity",
+    summary = "Change the caller's display name",
+    request_body = RawProfileChange,
+    responses((status = 200, description = "Changed.", body = WithToken<Profile>,
+        headers(("Consistency-Token" = String, description = "Read the change with it."))))
+)]
 pub(crate) async fn update_me(
     State(identity): State<Identity>,
     caller: Caller,
