@@ -497,7 +497,7 @@ impl Stack {
         };
         let probes: Vec<Arc<dyn ReadinessProbe>> = vec![
             Arc::new(PostgresProbe(self.pool.clone())),
-            Arc::new(BrokerProbe(self.settings.kafka.clone())),
+            Arc::new(BrokerProbe::new(&self.settings.kafka)?),
             Arc::new(RegistryProbe::new(&self.settings.schema_registry.url)?),
         ];
         let openapi = plinth_gateway::document(&self.registry, documents)?;
@@ -509,6 +509,24 @@ impl Stack {
                     .context("serialising the OpenAPI document")?,
             ),
             docs: plinth_gateway::docs_page(),
+            body_limit: usize::try_from(self.settings.gateway.body_limit_bytes)
+                .unwrap_or(usize::MAX),
+            cors_origins: self
+                .settings
+                .gateway
+                .cors_origins
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            limits: plinth_gateway::Limits::start(
+                plinth_gateway::RateLimits {
+                    credentials_per_minute: self.settings.gateway.rate_credentials_per_minute,
+                    requests_per_second: self.settings.gateway.rate_requests_per_second,
+                },
+                kernel.shutdown.clone(),
+            ),
             registry: self.registry.clone(),
             resources: Arc::new(resources),
             authenticator,
@@ -517,7 +535,12 @@ impl Stack {
                 self.pool.clone(),
                 consistency_wait,
             )),
-            probes: Arc::new(probes),
+            readiness: plinth_gateway::Readiness::start(
+                probes,
+                Duration::from_millis(self.settings.gateway.readiness_refresh_ms),
+                kernel.shutdown.clone(),
+            )
+            .await,
             consistency_wait,
             request_timeout: Duration::from_millis(self.settings.gateway.request_timeout_ms),
             base_domain: Some(self.settings.gateway.base_domain.trim_start_matches('.'))

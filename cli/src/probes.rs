@@ -26,8 +26,16 @@ impl ReadinessProbe for PostgresProbe {
     }
 }
 
-/// The Kafka brokers answer a metadata request.
-pub struct BrokerProbe(pub KafkaSettings);
+/// The Kafka brokers answer a metadata request, on one client kept for it.
+pub struct BrokerProbe(std::sync::Arc<plinth_infra_kafka::MetadataClient>);
+
+impl BrokerProbe {
+    pub fn new(settings: &KafkaSettings) -> anyhow::Result<Self> {
+        Ok(Self(std::sync::Arc::new(
+            plinth_infra_kafka::MetadataClient::new(settings)?,
+        )))
+    }
+}
 
 #[async_trait]
 impl ReadinessProbe for BrokerProbe {
@@ -36,14 +44,12 @@ impl ReadinessProbe for BrokerProbe {
     }
 
     async fn check(&self) -> Result<(), String> {
-        let settings = self.0.clone();
-        tokio::task::spawn_blocking(move || {
-            plinth_infra_kafka::fetch_metadata(&settings, Duration::from_secs(2))
-        })
-        .await
-        .map_err(|e| e.to_string())?
-        .map(drop)
-        .map_err(|e| e.to_string())
+        let client = self.0.clone();
+        tokio::task::spawn_blocking(move || client.fetch(Duration::from_secs(2)))
+            .await
+            .map_err(|e| e.to_string())?
+            .map(drop)
+            .map_err(|e| e.to_string())
     }
 }
 

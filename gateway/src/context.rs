@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use http::request::Parts;
 use plinth_domain_core::{Actor, CommandMetadata, TenantId};
-use plinth_infra_edge::{ApiError, Caller, Check, Freshness, RequestMetadata};
+use plinth_infra_edge::{ApiError, Caller, Check, Freshness, Limit, RequestMetadata};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -105,6 +105,9 @@ pub(crate) async fn resolve(
     parts
         .extensions
         .insert::<Arc<dyn Freshness>>(state.freshness.clone());
+    if let Some(accounts) = state.limits.accounts() {
+        parts.extensions.insert::<Arc<dyn Limit>>(accounts);
+    }
     next.run(axum::extract::Request::from_parts(parts, body))
         .await
 }

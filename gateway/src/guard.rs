@@ -44,6 +44,14 @@ pub enum RouteError {
         path: String,
     },
     #[error(
+        "{first} and {second} are both documented as operation {id} (give one an operation_id in its #[utoipa::path])"
+    )]
+    DuplicateOperation {
+        id: String,
+        first: String,
+        second: String,
+    },
+    #[error(
         "two modules document different schemas named {name} (name one with #[schema(as = <module>::Name)])"
     )]
     SchemaClash { name: String },
@@ -190,6 +198,9 @@ async fn guard(
     next: Next,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
+    if let Err(e) = state.limits.admit(&parts, info) {
+        return e.into_response();
+    }
     if info.access == Access::Public {
         if bearer(&parts).is_some()
             && let Ok(caller) = authenticate(&parts, &state).await

@@ -14,6 +14,7 @@
 mod app;
 mod context;
 mod guard;
+mod limits;
 mod openapi;
 mod readiness;
 mod routes;
@@ -36,8 +37,9 @@ use tower_http::trace::TraceLayer;
 
 pub use app::{Application, StartError};
 pub use guard::RouteError;
+pub use limits::{Limits, RateLimits};
 pub use openapi::BEARER;
-pub use readiness::ReadinessProbe;
+pub use readiness::{Readiness, ReadinessProbe};
 
 /// What the edge decides with.
 #[derive(Clone)]
@@ -53,8 +55,8 @@ pub struct AppState {
     pub authorizer: Arc<dyn Authorize>,
     /// How requests wait for the read models (for consistency tokens).
     pub freshness: Arc<dyn Freshness>,
-    /// Checked by `/readyz`, each by name.
-    pub probes: Arc<Vec<Arc<dyn ReadinessProbe>>>,
+    /// What `/readyz` answers from.
+    pub readiness: Arc<Readiness>,
     /// How long a guard may wait for the authz view (a consistency token naming an authz
     /// write; a sensitive permission).
     pub consistency_wait: Duration,
@@ -65,6 +67,12 @@ pub struct AppState {
     pub openapi: Arc<String>,
     /// The `/docs` page's settings.
     pub docs: Arc<utoipa_swagger_ui::Config<'static>>,
+    /// The largest request body read; larger ones are refused with 413.
+    pub body_limit: usize,
+    /// Browser origins allowed to call the API (`*` for any); empty: no CORS.
+    pub cors_origins: Vec<String>,
+    /// The rate limits every request passes first.
+    pub limits: Arc<Limits>,
 }
 
 /// The OpenAPI document of the gateway's own routes and `modules`' (each module's
@@ -82,6 +90,51 @@ pub fn document(
     )
 }
 
+/// The CORS layer for `origins` (`*` for any), if any are configured: the API's methods and
+/// headers allowed, the headers a browser client reads exposed.
+fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use http::{HeaderName, Method, header};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    if origins.is_empty() {
+        return None;
+    }
+    let allowed = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| http::HeaderValue::from_str(o).ok()),
+        )
+    };
+    let consistency = HeaderName::from_static(plinth_infra_edge::CONSISTENCY_TOKEN_HEADER);
+    Some(
+        CorsLayer::new()
+            .allow_origin(allowed)
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PATCH,
+                Method::PUT,
+                Method::DELETE,
+            ])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                consistency.clone(),
+                HeaderName::from_static(context::TENANT_HEADER),
+                HeaderName::from_static(context::REQUEST_ID_HEADER),
+            ])
+            .expose_headers([
+                consistency,
+                header::LOCATION,
+                header::RETRY_AFTER,
+                header::WWW_AUTHENTICATE,
+            ])
+            .max_age(Duration::from_secs(600)),
+    )
+}
+
 /// The `/docs` page's settings: where the document is, trying operations out enabled.
 pub fn docs_page() -> Arc<utoipa_swagger_ui::Config<'static>> {
     routes::docs::page_config()
@@ -95,6 +148,7 @@ pub fn router(state: AppState, modules: Vec<Route>) -> Result<Router, RouteError
     use http::Method;
     use routes::{docs, health};
     let timeout = state.request_timeout;
+    let (body_limit, cors) = (state.body_limit, cors(&state.cors_origins));
     let guarded = guard::Routes::new(state.clone())
         .add(&Method::GET, "/healthz", get(health::healthz))?
         .add(&Method::GET, "/readyz", get(health::readyz))?
@@ -103,14 +157,21 @@ pub fn router(state: AppState, modules: Vec<Route>) -> Result<Router, RouteError
         .add(&Method::GET, "/docs/{file}", get(docs::file))?
         .modules(modules)?
         .finish()?;
-    Ok(guarded
+    let router = guarded
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             context::resolve,
         ))
-        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .with_state(state);
+    // Preflights are answered before routing; without configured origins, no CORS at all.
+    let router = match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    Ok(router
         .layer(axum::middleware::from_fn(
             plinth_infra_edge::log_internal_errors,
         ))

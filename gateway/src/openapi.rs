@@ -59,6 +59,7 @@ pub(crate) fn document(
         .build();
     document.components = Some(components);
 
+    let mut operation_ids = std::collections::HashMap::new();
     for route in registry.routes() {
         let operation = operation(&mut document, route.method, route.path).ok_or_else(|| {
             RouteError::Undocumented {
@@ -68,6 +69,20 @@ pub(crate) fn document(
             }
         })?;
         complete(operation, route);
+        // Operation ids are unique across the document: each module's carry its name.
+        let id = format!(
+            "{}_{}",
+            route.module,
+            operation.operation_id.as_deref().unwrap_or_default()
+        );
+        if let Some(other) = operation_ids.insert(id.clone(), route) {
+            return Err(RouteError::DuplicateOperation {
+                id,
+                first: format!("{} {}", other.method, other.path),
+                second: format!("{} {}", route.method, route.path),
+            });
+        }
+        operation.operation_id = Some(id);
     }
     for (path, item) in &document.paths.paths {
         for method in methods(item) {
@@ -170,6 +185,10 @@ fn complete(operation: &mut Operation, route: &RouteInfo) {
         problems.push(("404", "No such resource in the caller's tenant."));
     }
     if operation.request_body.is_some() {
+        problems.push((
+            "413",
+            "The body is larger than the gateway reads (gateway.body_limit_bytes).",
+        ));
         problems.push(("415", "The body is not application/json."));
     }
     if takes_input {

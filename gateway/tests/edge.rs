@@ -19,7 +19,7 @@ use plinth_domain_permissions::{
 use plinth_gateway::{AppState, router};
 use plinth_infra_edge::{
     AccessRecord, ApiError, Authenticate, Authorize, Body, Caller, Check, Decision, FieldError,
-    FieldErrors, Freshness, FromBody, NoContext, RequestMetadata, ResourceRef, Subject,
+    FieldErrors, Freshness, FromBody, Limits, NoContext, RequestMetadata, ResourceRef, Subject,
 };
 use plinth_infra_module::Http;
 use serde::Deserialize;
@@ -44,6 +44,7 @@ static PROBE: Manifest = Manifest {
             access: Access::Public,
             owner_param: None,
             resource: None,
+            credentials: false,
         },
         RouteInfo {
             module: "probe",
@@ -52,6 +53,7 @@ static PROBE: Manifest = Manifest {
             access: Access::Authenticated,
             owner_param: None,
             resource: None,
+            credentials: false,
         },
         RouteInfo {
             module: "probe",
@@ -60,6 +62,7 @@ static PROBE: Manifest = Manifest {
             access: Access::Permission(NOTE_READ),
             owner_param: None,
             resource: None,
+            credentials: false,
         },
     ],
     jobs: &[],
@@ -104,8 +107,16 @@ impl FromBody for Echo {
     }
 }
 
-async fn echo(RequestMetadata(metadata): RequestMetadata, Body(echo): Body<Echo>) -> Json<Value> {
-    Json(json!({ "tenant": metadata.tenant_id.as_str(), "name": echo.name, "age": echo.age }))
+/// Spends the named account's credential budget, as a sign-in handler does.
+async fn echo(
+    RequestMetadata(metadata): RequestMetadata,
+    limits: Limits,
+    Body(echo): Body<Echo>,
+) -> Result<Json<Value>, ApiError> {
+    limits.account(&echo.name)?;
+    Ok(Json(
+        json!({ "tenant": metadata.tenant_id.as_str(), "name": echo.name, "age": echo.age }),
+    ))
 }
 
 async fn whoami(caller: Caller, RequestMetadata(metadata): RequestMetadata) -> Json<Value> {
@@ -218,24 +229,38 @@ impl Edge {
         }
     }
 
-    fn state(&self) -> AppState {
+    async fn state(&self) -> AppState {
         AppState {
             registry: Arc::new(Registry::new([&plinth_gateway::MANIFEST, &PROBE]).unwrap()),
             resources: Arc::default(),
             authenticator: self.tokens.clone(),
             authorizer: self.policy.clone(),
             freshness: Arc::new(Fresh),
-            probes: Arc::new(vec![]),
+            readiness: plinth_gateway::Readiness::start(
+                vec![],
+                Duration::from_secs(60),
+                tokio_util::sync::CancellationToken::new(),
+            )
+            .await,
             consistency_wait: Duration::from_millis(10),
             request_timeout: Duration::from_secs(5),
             base_domain: Some("plinth.test".into()),
             openapi: Arc::new("{}".into()),
             docs: plinth_gateway::docs_page(),
+            body_limit: 64,
+            cors_origins: vec!["https://app.example.com".into()],
+            limits: plinth_gateway::Limits::start(
+                plinth_gateway::RateLimits {
+                    credentials_per_minute: 0,
+                    requests_per_second: 0,
+                },
+                tokio_util::sync::CancellationToken::new(),
+            ),
         }
     }
 
     async fn send(&self, request: Request<HttpBody>) -> (StatusCode, http::HeaderMap, Value) {
-        let state = self.state();
+        let state = self.state().await;
         let http = Http::default()
             .route(Method::POST, "/v1/echo", echo, ())
             .route(Method::GET, "/v1/whoami", whoami, ())
@@ -438,6 +463,7 @@ static CLASHING: Manifest = Manifest {
             access: Access::Public,
             owner_param: None,
             resource: None,
+            credentials: false,
         },
         RouteInfo {
             module: "clash",
@@ -446,6 +472,7 @@ static CLASHING: Manifest = Manifest {
             access: Access::Public,
             owner_param: None,
             resource: None,
+            credentials: false,
         },
     ],
     jobs: &[],
@@ -454,7 +481,7 @@ static CLASHING: Manifest = Manifest {
 #[tokio::test]
 async fn paths_differing_only_in_parameter_names_stop_the_gateway_by_name() {
     let edge = Edge::new();
-    let mut state = edge.state();
+    let mut state = edge.state().await;
     state.registry = Arc::new(Registry::new([&plinth_gateway::MANIFEST, &CLASHING]).unwrap());
     let http = Http::default()
         .route(Method::GET, "/v1/items/{id}", notes, ())
@@ -494,4 +521,139 @@ fn two_modules_naming_different_schemas_alike_stop_the_gateway() {
     );
     // The same schema twice is one schema.
     assert!(plinth_gateway::document(&registry, [with(Type::Object), with(Type::Object)]).is_ok());
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_a_413_problem() {
+    let edge = Edge::new();
+    let name = "x".repeat(100);
+    let (status, headers, body) = edge
+        .send(echo_request(&format!(r#"{{"name":"{name}","age":1}}"#)))
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(headers["content-type"], "application/problem+json");
+    assert_eq!(
+        body["type"],
+        "https://plinth.dev/problems/payload-too-large"
+    );
+}
+
+#[tokio::test]
+async fn only_configured_origins_may_call_from_a_browser() {
+    let edge = Edge::new();
+    let preflight = |origin: &str| {
+        Request::options("/v1/echo")
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "content-type,consistency-token",
+            )
+            .body(HttpBody::empty())
+            .unwrap()
+    };
+    let (status, headers, _) = edge.send(preflight("https://app.example.com")).await;
+    assert!(status.is_success(), "{status}");
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    let allowed = headers["access-control-allow-headers"].to_str().unwrap();
+    assert!(allowed.contains("consistency-token"), "{allowed}");
+    let (_, headers, _) = edge.send(preflight("https://evil.example.net")).await;
+    assert!(!headers.contains_key("access-control-allow-origin"));
+
+    let mut request = echo_request(r#"{"name":"A","age":1}"#);
+    request.headers_mut().insert(
+        "origin",
+        http::HeaderValue::from_static("https://app.example.com"),
+    );
+    let (status, headers, _) = edge.send(request).await;
+    assert_eq!(status, StatusCode::OK);
+    let exposed = headers["access-control-expose-headers"].to_str().unwrap();
+    assert!(exposed.contains("consistency-token"), "{exposed}");
+}
+
+/// Counts its checks.
+#[derive(Default)]
+struct Counting(Mutex<u32>);
+
+#[async_trait]
+impl plinth_gateway::ReadinessProbe for Counting {
+    fn name(&self) -> &'static str {
+        "counted"
+    }
+    async fn check(&self) -> Result<(), String> {
+        *self.0.lock().unwrap() += 1;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn readiness_is_answered_from_the_last_background_check() {
+    let edge = Edge::new();
+    let probe = Arc::new(Counting::default());
+    let mut state = edge.state().await;
+    state.readiness = plinth_gateway::Readiness::start(
+        vec![probe.clone()],
+        Duration::from_secs(3600),
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .await;
+    state.registry = Arc::new(Registry::new([&plinth_gateway::MANIFEST]).unwrap());
+    let router = router(state, Vec::new()).unwrap();
+    let mut ready = 0;
+    for _ in 0..200 {
+        let response = router
+            .clone()
+            .oneshot(Request::get("/readyz").body(HttpBody::empty()).unwrap())
+            .await
+            .unwrap();
+        if response.status() == StatusCode::OK {
+            ready += 1;
+        } else {
+            assert_eq!(
+                response.headers()["content-type"],
+                "application/problem+json"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    assert!(ready > 0, "the first check came");
+    assert_eq!(
+        *probe.0.lock().unwrap(),
+        1,
+        "one check served every request"
+    );
+}
+
+#[tokio::test]
+async fn an_account_has_its_own_credential_budget() {
+    let edge = Edge::new();
+    let mut state = edge.state().await;
+    state.limits = plinth_gateway::Limits::start(
+        plinth_gateway::RateLimits {
+            credentials_per_minute: 2,
+            requests_per_second: 0,
+        },
+        tokio_util::sync::CancellationToken::new(),
+    );
+    let http = Http::default()
+        .route(Method::POST, "/v1/echo", echo, ())
+        .route(Method::GET, "/v1/whoami", whoami, ())
+        .route(Method::GET, "/v1/notes", notes, ());
+    let router = router(state, http.routes).unwrap();
+    let send = |name: &str| {
+        let request = echo_request(&format!(r#"{{"name":"{name}","age":1}}"#));
+        let router = router.clone();
+        async move { router.oneshot(request).await.unwrap().status() }
+    };
+    assert_eq!(send("Ada").await, StatusCode::OK);
+    assert_eq!(send("ada").await, StatusCode::OK, "the same account");
+    assert_eq!(send("ADA").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        send("Bob").await,
+        StatusCode::OK,
+        "another account's budget"
+    );
 }

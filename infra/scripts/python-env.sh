@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A Python virtualenv for the tests that drive Plinth with Confluent's own Python client
-# (schema registry, Avro serializers). Idempotent: creates .plinth/venv when missing, installs the
+# (schema registry, Avro serializers), fuzz its API with schemathesis, and drive the /docs page
+# in Chromium with selenium. Idempotent: creates .plinth/venv when missing, installs the
 # pinned packages once, and skips pip when a marker records the same requirement set.
 #
 #   infra/scripts/python-env.sh     prints the venv's python (absolute path) as its last line
@@ -28,6 +29,8 @@ requirements=(
   "authlib==1.9.10"
   "certifi==2026.10.19.post1"
   "aiosmtpd==1.4.6"
+  "schemathesis==4.32.5"
+  "selenium==4.51.0"
 )
 wanted=$(printf '%s\n' "${requirements[@]}")
 
@@ -43,7 +46,7 @@ else
   say "Python: installing ${requirements[*]}"
   "$python" -m pip install --quiet --disable-pip-version-check "${requirements[@]}" >&2 \
     || die "pip install failed (see above)"
-  "$python" -c 'import confluent_kafka.schema_registry.avro, fastavro, aiosmtpd' >&2 \
+  "$python" -c 'import confluent_kafka.schema_registry.avro, fastavro, aiosmtpd, schemathesis, selenium' >&2 \
     || die "the installed packages do not import; see above"
   printf '%s\n' "$wanted" > "$marker"
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: starts a test Postgres and broker under .plinth/test (free ports), the Python
-# client environment, builds the plinth binary the end-to-end tests spawn, runs every test (and
+# environment (Confluent's client, schemathesis, selenium), Debian's Chromium for the browser
+# test, builds the plinth binary the end-to-end tests spawn, runs every test (and
 # infra/scripts/tests/run_twice.sh, which drives `make run` itself), and stops what it started.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -14,6 +15,7 @@ trap 'infra/scripts/stack.sh down test' EXIT
 source .plinth/test/env
 PLINTH_PYTHON=$(infra/scripts/python-env.sh | tail -1)
 export PLINTH_PYTHON
+infra/scripts/chromium.sh
 # The broker-outage test runs a private tansu, even when PLINTH_KAFKA_BROKERS names another broker.
 PLINTH_TANSU_BIN=$(infra/scripts/tansu.sh path)
 export PLINTH_TANSU_BIN

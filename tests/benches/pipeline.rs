@@ -183,7 +183,7 @@ async fn main() {
     println!("|---|---|---|---|---|---|---|");
     let service = Arc::new(IdentityService::new(
         sqlx_pool(&url, 20).unwrap(),
-        Argon2Hasher::new(2),
+        Argon2Hasher::new(2, 1024),
         plinth_domain_identity::LockoutPolicy::default(),
         plinth_services_identity::Lifetimes::default(),
     ));
@@ -195,7 +195,7 @@ async fn main() {
             lockout: plinth_domain_identity::LockoutPolicy::default(),
         },
     ));
-    let hasher = Argon2Hasher::new(2);
+    let hasher = Argon2Hasher::new(2, 1024);
     for writers in [1, 16] {
         let pool = world.pool.clone();
         let raw = throughput(writers, move |_| {

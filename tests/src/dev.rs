@@ -43,6 +43,9 @@ impl DevStack {
         settings.schema_registry.listen = free_addr();
         settings.schema_registry.url = format!("http://{}", settings.schema_registry.listen);
         settings.gateway.listen = free_addr();
+        // A load of sign-ins from one address: the limits are tests/limits.rs's subject.
+        settings.gateway.rate_credentials_per_minute = 0;
+        settings.gateway.rate_requests_per_second = 0;
         let mailbox = std::env::temp_dir().join(format!("plinth-mail-{tag:08x}"));
         settings.mail.url =
             plinth_infra_config::Secret::new(format!("mailbox:{}", mailbox.display()));

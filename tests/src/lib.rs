@@ -86,6 +86,9 @@ impl World {
         settings.projector.group_prefix = format!("test-{tag:08x}.projector.");
         // Generous: a relay process starting and a consumer group joining take seconds on 2 cores.
         settings.gateway.consistency_wait_ms = 20_000;
+        // Scenarios sign many users in from one address; tests/limits.rs turns the limits on.
+        settings.gateway.rate_credentials_per_minute = 0;
+        settings.gateway.rate_requests_per_second = 0;
         let mailbox = std::env::temp_dir().join(format!("plinth-mail-{tag:08x}"));
         settings.mail.url =
             plinth_infra_config::Secret::new(format!("mailbox:{}", mailbox.display()));

@@ -66,6 +66,14 @@ pub(crate) fn settings_env(settings: &Settings, database_url: &str) -> Vec<(&'st
             settings.audit.checkpoint_interval_secs.to_string(),
         ),
         (
+            "PLINTH_GATEWAY_RATE_CREDENTIALS_PER_MINUTE",
+            settings.gateway.rate_credentials_per_minute.to_string(),
+        ),
+        (
+            "PLINTH_GATEWAY_RATE_REQUESTS_PER_SECOND",
+            settings.gateway.rate_requests_per_second.to_string(),
+        ),
+        (
             "PLINTH_SCHEDULER_LEASE_MS",
             settings.scheduler.lease_ms.to_string(),
         ),

@@ -193,6 +193,7 @@ static MANIFEST: Manifest = Manifest {
         access: Access::Permission(NOTE_READ),
         owner_param: None,
         resource: None,
+        credentials: false,
     }],
     jobs: &[],
 };

@@ -335,13 +335,21 @@ async fn registrations_succeed_while_the_broker_is_down_and_reach_the_view_when_
     let response = world.register("during@example.org", "During").await;
     assert_eq!(response.status(), 201, "commands never wait for Kafka");
     let during: Value = response.json().await.unwrap();
-    let unavailable = world
-        .http
-        .get(format!("{}/readyz", world.gateway_url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(unavailable.status(), 503);
+    // /readyz answers from its last check, refreshed every gateway.readiness_refresh_ms.
+    eventually(
+        "/readyz to see the broker down",
+        Duration::from_secs(15),
+        || async {
+            let readiness = world
+                .http
+                .get(format!("{}/readyz", world.gateway_url))
+                .send()
+                .await
+                .ok()?;
+            (readiness.status() == 503).then_some(())
+        },
+    )
+    .await;
 
     broker.restart();
     eventually(

@@ -22,8 +22,13 @@ pub trait PasswordHasher: Send + Sync {
 
 /// The hasher could not produce a hash.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("password hashing failed: {0}")]
-pub struct HashingError(pub String);
+pub enum HashingError {
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+    /// Too many passwords wait to be hashed already: shed at once rather than queued.
+    #[error("too many passwords are being hashed; retry shortly")]
+    Busy,
+}
 
 /// The current time.
 pub trait Clock: Send + Sync {

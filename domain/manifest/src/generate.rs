@@ -89,8 +89,8 @@ pub fn generate(m: &Manifest) -> String {
         };
         let _ = writeln!(
             out,
-            "        plinth_domain_permissions::RouteInfo {{ module: {:?}, method: {:?}, path: {:?}, access: {access}, owner_param: {:?}, resource: {resource} }},",
-            m.name, r.method, r.path, r.owner_param
+            "        plinth_domain_permissions::RouteInfo {{ module: {:?}, method: {:?}, path: {:?}, access: {access}, owner_param: {:?}, resource: {resource}, credentials: {} }},",
+            m.name, r.method, r.path, r.owner_param, r.credentials
         );
     }
     out.push_str("    ],\n    jobs: &[\n");

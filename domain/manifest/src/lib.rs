@@ -23,6 +23,8 @@
 //! # resource named by the path parameter, with the owner the module's resolver gives
 //! # resource = "identity.user"
 //! # resource_param = "id"
+//! # credentials = true            # optional: takes credentials or sends mail (sign-in,
+//! #                               # registration, reset): limited per address and per account
 //!
 //! [[jobs]]
 //! kind = "identity.purge"          # <module>.<name>: the module's handler runs jobs of it
@@ -82,6 +84,8 @@ pub struct RouteDecl {
     /// parameter `resource_param`: the guard checks the permission on that resource.
     pub resource: Option<String>,
     pub resource_param: Option<String>,
+    /// The route takes credentials or sends mail: limited per client address and per account.
+    pub credentials: bool,
     pub line: usize,
 }
 

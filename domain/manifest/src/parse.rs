@@ -49,6 +49,8 @@ struct RawRoute {
     owner_param: Option<String>,
     resource: Option<String>,
     resource_param: Option<String>,
+    #[serde(default)]
+    credentials: bool,
 }
 
 /// The 1-based line of byte `offset` in `text`.
@@ -94,6 +96,7 @@ pub fn parse(path: &str, text: &str) -> Result<Manifest, Error> {
                 owner_param: r.owner_param,
                 resource: r.resource,
                 resource_param: r.resource_param,
+                credentials: r.credentials,
                 line,
             }
         })

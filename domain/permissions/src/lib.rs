@@ -72,6 +72,9 @@ pub struct RouteInfo {
     pub owner_param: Option<&'static str>,
     /// The resource the route acts on: the guard checks the permission on it.
     pub resource: Option<RouteResource>,
+    /// The route takes credentials or sends mail (sign-in, registration, password reset):
+    /// the gateway limits it per client address, and its handler per account.
+    pub credentials: bool,
 }
 
 /// The resource a route acts on: its type, and the path parameter holding its id.

@@ -162,6 +162,7 @@ mod tests {
             access: Access::Permission(EDIT),
             owner_param: None,
             resource: None,
+            credentials: false,
         }],
         jobs: &[],
     };
@@ -177,6 +178,7 @@ mod tests {
             access: Access::Public,
             owner_param: None,
             resource: None,
+            credentials: false,
         }],
         jobs: &[],
     };
@@ -203,6 +205,7 @@ mod tests {
             access: Access::Permission(Permission::declared("blog.post.edit", false)),
             owner_param: None,
             resource: None,
+            credentials: false,
         }],
         jobs: &[],
     };

@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use http::{HeaderValue, header};
+use plinth_infra_edge::Path;
 
 use crate::{ApiError, AppState};
 
@@ -24,6 +25,7 @@ pub(crate) fn page_config() -> Arc<utoipa_swagger_ui::Config<'static>> {
     get,
     path = "/openapi.json",
     tag = "gateway",
+    summary = "This document",
     responses((status = 200, description = "The OpenAPI 3.1 document of every route.", content_type = "application/json", body = Object))
 )]
 pub(crate) async fn document(State(state): State<AppState>) -> Response {
@@ -40,6 +42,7 @@ pub(crate) async fn document(State(state): State<AppState>) -> Response {
     get,
     path = "/docs",
     tag = "gateway",
+    summary = "The interactive page of this document",
     responses((status = 303, description = "To the page, /docs/index.html."))
 )]
 pub(crate) async fn page() -> Redirect {
@@ -51,6 +54,7 @@ pub(crate) async fn page() -> Redirect {
     get,
     path = "/docs/{file}",
     tag = "gateway",
+    summary = "The page's files",
     params(("file" = String, Path, description = "A file of the page (index.html, swagger-ui.css, …).")),
     responses(
         (status = 200, description = "The file.", content_type = "text/html", body = String),

@@ -1,13 +1,10 @@
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use futures::future::join_all;
 use http::StatusCode;
 use serde_json::json;
-use tracing::warn;
 
 use crate::AppState;
 
@@ -23,6 +20,7 @@ pub(crate) struct Health {
     get,
     path = "/healthz",
     tag = "gateway",
+    summary = "Whether the process is up",
     responses((status = 200, description = "The process is up.", body = Health))
 )]
 pub(crate) async fn healthz() -> Json<Health> {
@@ -44,33 +42,22 @@ pub(crate) struct Ready {
     get,
     path = "/readyz",
     tag = "gateway",
+    summary = "Whether every dependency answers",
     responses(
         (status = 200, description = "Every dependency answers.", body = Ready),
         (status = 503, description = "A dependency does not answer; `detail` names it, `checks` says which answer.", content_type = "application/problem+json", body = plinth_infra_edge::Problem),
     )
 )]
 pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
-    let checks = join_all(state.probes.iter().map(|probe| async move {
-        let result = tokio::time::timeout(Duration::from_secs(3), probe.check())
-            .await
-            .unwrap_or_else(|_| Err("no answer within 3 s".into()));
-        (probe.name(), result)
-    }))
-    .await;
-    // Name what is down; the reasons (hosts, ports, driver errors) go to the log, not the client.
-    for (name, result) in &checks {
-        if let Err(reason) = result {
-            warn!(dependency = name, reason, "Readiness check failed.");
-        }
-    }
+    let checks = state.readiness.last();
     let failing: Vec<&str> = checks
         .iter()
-        .filter(|(_, r)| r.is_err())
+        .filter(|(_, ok)| !ok)
         .map(|(name, _)| *name)
         .collect();
     let report: BTreeMap<&'static str, &'static str> = checks
         .iter()
-        .map(|(name, r)| (*name, if r.is_ok() { "ok" } else { "unreachable" }))
+        .map(|(name, ok)| (*name, if *ok { "ok" } else { "unreachable" }))
         .collect();
     if failing.is_empty() {
         return Json(Ready {
@@ -79,17 +66,26 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
         })
         .into_response();
     }
+    not_ready(&format!("not reachable: {}", failing.join(", ")), &report)
+}
+
+/// 503 saying why, with what each dependency answered.
+fn not_ready(detail: &str, checks: &BTreeMap<&'static str, &'static str>) -> Response {
     let body = json!({
         "type": "https://plinth.dev/problems/not-ready",
         "title": "Not ready",
         "status": 503,
-        "detail": format!("not reachable: {}", failing.join(", ")),
-        "checks": report,
+        "detail": detail,
+        "checks": checks,
     });
     let mut response = (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static(plinth_infra_edge::PROBLEM_JSON),
+    );
+    response.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        http::HeaderValue::from_static("1"),
     );
     response
 }

@@ -93,6 +93,20 @@ pub struct GatewaySettings {
     /// With `example.com`, a request to `acme.example.com` acts in tenant `acme`. Empty: the
     /// tenant comes from `X-Tenant-Id` or the token only.
     pub base_domain: String,
+    /// How often `/readyz`'s checks of the dependencies are refreshed (it answers from the
+    /// last ones).
+    pub readiness_refresh_ms: u64,
+    /// The largest request body read (bytes); a larger one is refused with 413.
+    pub body_limit_bytes: u64,
+    /// Browser origins allowed to call the API (CORS), comma separated (`https://app.example.com`,
+    /// or `*` for any); empty: no cross-origin calls (the default).
+    pub cors_origins: String,
+    /// Requests to a credential route (sign-in, registration, reset, verification) per client
+    /// address, and per account, each minute; 0: unlimited.
+    pub rate_credentials_per_minute: u32,
+    /// Requests per token, or per client address without one, each second (bursts of twice
+    /// as many); 0: unlimited.
+    pub rate_requests_per_second: u32,
 }
 
 /// How scheduler workers run jobs.
@@ -130,6 +144,9 @@ pub struct ProjectorSettings {
 pub struct IdentitySettings {
     /// How many argon2id hashes may run at once (each takes 19 MiB and a core for ~50 ms).
     pub password_hash_concurrency: usize,
+    /// How many may wait for one; past that, a sign-in or registration is refused at once with
+    /// 503 and `Retry-After` instead of waiting out the request timeout.
+    pub password_hash_queue: usize,
     /// Shortest password accepted (characters).
     pub password_min_length: usize,
     /// Longest password accepted or checked (characters): anything longer is refused before
@@ -306,6 +323,25 @@ impl Settings {
         }
         if !(100..=3_600_000).contains(&self.gateway.denial_window_ms) {
             problems.push("gateway.denial_window_ms must be between 100 and 3600000".to_owned());
+        }
+        if !(100..=600_000).contains(&self.gateway.readiness_refresh_ms)
+            || !(1_024..=1_073_741_824).contains(&self.gateway.body_limit_bytes)
+        {
+            problems.push(
+                "gateway.readiness_refresh_ms must be between 100 and 600000, gateway.body_limit_bytes between 1024 and 1073741824".to_owned(),
+            );
+        }
+        if let Some(bad) = self
+            .gateway
+            .cors_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty() && *o != "*")
+            .find(|o| !(o.starts_with("http://") || o.starts_with("https://")) || o.ends_with('/'))
+        {
+            problems.push(format!(
+                "gateway.cors_origins holds {bad:?}: give origins like https://app.example.com (no path), or *"
+            ));
         }
         if self.gateway.consistency_wait_ms >= self.gateway.request_timeout_ms {
             problems.push(

@@ -68,9 +68,13 @@ where
                 "send the body as application/json".into(),
             ));
         }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|e| ApiError::MalformedBody(format!("cannot read the body: {e}")))?;
+        let bytes = Bytes::from_request(request, state).await.map_err(|e| {
+            if e.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge(format!("the body is too large: {}", e.body_text()))
+            } else {
+                ApiError::MalformedBody(format!("cannot read the body: {e}"))
+            }
+        })?;
         let value: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|e| ApiError::MalformedBody(format!("the body is not valid JSON: {e}")))?;
         if !value.is_object() {

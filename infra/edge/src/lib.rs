@@ -7,7 +7,9 @@
 //!   and the request's tenant, correlation and trace, read from the request's extensions;
 //! - [`Consistency`], [`Views`] and [`Written`] (`consistency.rs`): read-your-writes;
 //! - [`Checks`] (`authorize.rs`): a permission check beyond the route's guard, and recording a
-//!   refusal it leads to.
+//!   refusal it leads to;
+//! - [`Path`] and [`Query`] (`params.rs`): parameters, refused as problems too;
+//! - [`Limits`] (`limits.rs`): the per-account rate limit a handler spends from.
 //!
 //! It also names the ports the edge stands on, each implemented by a module and handed to the
 //! gateway through the module contract or by the composition root: [`Authenticate`] (identity:
@@ -22,6 +24,8 @@ mod body;
 mod caller;
 mod consistency;
 mod instant;
+mod limits;
+mod params;
 mod problem;
 
 pub use authorize::{AccessRecord, Authorize, Check, Checks, Decision, ResourceRef, Subject};
@@ -31,6 +35,8 @@ pub use consistency::{
     CONSISTENCY_TOKEN_HEADER, Consistency, ConsistencyHeader, Freshness, Views, WithToken, Written,
 };
 pub use instant::rfc3339;
+pub use limits::{Limit, Limits};
+pub use params::{Path, Query};
 pub use problem::{
     ApiError, FieldError, InternalError, PROBLEM_JSON, Problem, log_internal_errors,
 };

@@ -19,6 +19,9 @@ pub enum ApiError {
     BadHeader(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The body is larger than the gateway reads.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// No acceptable access token; the reason is logged, not returned.
     #[error("a valid access token is required")]
     Unauthorized(String),
@@ -33,6 +36,9 @@ pub enum ApiError {
     /// Login refused: the same answer for an unknown address and a wrong password.
     #[error("invalid e-mail address or password")]
     InvalidCredentials,
+    /// Over a rate limit; `retry_after` seconds until a request is admitted again.
+    #[error("too many requests; retry after {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
     /// Too many failed logins; `retry_after` seconds until the lock ends.
     #[error("the account is locked after too many failed logins")]
     Locked { retry_after: i64 },
@@ -123,6 +129,11 @@ impl ApiError {
                 "unsupported-media-type",
                 "Unsupported media type",
             ),
+            Self::PayloadTooLarge(_) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Payload too large",
+            ),
             Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
             Self::InvalidToken => (StatusCode::BAD_REQUEST, "invalid-token", "Invalid token"),
@@ -137,6 +148,11 @@ impl ApiError {
                 "Invalid credentials",
             ),
             Self::Locked { .. } => (StatusCode::LOCKED, "account-locked", "Account locked"),
+            Self::TooManyRequests { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                "Too many requests",
+            ),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             Self::MethodNotAllowed(_) => (
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -202,8 +218,13 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
-        if let Self::Locked { retry_after } = &self
-            && let Ok(value) = HeaderValue::from_str(&retry_after.max(&1).to_string())
+        let wait = match &self {
+            Self::Locked { retry_after } => Some((*retry_after).max(1).unsigned_abs()),
+            Self::TooManyRequests { retry_after } => Some((*retry_after).max(1)),
+            _ => None,
+        };
+        if let Some(wait) = wait
+            && let Ok(value) = HeaderValue::from_str(&wait.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }

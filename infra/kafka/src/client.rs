@@ -183,6 +183,22 @@ pub async fn retention(
 }
 
 /// Cluster metadata, to check that the brokers answer (readiness) within `timeout`.
+/// A client kept for asking the brokers for their metadata again and again (a readiness
+/// probe), instead of a new connection each time.
+pub struct MetadataClient(BaseConsumer);
+
+impl MetadataClient {
+    /// A client of the configured brokers (it connects when first asked).
+    pub fn new(settings: &KafkaSettings) -> Result<Self> {
+        Ok(Self(base(settings).create()?))
+    }
+
+    /// The brokers' metadata, within `timeout`.
+    pub fn fetch(&self, timeout: Duration) -> Result<Metadata> {
+        Ok(self.0.fetch_metadata(None, timeout)?)
+    }
+}
+
 pub fn fetch_metadata(settings: &KafkaSettings, timeout: Duration) -> Result<Metadata> {
     let consumer: BaseConsumer = base(settings).create()?;
     Ok(consumer.fetch_metadata(None, timeout)?)

@@ -10,7 +10,8 @@ mod group;
 pub mod headers;
 
 pub use client::{
-    consumer, ensure_topics, ensure_topics_until, fetch_metadata, producer, retention, topic_config,
+    MetadataClient, consumer, ensure_topics, ensure_topics_until, fetch_metadata, producer,
+    retention, topic_config,
 };
 pub use codec::{AvroCodec, Decoded};
 pub use group::GroupConsumer;

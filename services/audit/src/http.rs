@@ -5,9 +5,10 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use http::Method;
 use plinth_domain_audit::{AuditRecord, Checkpoint, Outcome};
+use plinth_infra_edge::Query;
 use plinth_infra_edge::{ApiError, Caller, FieldError};
 use plinth_infra_module::Http;
 use plinth_infra_postgres::Pool;

@@ -53,10 +53,7 @@ impl IdentityService {
     ) -> Result<SignedIn, IdentityError> {
         let Some(user_id) = self.user_by_email(&email, &metadata).await? else {
             // The same work as for a real account, so timing does not tell them apart.
-            self.hasher
-                .verify_nothing(&password)
-                .await
-                .map_err(|e| IdentityError::Internal(e.to_string()))?;
+            self.hasher.verify_nothing(&password).await?;
             return Err(IdentityError::InvalidCredentials);
         };
         let aggregate_id = user_id.to_string();
@@ -68,11 +65,7 @@ impl IdentityService {
         let Some(hash) = user.password_hash() else {
             return Err(IdentityError::InvalidCredentials);
         };
-        let matches = self
-            .hasher
-            .verify(&password, hash)
-            .await
-            .map_err(|e| IdentityError::Internal(e.to_string()))?;
+        let matches = self.hasher.verify(&password, hash).await?;
         let metadata = metadata.with_actor(plinth_domain_core::Actor::User(user_id.0));
         self.users
             .execute(
@@ -167,12 +160,7 @@ impl IdentityService {
         if let Some(until) = state.locked_until(chrono::Utc::now()) {
             return Err(IdentityError::Locked { until });
         }
-        if !self
-            .hasher
-            .verify(&current, hash)
-            .await
-            .map_err(|e| IdentityError::Internal(e.to_string()))?
-        {
+        if !self.hasher.verify(&current, hash).await? {
             let failed = UserCommand::RecordLogin(RecordLogin {
                 succeeded: false,
                 checked_against: hash.clone(),

@@ -19,7 +19,10 @@ impl IdentityService {
         let identity = &settings.identity;
         Ok(Self::new(
             events,
-            Argon2Hasher::new(identity.password_hash_concurrency),
+            Argon2Hasher::new(
+                identity.password_hash_concurrency,
+                identity.password_hash_queue,
+            ),
             lockout_policy(identity),
             Lifetimes::from(identity),
         ))

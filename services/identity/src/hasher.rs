@@ -1,18 +1,23 @@
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use argon2::password_hash::SaltString;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
 use plinth_domain_identity::services::{BoxFuture, HashingError, PasswordHasher};
 use plinth_domain_identity::{Password, PasswordHash};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// argon2id with OWASP's parameters (m = 19 MiB, t = 2, p = 1), computed on tokio's blocking
 /// pool with at most `concurrency` hashes at once, so a registration or login flood queues here
-/// instead of stalling the async workers or exhausting memory.
+/// instead of stalling the async workers or exhausting memory; and at most `queue` waiting,
+/// past which a request is shed at once ([`HashingError::Busy`]: 503 with `Retry-After`)
+/// instead of piling up to the request timeout.
 #[derive(Clone)]
 pub struct Argon2Hasher {
     permits: Arc<Semaphore>,
+    waiting: Arc<AtomicUsize>,
+    queue: usize,
 }
 
 impl Argon2Hasher {
@@ -20,15 +25,29 @@ impl Argon2Hasher {
     pub const ITERATIONS: u32 = 2;
     pub const PARALLELISM: u32 = 1;
 
-    pub fn new(concurrency: usize) -> Self {
+    pub fn new(concurrency: usize, queue: usize) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            waiting: Arc::default(),
+            queue,
         }
+    }
+
+    /// A place to hash in: at once if one is free, else in the queue if it has room.
+    async fn slot(&self) -> Result<OwnedSemaphorePermit, HashingError> {
+        if let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() {
+            return Ok(permit);
+        }
+        let _queued = Queued::join(&self.waiting, self.queue)?;
+        Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|e| HashingError::Failed(e.to_string()))
     }
 
     fn argon2() -> Result<Argon2<'static>, HashingError> {
         let params = Params::new(Self::MEMORY_KIB, Self::ITERATIONS, Self::PARALLELISM, None)
-            .map_err(|e| HashingError(e.to_string()))?;
+            .map_err(|e| HashingError::Failed(e.to_string()))?;
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 
@@ -37,7 +56,7 @@ impl Argon2Hasher {
         let salt = SaltString::generate(&mut OsRng);
         let hash = Self::argon2()?
             .hash_password(password.as_bytes(), &salt)
-            .map_err(|e| HashingError(e.to_string()))?;
+            .map_err(|e| HashingError::Failed(e.to_string()))?;
         Ok(PasswordHash(hash.to_string()))
     }
 }
@@ -46,11 +65,7 @@ impl Argon2Hasher {
     /// Whether `password` matches `hash`, computed on the blocking pool like hashing. A hash that
     /// cannot be parsed matches nothing.
     pub async fn verify(&self, password: &str, hash: &PasswordHash) -> Result<bool, HashingError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| HashingError(e.to_string()))?;
+        let _permit = self.slot().await?;
         let (clear, phc) = (password.to_owned(), hash.0.clone());
         tokio::task::spawn_blocking(move || {
             let Ok(parsed) = argon2::password_hash::PasswordHash::new(&phc) else {
@@ -61,7 +76,7 @@ impl Argon2Hasher {
                 .is_ok()
         })
         .await
-        .map_err(|e| HashingError(e.to_string()))
+        .map_err(|e| HashingError::Failed(e.to_string()))
     }
 
     /// Spends the time of one verification and answers `false`: logins for unknown addresses
@@ -72,11 +87,31 @@ impl Argon2Hasher {
         });
         let decoy = tokio::task::spawn_blocking(|| DECOY.clone())
             .await
-            .map_err(|e| HashingError(e.to_string()))?;
+            .map_err(|e| HashingError::Failed(e.to_string()))?;
         if let Some(decoy) = decoy {
             let _ = self.verify(password, &decoy).await?;
         }
         Ok(false)
+    }
+}
+
+/// One place in the queue, given back when dropped.
+struct Queued<'a>(&'a AtomicUsize);
+
+impl<'a> Queued<'a> {
+    /// Joins the queue counted by `waiting`, unless `limit` wait already.
+    fn join(waiting: &'a AtomicUsize, limit: usize) -> Result<Self, HashingError> {
+        let place = Self(waiting);
+        if waiting.fetch_add(1, Ordering::SeqCst) >= limit {
+            return Err(HashingError::Busy);
+        }
+        Ok(place)
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -86,15 +121,11 @@ impl PasswordHasher for Argon2Hasher {
         password: &'a Password,
     ) -> BoxFuture<'a, Result<PasswordHash, HashingError>> {
         Box::pin(async move {
-            let _permit = self
-                .permits
-                .acquire()
-                .await
-                .map_err(|e| HashingError(e.to_string()))?;
+            let _permit = self.slot().await?;
             let clear = password.expose().to_owned();
             tokio::task::spawn_blocking(move || Self::hash_blocking(&clear))
                 .await
-                .map_err(|e| HashingError(e.to_string()))?
+                .map_err(|e| HashingError::Failed(e.to_string()))?
         })
     }
 }
@@ -106,8 +137,33 @@ mod tests {
     use super::*;
 
     #[tokio::test]
+    async fn a_full_queue_sheds_at_once_what_it_cannot_hold() {
+        let hasher = Argon2Hasher::new(1, 1);
+        let password = PasswordPolicy::default()
+            .parse("correct horse battery", None)
+            .unwrap();
+        let (a, b, c) = tokio::join!(
+            hasher.hash(&password),
+            hasher.hash(&password),
+            hasher.hash(&password)
+        );
+        let outcomes = [a, b, c];
+        let busy = outcomes
+            .iter()
+            .filter(|o| matches!(o, Err(HashingError::Busy)))
+            .count();
+        assert_eq!(busy, 1, "one hashes, one waits, one is shed: {outcomes:?}");
+        assert_eq!(
+            hasher.waiting.load(Ordering::SeqCst),
+            0,
+            "every place given back"
+        );
+        assert!(hasher.hash(&password).await.is_ok(), "room again");
+    }
+
+    #[tokio::test]
     async fn hashes_are_argon2id_with_owasp_parameters_and_salted() {
-        let hasher = Argon2Hasher::new(1);
+        let hasher = Argon2Hasher::new(1, 4);
         let password = PasswordPolicy::default()
             .parse("correct horse battery", None)
             .unwrap();

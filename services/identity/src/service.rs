@@ -145,9 +145,10 @@ pub(crate) fn command_error(e: CommandError<UserError>) -> IdentityError {
         }
         CommandError::Conflict => IdentityError::Conflict,
         CommandError::Unavailable(reason) => IdentityError::Unavailable(reason),
-        other @ (CommandError::Rejected(UserError::Hashing(_))
-        | CommandError::UniqueClaimTaken { .. }
-        | CommandError::Store(_)) => IdentityError::Internal(other.to_string()),
+        CommandError::Rejected(UserError::Hashing(e)) => e.into(),
+        other @ (CommandError::UniqueClaimTaken { .. } | CommandError::Store(_)) => {
+            IdentityError::Internal(other.to_string())
+        }
     }
 }
 

@@ -69,6 +69,11 @@ impl Default for GatewaySettings {
             consistency_wait_ms: 5_000,
             denial_window_ms: 10_000,
             base_domain: String::new(),
+            readiness_refresh_ms: 2_000,
+            body_limit_bytes: 1_048_576,
+            cors_origins: String::new(),
+            rate_credentials_per_minute: 30,
+            rate_requests_per_second: 50,
         }
     }
 }
@@ -94,6 +99,7 @@ impl Default for IdentitySettings {
     fn default() -> Self {
         Self {
             password_hash_concurrency: 2,
+            password_hash_queue: 64,
             password_min_length: 12,
             password_max_length: 128,
             token_issuer: "http://127.0.0.1:8080".into(),

@@ -2,13 +2,14 @@
 //! bindings, a subject's effective permissions, and the subjects holding a permission.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use http::StatusCode;
 use plinth_domain_authz::{RoleRef, Scope};
 use plinth_infra_edge::{
     ApiError, Body, Caller, Consistency, ConsistencyHeader, FieldError, FieldErrors, FromBody,
     NoContext, Problem, RequestMetadata, WithToken, Written, rfc3339,
 };
+use plinth_infra_edge::{Path, Query};
 use plinth_projections_authz::{BindingInfo, Held, Holder};
 use plinth_services_authz_api::NewBinding;
 use serde::{Deserialize, Serialize};

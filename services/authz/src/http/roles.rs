@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use http::StatusCode;
 use plinth_domain_authz::{BuiltInRole, RoleName};
 use plinth_domain_permissions::{Permission, Registry};
@@ -14,6 +14,7 @@ use plinth_infra_edge::{
     ApiError, Body, Caller, Consistency, ConsistencyHeader, FieldError, FieldErrors, FromBody,
     NoContext, Problem, RequestMetadata, WithToken, Written,
 };
+use plinth_infra_edge::{Path, Query};
 use plinth_projections_authz::RoleInfo;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

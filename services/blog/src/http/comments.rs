@@ -3,13 +3,14 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use chrono::Utc;
 use http::StatusCode;
 use plinth_infra_edge::{
     ApiError, Body, Caller, Checks, Consistency, ConsistencyHeader, FieldError, FieldErrors,
     FromBody, NoContext, Problem, RequestMetadata, WithToken, Written,
 };
+use plinth_infra_edge::{Path, Query};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -58,6 +59,7 @@ impl FromBody for CommentBody {
 #[utoipa::path(
     get,
     path = "/v1/blog/posts/{id}/comments",
+    operation_id = "list_comments",
     tag = "blog",
     summary = "List a post's comments, oldest first",
     params(
@@ -109,6 +111,7 @@ pub(crate) async fn list(
 #[utoipa::path(
     post,
     path = "/v1/blog/posts/{id}/comments",
+    operation_id = "add_comment",
     tag = "blog",
     summary = "Comment on a published post",
     params(("id" = String, Path, description = "The post's id (a UUID).")),
@@ -171,6 +174,7 @@ async fn change(
 #[utoipa::path(
     patch,
     path = "/v1/blog/comments/{id}",
+    operation_id = "edit_comment",
     tag = "blog",
     summary = "Edit a comment",
     params(("id" = String, Path, description = "The comment's id (a UUID).")),
@@ -196,6 +200,7 @@ pub(crate) async fn edit(
 #[utoipa::path(
     delete,
     path = "/v1/blog/comments/{id}",
+    operation_id = "delete_comment",
     tag = "blog",
     summary = "Delete a comment (its author's, or a moderator's)",
     params(("id" = String, Path, description = "The comment's id (a UUID).")),

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use chrono::{DateTime, Utc};
 use http::StatusCode;
 use plinth_domain_core::TenantId;
@@ -11,6 +11,7 @@ use plinth_infra_edge::{
     ApiError, Body, Caller, Checks, Consistency, ConsistencyHeader, FieldError, FieldErrors,
     FromBody, NoContext, Problem, RequestMetadata, ResourceRef, Subject, WithToken, Written,
 };
+use plinth_infra_edge::{Path, Query};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -117,6 +118,7 @@ impl FromBody for PostEdit {
 #[utoipa::path(
     post,
     path = "/v1/blog/posts",
+    operation_id = "create_post",
     tag = "blog",
     summary = "Write a draft",
     request_body = RawPost,
@@ -235,6 +237,7 @@ pub(crate) async fn read(
 #[utoipa::path(
     get,
     path = "/v1/blog/posts",
+    operation_id = "list_posts",
     tag = "blog",
     summary = "List posts, newest first",
     params(
@@ -351,6 +354,7 @@ async fn change(
 #[utoipa::path(
     patch,
     path = "/v1/blog/posts/{id}",
+    operation_id = "edit_post",
     tag = "blog",
     summary = "Edit a post",
     params(("id" = String, Path, description = "The post's id (a UUID).")),
@@ -499,6 +503,7 @@ pub(crate) async fn unpublish(
 #[utoipa::path(
     delete,
     path = "/v1/blog/posts/{id}",
+    operation_id = "delete_post",
     tag = "blog",
     summary = "Delete a post",
     params(("id" = String, Path, description = "The post's id (a UUID).")),

@@ -65,6 +65,9 @@ pub enum IdentityError {
     AdministratorExists,
     #[error("identity store unavailable: {0}")]
     Unavailable(String),
+    /// Too many passwords wait to be hashed: shed rather than queued (503, retry shortly).
+    #[error("too many sign-ins and registrations at once; retry shortly")]
+    Busy,
     #[error("identity service failed: {0}")]
     Internal(String),
 }
@@ -157,6 +160,16 @@ pub trait IdentityApi: Send + Sync {
     ) -> Result<ConsistencyToken, IdentityError>;
 }
 
+impl From<plinth_domain_identity::services::HashingError> for IdentityError {
+    fn from(e: plinth_domain_identity::services::HashingError) -> Self {
+        use plinth_domain_identity::services::HashingError;
+        match e {
+            HashingError::Busy => Self::Busy,
+            HashingError::Failed(reason) => Self::Internal(reason),
+        }
+    }
+}
+
 impl From<IdentityError> for plinth_infra_edge::ApiError {
     fn from(e: IdentityError) -> Self {
         use plinth_infra_edge::{ApiError, FieldError};
@@ -177,6 +190,7 @@ impl From<IdentityError> for plinth_infra_edge::ApiError {
                 retry_after: (until - chrono::Utc::now()).num_seconds(),
             },
             IdentityError::Unavailable(internal) => ApiError::Unavailable(internal),
+            IdentityError::Busy => ApiError::Unavailable(e.to_string()),
             IdentityError::Internal(internal) => ApiError::Internal(internal),
         }
     }

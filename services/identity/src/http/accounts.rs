@@ -5,8 +5,8 @@ use axum::response::{AppendHeaders, IntoResponse};
 use http::{StatusCode, header};
 use plinth_domain_identity::{DisplayName, Email, PasswordPolicy, UserId};
 use plinth_infra_edge::{
-    ApiError, Body, Caller, FieldError, FieldErrors, FromBody, NoContext, Problem, RequestMetadata,
-    Views, WithToken, Written,
+    ApiError, Body, Caller, FieldError, FieldErrors, FromBody, Limits, NoContext, Problem,
+    RequestMetadata, Views, WithToken, Written,
 };
 use plinth_projections_users::NAME as USERS_VIEW;
 use plinth_services_identity_api::Registration;
@@ -78,8 +78,10 @@ pub(crate) struct Created {
 pub(crate) async fn register(
     State(identity): State<Identity>,
     RequestMetadata(metadata): RequestMetadata,
+    limits: Limits,
     Body(NewAccount(registration)): Body<NewAccount>,
 ) -> Result<impl IntoResponse, ApiError> {
+    limits.account(registration.email.as_str())?;
     let registered = identity.service.register(registration, metadata).await?;
     let location = format!("/v1/users/{}", registered.user_id);
     Ok((
@@ -177,8 +179,10 @@ pub(crate) struct ResetRequested {
 pub(crate) async fn request_password_reset(
     State(identity): State<Identity>,
     RequestMetadata(metadata): RequestMetadata,
+    limits: Limits,
     Body(ResetRequest(email)): Body<ResetRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
+    limits.account(email.as_str())?;
     identity
         .service
         .request_password_reset(email, metadata)

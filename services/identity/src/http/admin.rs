@@ -2,11 +2,12 @@
 //! permissions `module.toml` declares (`identity.user.read`, `identity.user.disable`).
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use http::StatusCode;
 use plinth_domain_core::CommandMetadata;
 use plinth_domain_identity::UserId;
 use plinth_infra_edge::{ApiError, Caller, Checks, FieldError, Problem, RequestMetadata, Views};
+use plinth_infra_edge::{Path, Query};
 use plinth_projections_users::NAME as USERS_VIEW;
 use plinth_services_identity_api::IdentityError;
 use serde::{Deserialize, Serialize};
@@ -47,6 +48,7 @@ pub(crate) struct UserPage {
 #[utoipa::path(
     get,
     path = "/v1/users",
+    operation_id = "list_users",
     tag = "identity",
     summary = "List and search the tenant's users",
     params(ListQuery),

@@ -2,15 +2,16 @@
 //! access tokens.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 use plinth_domain_core::CommandMetadata;
 use plinth_domain_identity::session::RevocationReason;
 use plinth_domain_identity::{Email, PasswordPolicy, UserId};
+use plinth_infra_edge::Path;
 use plinth_infra_edge::{
-    ApiError, Body, Caller, FieldError, FieldErrors, FromBody, NoContext, Problem, RequestMetadata,
-    Views, rfc3339,
+    ApiError, Body, Caller, FieldError, FieldErrors, FromBody, Limits, NoContext, Problem,
+    RequestMetadata, Views, rfc3339,
 };
 use plinth_projections_sessions::{NAME as SESSIONS_VIEW, SessionView};
 use plinth_services_identity_api::{IdentityError, SignedIn};
@@ -113,8 +114,10 @@ impl Identity {
 pub(crate) async fn login(
     State(identity): State<Identity>,
     RequestMetadata(metadata): RequestMetadata,
+    limits: Limits,
     Body(credentials): Body<Credentials>,
 ) -> Result<Response, ApiError> {
+    limits.account(credentials.email.trim())?;
     let email = Email::parse(&credentials.email).map_err(|_| ApiError::InvalidCredentials)?;
     let tenant = metadata.tenant_id.clone();
     let signed_in = identity
@@ -217,6 +220,7 @@ pub(crate) struct Sessions {
 #[utoipa::path(
     get,
     path = "/v1/auth/sessions",
+    operation_id = "list_sessions",
     tag = "identity",
     summary = "List the caller's sessions",
     responses((status = 200, description = "The caller's sessions that still work.", body = Sessions))

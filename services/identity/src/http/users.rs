@@ -1,10 +1,11 @@
 //! The caller's profile, and reading a user.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use http::StatusCode;
 use plinth_domain_core::TenantId;
 use plinth_domain_identity::{DisplayName, UserId};
+use plinth_infra_edge::Path;
 use plinth_infra_edge::{
     ApiError, Body, Caller, Consistency, ConsistencyHeader, FieldError, FieldErrors, FromBody,
     NoContext, Problem, RequestMetadata, WithToken, Written, rfc3339,

@@ -21,7 +21,7 @@ impl PasswordHasher for PrefixHasher {
 struct FailingHasher;
 impl PasswordHasher for FailingHasher {
     fn hash<'a>(&'a self, _: &'a Password) -> BoxFuture<'a, Result<PasswordHash, HashingError>> {
-        Box::pin(async { Err(HashingError("out of memory".into())) })
+        Box::pin(async { Err(HashingError::Failed("out of memory".into())) })
     }
 }
 
