@@ -283,11 +283,12 @@ impl Stack {
             }
             Component::Gateway => {
                 let (state, routes) = self.gateway_state(shutdown.clone()).await?;
-                let app = Application::build(settings.gateway.listen, state, routes)
-                    .await
-                    .with_context(|| {
-                        format!("binding the gateway to {}", settings.gateway.listen)
-                    })?;
+                let app =
+                    Application::build(settings.gateway.listen, state, routes, self.serving())
+                        .await
+                        .with_context(|| {
+                            format!("binding the gateway to {}", settings.gateway.listen)
+                        })?;
                 tasks.spawn(async move {
                     app.run_until_stopped(shutdown)
                         .await
@@ -548,6 +549,16 @@ impl Stack {
                 .map(str::to_ascii_lowercase),
         };
         Ok((state, routes))
+    }
+
+    /// How the gateway holds its connections, from configuration.
+    pub fn serving(&self) -> plinth_gateway::Serving {
+        plinth_gateway::Serving {
+            max_connections: self.settings.gateway.max_connections as usize,
+            header_read_timeout: Duration::from_millis(
+                self.settings.gateway.header_read_timeout_ms,
+            ),
+        }
     }
 
     /// A token service on the configured signing keys (`plinth keys rotate`, and tests that

@@ -35,7 +35,7 @@ use plinth_infra_module::{ResolveResource, Route};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-pub use app::{Application, StartError};
+pub use app::{Application, Serving, StartError};
 pub use guard::RouteError;
 pub use limits::{Limits, RateLimits};
 pub use openapi::BEARER;

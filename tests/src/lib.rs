@@ -116,9 +116,15 @@ impl World {
         let stack = stack.with_settings(settings.clone());
         let (state, routes) = stack.gateway_state(shutdown.clone()).await.unwrap();
         let tokens = Arc::new(stack.token_service().await.unwrap());
-        let gateway = Application::build(SocketAddr::from(([127, 0, 0, 1], 0)), state, routes)
-            .await
-            .unwrap();
+        let serving = stack.serving();
+        let gateway = Application::build(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            state,
+            routes,
+            serving,
+        )
+        .await
+        .unwrap();
         let gateway_url = format!("http://127.0.0.1:{}", gateway.port());
         tokio::spawn(gateway.run_until_stopped(shutdown.clone()));
 

@@ -107,6 +107,10 @@ pub struct GatewaySettings {
     /// Requests per token, or per client address without one, each second (bursts of twice
     /// as many); 0: unlimited.
     pub rate_requests_per_second: u32,
+    /// The most connections held at once; one more is closed as soon as it is accepted.
+    pub max_connections: u32,
+    /// A client that has not sent a request's headers within this long is disconnected.
+    pub header_read_timeout_ms: u64,
 }
 
 /// How scheduler workers run jobs.
@@ -342,6 +346,13 @@ impl Settings {
             problems.push(format!(
                 "gateway.cors_origins holds {bad:?}: give origins like https://app.example.com (no path), or *"
             ));
+        }
+        if !(1..=1_000_000).contains(&self.gateway.max_connections)
+            || !(100..=300_000).contains(&self.gateway.header_read_timeout_ms)
+        {
+            problems.push(
+                "gateway.max_connections must be between 1 and 1000000, gateway.header_read_timeout_ms between 100 and 300000".to_owned(),
+            );
         }
         if self.gateway.consistency_wait_ms >= self.gateway.request_timeout_ms {
             problems.push(

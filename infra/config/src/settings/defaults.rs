@@ -74,6 +74,8 @@ impl Default for GatewaySettings {
             cors_origins: String::new(),
             rate_credentials_per_minute: 30,
             rate_requests_per_second: 50,
+            max_connections: 1024,
+            header_read_timeout_ms: 10_000,
         }
     }
 }
