@@ -193,6 +193,19 @@ impl Stack {
     ) -> anyhow::Result<()> {
         self.migrate().await?;
         let mut tasks = JoinSet::new();
+        if let Some(listen) = self.settings.telemetry.metrics_listen {
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("binding the metrics listener to {listen}"))?;
+            let shutdown = shutdown.clone();
+            tasks.spawn(async move {
+                axum::serve(listener, plinth_gateway::metrics_router())
+                    .with_graceful_shutdown(async move { shutdown.cancelled().await })
+                    .await
+                    .context("serving the metrics")
+            });
+            info!("Metrics: http://{listen}/metrics");
+        }
         for component in components {
             self.spawn(*component, &mut tasks, shutdown.clone()).await?;
         }
@@ -584,6 +597,11 @@ impl Stack {
             match component {
                 Component::Gateway => {
                     info!(url = %format!("http://{}", s.gateway.listen), "Gateway ready.");
+                    info!(
+                        docs = %format!("http://{}/docs", s.gateway.listen),
+                        metrics = %format!("http://{}/metrics", s.gateway.listen),
+                        "API documentation and metrics."
+                    );
                 }
                 Component::SchemaRegistry => {
                     info!(url = %format!("http://{}", s.schema_registry.listen), "Schema registry ready.");

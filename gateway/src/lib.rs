@@ -2,14 +2,14 @@
 //! metadata, authenticates the caller once, guards every route as its module's manifest
 //! declares (with the route's resource, when it names one), and answers errors as
 //! `application/problem+json`. It serves no module's handlers of its own: every route but
-//! `/healthz` and `/readyz` is a registered module's, identity's and authz's as much as the
+//! its own (`/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/docs`) is a registered module's, identity's and authz's as much as the
 //! Blog's, and it decides with the ports those modules offer ([`Authenticate`], [`Authorize`])
 //! and the read models' [`Freshness`], never with their implementations.
 //!
 //! Start with [`router`] and [`AppState`]; `guard.rs` authenticates each request once and
 //! decides its permission; `context.rs` resolves the tenant and puts the ports in every
 //! request's extensions, where `plinth-infra-edge`'s extractors take them. [`Application`]
-//! binds and serves with graceful shutdown.
+//! binds and serves with graceful shutdown; `routes/metrics.rs` counts and times every request.
 
 mod app;
 mod context;
@@ -135,6 +135,13 @@ fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
     )
 }
 
+/// Only `GET /metrics` (the process's metrics), for a process that runs no gateway
+/// (`telemetry.metrics_listen`).
+pub fn metrics_router() -> Router {
+    plinth_infra_telemetry::metrics();
+    Router::new().route("/metrics", get(routes::metrics::metrics))
+}
+
 /// The `/docs` page's settings: where the document is, trying operations out enabled.
 pub fn docs_page() -> Arc<utoipa_swagger_ui::Config<'static>> {
     routes::docs::page_config()
@@ -144,14 +151,19 @@ pub fn docs_page() -> Arc<utoipa_swagger_ui::Config<'static>> {
 /// guarded as its module manifest declares. Fails, naming the route, when a route is not
 /// declared in a manifest, a declared one is not served, or one names a resource no module
 /// resolves.
+///
+/// The gateway's own `/metrics` renders the whole process's registry: a process that runs no
+/// gateway answers it with [`metrics_router`] instead.
 pub fn router(state: AppState, modules: Vec<Route>) -> Result<Router, RouteError> {
     use http::Method;
-    use routes::{docs, health};
+    use routes::{docs, health, metrics};
+    plinth_infra_telemetry::metrics();
     let timeout = state.request_timeout;
     let (body_limit, cors) = (state.body_limit, cors(&state.cors_origins));
     let guarded = guard::Routes::new(state.clone())
         .add(&Method::GET, "/healthz", get(health::healthz))?
         .add(&Method::GET, "/readyz", get(health::readyz))?
+        .add(&Method::GET, "/metrics", get(metrics::metrics))?
         .add(&Method::GET, "/openapi.json", get(docs::document))?
         .add(&Method::GET, "/docs", get(docs::page))?
         .add(&Method::GET, "/docs/{file}", get(docs::file))?
@@ -179,6 +191,8 @@ pub fn router(state: AppState, modules: Vec<Route>) -> Result<Router, RouteError
             http::StatusCode::SERVICE_UNAVAILABLE,
             timeout,
         ))
+        // Outside the timeout: a request that times out is counted with its 503.
+        .layer(axum::middleware::from_fn(routes::metrics::record))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                 // Spans are named by the matched route, never the raw path (low cardinality).

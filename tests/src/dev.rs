@@ -1,7 +1,6 @@
 //! [`DevStack`]: a whole Plinth as operators run it, `plinth dev` as a real process on its own
 //! database, topics, consumer groups and ports, which a test may kill (SIGKILL) and restart.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use plinth_infra_config::Settings;
@@ -9,6 +8,7 @@ use plinth_infra_postgres::Pool;
 use plinth_infra_postgres::testing::TestDatabase;
 use rand::Rng;
 
+use crate::free_addr;
 use crate::process::PlinthProcess;
 
 /// `plinth dev` for one test.
@@ -20,13 +20,6 @@ pub struct DevStack {
     pub http: reqwest::Client,
     process: Option<PlinthProcess>,
     mailbox: std::path::PathBuf,
-}
-
-fn free_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
 }
 
 impl DevStack {

@@ -308,23 +308,36 @@ impl World {
 
     /// Starts `plinth serve relay` for this world.
     pub fn spawn_relay(&self) -> PlinthProcess {
-        PlinthProcess::spawn(
-            &["serve", "relay"],
-            &self.settings,
-            &self.db.url,
-            "relay",
-            "info,plinth_infra_relay=debug",
-        )
+        self.spawn_serve("relay", "relay", "info,plinth_infra_relay=debug", |_| {})
     }
 
     /// Starts `plinth serve scheduler` for this world, logging into a file named after `name`.
     pub fn spawn_scheduler(&self, name: &str) -> PlinthProcess {
-        PlinthProcess::spawn(
-            &["serve", "scheduler"],
-            &self.settings,
-            &self.db.url,
+        self.spawn_serve(
+            "scheduler",
             name,
             "info,plinth_services_scheduler=debug",
+            |_| {},
+        )
+    }
+
+    /// Starts `plinth serve <component>` for this world, with its settings adjusted by
+    /// `configure`, logging at `log_filter` into a file named after `name`.
+    pub fn spawn_serve(
+        &self,
+        component: &str,
+        name: &str,
+        log_filter: &str,
+        configure: impl FnOnce(&mut Settings),
+    ) -> PlinthProcess {
+        let mut settings = self.settings.clone();
+        configure(&mut settings);
+        PlinthProcess::spawn(
+            &["serve", component],
+            &settings,
+            &self.db.url,
+            name,
+            log_filter,
         )
     }
 
@@ -448,6 +461,14 @@ fn init_telemetry() {
         };
         std::mem::forget(plinth_infra_telemetry::init(&settings));
     });
+}
+
+/// A local address nothing listens on now, for a process to bind.
+pub fn free_addr() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
 }
 
 /// A required environment variable, with a message saying how tests get it.

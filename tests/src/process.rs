@@ -20,7 +20,11 @@ pub(crate) fn plinth_bin() -> PathBuf {
 
 /// The environment that configures a `plinth` process exactly as `settings` (no config files).
 pub(crate) fn settings_env(settings: &Settings, database_url: &str) -> Vec<(&'static str, String)> {
-    vec![
+    let metrics = settings
+        .telemetry
+        .metrics_listen
+        .map(|listen| ("PLINTH_TELEMETRY_METRICS_LISTEN", listen.to_string()));
+    let mut env = vec![
         ("PLINTH_CONFIG_DIR", "/nonexistent-plinth-config".into()),
         ("PLINTH_DATABASE_URL", database_url.to_owned()),
         ("PLINTH_KAFKA_BROKERS", settings.kafka.brokers.clone()),
@@ -82,7 +86,9 @@ pub(crate) fn settings_env(settings: &Settings, database_url: &str) -> Vec<(&'st
             settings.scheduler.poll_ms.to_string(),
         ),
         ("PLINTH_MAIL_URL", settings.mail.url.expose().clone()),
-    ]
+    ];
+    env.extend(metrics);
+    env
 }
 
 impl PlinthProcess {

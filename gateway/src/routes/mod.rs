@@ -1,14 +1,16 @@
-//! The gateway's own routes: health and readiness, the API's contract (`docs.rs`), and the
-//! problem answers of unknown routes and methods. Every other route is a registered module's.
+//! The gateway's own routes: health and readiness, the process's metrics, the API's contract
+//! (`docs.rs`), and the problem answers of unknown routes and methods. Every other route is a registered module's.
 
 pub(crate) mod docs;
 pub(crate) mod health;
+pub(crate) mod metrics;
 
 /// The gateway's own operations, for the document.
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
     health::healthz,
     health::readyz,
+    metrics::metrics,
     docs::document,
     docs::page,
     docs::file

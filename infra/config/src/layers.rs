@@ -108,4 +108,8 @@ pub(crate) fn apply_env(table: &mut Table, env: &impl Env) -> Result<()> {
 }
 
 /// Settings without a default (absent from the defaults table).
-const OPTIONAL_KEYS: [(&str, &str); 2] = [("database", "url"), ("telemetry", "otlp_endpoint")];
+const OPTIONAL_KEYS: [(&str, &str); 3] = [
+    ("database", "url"),
+    ("telemetry", "otlp_endpoint"),
+    ("telemetry", "metrics_listen"),
+];

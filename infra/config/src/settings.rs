@@ -199,6 +199,9 @@ pub struct TelemetrySettings {
     /// OTLP/HTTP traces endpoint (`http://127.0.0.1:4318/v1/traces`); none = no export.
     pub otlp_endpoint: Option<String>,
     pub service_name: String,
+    /// Where the process answers `GET /metrics` on a listener of its own (a gateway also
+    /// answers it on its own address); none = no listener of its own.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Settings {
@@ -228,9 +231,11 @@ impl Settings {
             }
         }
         apply_env(&mut merged, env)?;
-        let settings: Self = Value::Table(merged)
-            .try_into()
-            .map_err(|e: toml::de::Error| Error::Invalid(e.message().to_owned()))?;
+        let settings: Self = serde_path_to_error::deserialize(Value::Table(merged)).map_err(
+            |e: serde_path_to_error::Error<toml::de::Error>| {
+                Error::Invalid(format!("{}: {}", e.path(), e.inner().message()))
+            },
+        )?;
         settings.validate()?;
         Ok(settings)
     }

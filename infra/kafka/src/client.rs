@@ -197,6 +197,41 @@ impl MetadataClient {
     pub fn fetch(&self, timeout: Duration) -> Result<Metadata> {
         Ok(self.0.fetch_metadata(None, timeout)?)
     }
+
+    /// Every partition of `topics` with its low and high watermark (the first offset still
+    /// held, and the offset the next message will get), each question within `timeout`.
+    /// Blocking: call it off the async workers.
+    pub fn watermarks(&self, topics: &[String], timeout: Duration) -> Result<Vec<Watermarks>> {
+        let metadata = self.fetch(timeout)?;
+        let mut found = Vec::new();
+        for topic in metadata
+            .topics()
+            .iter()
+            .filter(|t| topics.iter().any(|n| n == t.name()))
+        {
+            for partition in topic.partitions() {
+                let (low, high) = self
+                    .0
+                    .fetch_watermarks(topic.name(), partition.id(), timeout)?;
+                found.push(Watermarks {
+                    topic: topic.name().to_owned(),
+                    partition: partition.id(),
+                    low,
+                    high,
+                });
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// A partition's offsets, as [`MetadataClient::watermarks`] found them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Watermarks {
+    pub topic: String,
+    pub partition: i32,
+    pub low: i64,
+    pub high: i64,
 }
 
 pub fn fetch_metadata(settings: &KafkaSettings, timeout: Duration) -> Result<Metadata> {

@@ -10,8 +10,8 @@ mod group;
 pub mod headers;
 
 pub use client::{
-    MetadataClient, consumer, ensure_topics, ensure_topics_until, fetch_metadata, producer,
-    retention, topic_config,
+    MetadataClient, Watermarks, consumer, ensure_topics, ensure_topics_until, fetch_metadata,
+    producer, retention, topic_config,
 };
 pub use codec::{AvroCodec, Decoded};
 pub use group::GroupConsumer;

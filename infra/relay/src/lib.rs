@@ -16,6 +16,9 @@
 //!   ([`parking::request_republish`]), and says who holds it back when a running transaction
 //!   does (`holdback.rs`).
 //!
+//! - **Measured**: every relay records its backlog as metrics (`plinth_relay_lag_*`, in
+//!   [`status`]), and each batch's publish time.
+//!
 //! Start with [`Relay::run`]; the batch loop is in `publish.rs`, the requests it serves
 //! between batches in `serve.rs`.
 
@@ -58,6 +61,9 @@ pub const MIGRATIONS: Migrations = Migrations {
 
 /// The advisory lock key the active relay holds (`"plinth" + 2`).
 pub const LEADER_LOCK: i64 = 0x706c_696e_7468_0002;
+
+/// How often the relay measures its backlog for the metrics.
+const LAG_EVERY: Duration = Duration::from_secs(5);
 
 /// What can stop the relay.
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +128,14 @@ impl Relay {
         {
             return Ok(());
         }
+        // Every relay measures the backlog, the leader and the standbys alike.
+        let measuring = shutdown.child_token();
+        tokio::spawn(status::record_lag(
+            self.pool.clone(),
+            LAG_EVERY,
+            measuring.clone(),
+        ));
+        let _stop_measuring = measuring.drop_guard();
         while !shutdown.is_cancelled() {
             let Some(leadership) = leader::acquire(&self.database_url, &shutdown).await else {
                 break;

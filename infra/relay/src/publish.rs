@@ -257,8 +257,11 @@ impl Publisher<'_> {
         })
     }
 
-    /// Produces every message in order, then waits for every acknowledgement.
+    /// Produces every message in order, then waits for every acknowledgement; records how long
+    /// that took (`plinth_relay_publish_seconds`) and the events published
+    /// (`plinth_relay_published_events_total`).
     pub(crate) async fn produce(&self, outgoing: &[Outgoing<'_>]) -> Result<(), PublishError> {
+        let started = Instant::now();
         let mut deliveries = Vec::with_capacity(outgoing.len());
         for message in outgoing {
             let record = FutureRecord::to(&message.topic)
@@ -285,6 +288,8 @@ impl Publisher<'_> {
                 Err(_) => return Err(failed("the producer was dropped".into())),
             }
         }
+        metrics::histogram!("plinth_relay_publish_seconds").record(started.elapsed().as_secs_f64());
+        metrics::counter!("plinth_relay_published_events_total").increment(outgoing.len() as u64);
         Ok(())
     }
 

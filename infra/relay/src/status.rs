@@ -45,6 +45,33 @@ pub struct Backlog {
     pub blocker: Option<Blocker>,
 }
 
+/// Every `every`, until `shutdown`: the backlog as gauges, `plinth_relay_lag_events` (committed,
+/// not yet acknowledged by the broker), `plinth_relay_lag_seconds` (how long the oldest of them
+/// has waited) and `plinth_relay_held_back_events`.
+pub(crate) async fn record_lag(
+    pool: plinth_infra_postgres::Pool,
+    every: std::time::Duration,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
+    loop {
+        match pool.get().await {
+            Ok(client) => match backlog(&client).await {
+                Ok(now) => {
+                    metrics::gauge!("plinth_relay_lag_events").set(now.waiting as f64);
+                    metrics::gauge!("plinth_relay_lag_seconds").set(now.oldest_secs.unwrap_or(0.0));
+                    metrics::gauge!("plinth_relay_held_back_events").set(now.held_back as f64);
+                }
+                Err(e) => tracing::debug!(error = %e, "Cannot measure the relay's backlog now."),
+            },
+            Err(e) => tracing::debug!(error = %e, "Cannot measure the relay's backlog now."),
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
+        }
+    }
+}
+
 /// The relay's backlog now.
 pub async fn backlog(client: &impl GenericClient) -> Result<Backlog, tokio_postgres::Error> {
     let published = crate::parking::published_up_to(client).await?;

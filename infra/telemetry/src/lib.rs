@@ -2,7 +2,11 @@
 //! bridged to OpenTelemetry, exporting spans over OTLP/HTTP when an endpoint is configured, and
 //! returns a [`Guard`] that flushes on drop. [`current_traceparent`] and [`attach_traceparent`]
 //! carry the W3C `traceparent` through Kafka headers, so one trace runs from the HTTP request
-//! through the relay to the projector.
+//! through the relay to the projector. [`metrics`] is the process's Prometheus registry.
+
+mod metrics;
+
+pub use metrics::metrics;
 
 use std::collections::HashMap;
 
@@ -42,8 +46,10 @@ impl Drop for Guard {
     }
 }
 
-/// Installs the global subscriber. `RUST_LOG`, when set, wins over `settings.log_filter`.
+/// Installs the global subscriber and the metrics registry. `RUST_LOG`, when set, wins over
+/// `settings.log_filter`.
 pub fn init(settings: &TelemetrySettings) -> Result<Guard, Error> {
+    metrics();
     let filter_text = std::env::var("RUST_LOG").unwrap_or_else(|_| settings.log_filter.clone());
     let filter = EnvFilter::try_new(&filter_text).map_err(|e| Error::Filter {
         filter: filter_text.clone(),

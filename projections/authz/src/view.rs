@@ -127,6 +127,7 @@ impl AuthzView {
             state.applied.insert(key, delivery.sequence);
         }
         self.applied_count.send_modify(|n| *n += 1);
+        metrics::counter!("plinth_authz_view_events_applied_total").increment(1);
         true
     }
 
@@ -160,8 +161,15 @@ impl AuthzView {
     }
 
     /// Waits until the view has applied the write `token` names, for at most `timeout`.
-    /// Returns whether it got there.
+    /// Returns whether it got there (and records the wait, as view `authz`).
     pub async fn wait_for(&self, token: &ConsistencyToken, timeout: Duration) -> bool {
+        let started = std::time::Instant::now();
+        let caught_up = self.wait_until_applied(token, timeout).await;
+        plinth_projections_runtime::record_wait("authz", started.elapsed(), caught_up);
+        caught_up
+    }
+
+    async fn wait_until_applied(&self, token: &ConsistencyToken, timeout: Duration) -> bool {
         let (aggregate_type, aggregate_id) = (&token.aggregate_type, &token.aggregate_id);
         let mut changes = self.applied_count.subscribe();
         let deadline = tokio::time::Instant::now() + timeout;

@@ -13,10 +13,12 @@
 //! read carrying a consistency token wait until the projection has applied that write
 //! ([`ReadModels`]: the edge's `Freshness` port).
 //! [`follow`] serves views held in memory instead: every event of some topics, from the start.
+//! A projector records how far behind it is as metrics (`lag.rs`).
 
 mod apply;
 mod envelope;
 mod follow;
+mod lag;
 mod projector;
 mod replay;
 mod stalls;
@@ -27,7 +29,7 @@ pub use follow::follow;
 pub use projector::{Projector, read_delivery};
 pub use replay::{Rebuild, StoreReader, Until, envelope};
 pub use stalls::{Stall, stalls};
-pub use wait::{ReadModels, applied_sequence, wait_for};
+pub use wait::{ReadModels, applied_sequence, record_wait, wait_for};
 
 use plinth_infra_module::{Migration, Migrations};
 
@@ -63,4 +65,6 @@ pub enum Error {
     Read(#[from] plinth_infra_event_store::ReadError),
     #[error("Kafka: {0}")]
     Client(#[from] plinth_infra_kafka::rdkafka::error::KafkaError),
+    #[error("measuring the projection's lag failed: {0}")]
+    Measuring(String),
 }

@@ -68,6 +68,13 @@ impl Projector {
             name,
             shutdown.clone(),
         ));
+        let measuring = tokio::spawn(crate::lag::record_lag(
+            self.pool.clone(),
+            self.settings.kafka.clone(),
+            name,
+            topics.clone(),
+            shutdown.clone(),
+        ));
         // Whatever else is already fetched joins the batch (one transaction for all).
         while let Some(batch) = consumer.recv_batch(MAX_BATCH, &shutdown).await {
             if self.handle(&batch, &shutdown).await {
@@ -75,6 +82,7 @@ impl Projector {
             }
         }
         healing.abort();
+        measuring.abort();
         consumer.close().await;
         info!(projection = name, "Projector stopped.");
         Ok(())
@@ -119,6 +127,7 @@ impl Projector {
         loop {
             match apply(&self.pool, self.projection.as_ref(), &batch).await {
                 Ok(outcome) => {
+                    crate::lag::record_applied(name, messages, outcome.applied);
                     debug!(
                         projection = name,
                         messages = batch.len(),

@@ -88,7 +88,10 @@ impl Freshness for ReadModels {
         }
     }
 
+    /// Records each wait in `plinth_consistency_wait_seconds` (labels `view` and `outcome`:
+    /// `caught_up` or `timed_out`).
     async fn applied(&self, token: &ConsistencyToken, projection: &str) -> Result<(), ApiError> {
+        let started = Instant::now();
         let caught_up = wait_for(
             &self.pool,
             projection,
@@ -99,12 +102,23 @@ impl Freshness for ReadModels {
         )
         .await
         .map_err(unavailable)?;
+        record_wait(projection, started.elapsed(), caught_up);
         if caught_up {
             Ok(())
         } else {
             Err(ApiError::NotYetConsistent)
         }
     }
+}
+
+/// Records a read's wait for `view` to reflect its consistency token.
+pub fn record_wait(view: &str, waited: Duration, caught_up: bool) {
+    metrics::histogram!(
+        "plinth_consistency_wait_seconds",
+        "view" => view.to_owned(),
+        "outcome" => if caught_up { "caught_up" } else { "timed_out" }
+    )
+    .record(waited.as_secs_f64());
 }
 
 fn unavailable(e: impl std::fmt::Display) -> ApiError {

@@ -183,7 +183,7 @@ impl Checkpointer {
     }
 
     /// Signs checkpoints for trails whose uncovered records are older than the interval, until
-    /// `shutdown`.
+    /// `shutdown`; every tick, records each trail's coverage as metrics.
     pub async fn run(&self, shutdown: CancellationToken) {
         let tick = self.interval.min(Duration::from_secs(1));
         loop {
@@ -193,6 +193,7 @@ impl Checkpointer {
             }
             let due: Vec<String> = {
                 let coverage = self.coverage.lock().expect("never poisoned");
+                record_coverage(&coverage);
                 coverage
                     .iter()
                     .filter(|(_, c)| {
@@ -208,5 +209,20 @@ impl Checkpointer {
                 }
             }
         }
+    }
+}
+
+/// Each tenant's trail as gauges: `plinth_audit_seconds_since_checkpoint` (0 while a checkpoint
+/// covers every record; else how long the first record after the last checkpoint has waited)
+/// and `plinth_audit_records_uncovered`.
+fn record_coverage(coverage: &HashMap<String, Coverage>) {
+    for (tenant, trail) in coverage {
+        let waited = trail
+            .uncovered_since
+            .map_or(0.0, |t| t.elapsed().as_secs_f64());
+        metrics::gauge!("plinth_audit_seconds_since_checkpoint", "tenant" => tenant.clone())
+            .set(waited);
+        metrics::gauge!("plinth_audit_records_uncovered", "tenant" => tenant.clone())
+            .set((trail.head - trail.checkpointed).max(0) as f64);
     }
 }

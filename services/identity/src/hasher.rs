@@ -1,5 +1,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
 use argon2::password_hash::SaltString;
 use argon2::password_hash::rand_core::OsRng;
@@ -26,6 +27,8 @@ impl Argon2Hasher {
     pub const PARALLELISM: u32 = 1;
 
     pub fn new(concurrency: usize, queue: usize) -> Self {
+        metrics::gauge!("plinth_argon2_queue_depth").set(0.0);
+        metrics::counter!("plinth_argon2_shed_total").increment(0);
         Self {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             waiting: Arc::default(),
@@ -33,16 +36,25 @@ impl Argon2Hasher {
         }
     }
 
-    /// A place to hash in: at once if one is free, else in the queue if it has room.
+    /// A place to hash in: at once if one is free, else in the queue if it has room. Records
+    /// the queue's depth (`plinth_argon2_queue_depth`), each wait
+    /// (`plinth_argon2_wait_seconds`) and each request shed (`plinth_argon2_shed_total`).
     async fn slot(&self) -> Result<OwnedSemaphorePermit, HashingError> {
+        let started = Instant::now();
         if let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() {
+            metrics::histogram!("plinth_argon2_wait_seconds").record(0.0);
             return Ok(permit);
         }
-        let _queued = Queued::join(&self.waiting, self.queue)?;
-        Arc::clone(&self.permits)
+        let queued = Queued::join(&self.waiting, self.queue).inspect_err(|_| {
+            metrics::counter!("plinth_argon2_shed_total").increment(1);
+        })?;
+        let permit = Arc::clone(&self.permits)
             .acquire_owned()
             .await
-            .map_err(|e| HashingError::Failed(e.to_string()))
+            .map_err(|e| HashingError::Failed(e.to_string()));
+        drop(queued);
+        metrics::histogram!("plinth_argon2_wait_seconds").record(started.elapsed().as_secs_f64());
+        permit
     }
 
     fn argon2() -> Result<Argon2<'static>, HashingError> {
@@ -101,17 +113,20 @@ struct Queued<'a>(&'a AtomicUsize);
 impl<'a> Queued<'a> {
     /// Joins the queue counted by `waiting`, unless `limit` wait already.
     fn join(waiting: &'a AtomicUsize, limit: usize) -> Result<Self, HashingError> {
+        let ahead = waiting.fetch_add(1, Ordering::SeqCst);
         let place = Self(waiting);
-        if waiting.fetch_add(1, Ordering::SeqCst) >= limit {
+        if ahead >= limit {
             return Err(HashingError::Busy);
         }
+        metrics::gauge!("plinth_argon2_queue_depth").set((ahead + 1) as f64);
         Ok(place)
     }
 }
 
 impl Drop for Queued<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+        let left = self.0.fetch_sub(1, Ordering::SeqCst) - 1;
+        metrics::gauge!("plinth_argon2_queue_depth").set(left as f64);
     }
 }
 

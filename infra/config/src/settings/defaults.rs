@@ -124,6 +124,7 @@ impl Default for TelemetrySettings {
             log_format: "text".into(),
             otlp_endpoint: None,
             service_name: "plinth".into(),
+            metrics_listen: None,
         }
     }
 }

@@ -147,3 +147,25 @@ fn secrets_do_not_print() {
     .unwrap();
     assert!(!format!("{settings:?}").contains("hunter2"));
 }
+
+#[test]
+fn a_metrics_listener_is_optional_and_must_be_an_address() {
+    let unset = Settings::load(no_dir(), &env(&[])).unwrap();
+    assert_eq!(unset.telemetry.metrics_listen, None);
+    let set = Settings::load(
+        no_dir(),
+        &env(&[("PLINTH_TELEMETRY_METRICS_LISTEN", "127.0.0.1:9464")]),
+    )
+    .unwrap();
+    assert_eq!(
+        set.telemetry.metrics_listen,
+        Some("127.0.0.1:9464".parse().unwrap())
+    );
+    let wrong = Settings::load(
+        no_dir(),
+        &env(&[("PLINTH_TELEMETRY_METRICS_LISTEN", "everywhere")]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(wrong.contains("metrics_listen"), "{wrong}");
+}
