@@ -76,7 +76,9 @@ fn subdomain_tenant(parts: &Parts, state: &AppState) -> Result<Option<TenantId>,
     }
 }
 
-/// Resolves every request's metadata (tenant, correlation, trace) and puts it, with the
+/// Resolves every request's metadata (tenant, correlation, trace), records the request's id
+/// and tenant on its span (and answers the id in `X-Request-Id`: the caller's, when it sent a
+/// UUID, else a new one), and puts the metadata, with the
 /// authorization and freshness ports handlers may use, in the request's extensions; a request
 /// naming a tenant badly is refused here.
 pub(crate) async fn resolve(
@@ -86,16 +88,26 @@ pub(crate) async fn resolve(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let (mut parts, body) = request.into_parts();
-    let tenant = match named_tenant(&parts, &state) {
-        Ok(tenant) => tenant.unwrap_or_default(),
-        Err(e) => return e.into_response(),
-    };
     let request_id = parts
         .headers
         .get(REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| Uuid::parse_str(v).ok())
         .unwrap_or_else(Uuid::now_v7);
+    let span = tracing::Span::current();
+    span.record("request_id", tracing::field::display(request_id));
+    let answered = |mut response: axum::response::Response| {
+        response.headers_mut().insert(
+            REQUEST_ID_HEADER,
+            http::HeaderValue::from_str(&request_id.to_string()).expect("a UUID is a header value"),
+        );
+        response
+    };
+    let tenant = match named_tenant(&parts, &state) {
+        Ok(tenant) => tenant.unwrap_or_default(),
+        Err(e) => return answered(e.into_response()),
+    };
+    span.record("tenant", tracing::field::display(&tenant));
     let metadata = CommandMetadata::new(tenant, Actor::Anonymous, request_id)
         .with_traceparent(plinth_infra_telemetry::current_traceparent());
     parts.extensions.insert(RequestMetadata(metadata));
@@ -108,8 +120,10 @@ pub(crate) async fn resolve(
     if let Some(accounts) = state.limits.accounts() {
         parts.extensions.insert::<Arc<dyn Limit>>(accounts);
     }
-    next.run(axum::extract::Request::from_parts(parts, body))
-        .await
+    answered(
+        next.run(axum::extract::Request::from_parts(parts, body))
+            .await,
+    )
 }
 
 /// The caller the request's `Authorization: Bearer` access token stands for, as the

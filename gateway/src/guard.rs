@@ -315,6 +315,7 @@ async fn guard(
 
 /// Leaves `caller` for the handler, and the request's metadata acting as them in their tenant.
 fn hand_on(parts: &mut http::request::Parts, caller: Caller) {
+    tracing::Span::current().record("user", tracing::field::display(caller.user_id));
     if let Some(RequestMetadata(metadata)) = parts.extensions.remove::<RequestMetadata>() {
         parts
             .extensions

@@ -127,6 +127,7 @@ fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
             ])
             .expose_headers([
                 consistency,
+                HeaderName::from_static(context::REQUEST_ID_HEADER),
                 header::LOCATION,
                 header::RETRY_AFTER,
                 header::WWW_AUTHENTICATE,
@@ -194,22 +195,40 @@ pub fn router(state: AppState, modules: Vec<Route>) -> Result<Router, RouteError
         // Outside the timeout: a request that times out is counted with its 503.
         .layer(axum::middleware::from_fn(routes::metrics::record))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                // Spans are named by the matched route, never the raw path (low cardinality).
-                let route = request
-                    .extensions()
-                    .get::<MatchedPath>()
-                    .map_or("unmatched", MatchedPath::as_str);
-                let span = tracing::info_span!("http", method = %request.method(), route);
-                // Continue the caller's trace, so the events this request causes carry it too.
-                if let Some(traceparent) = request
-                    .headers()
-                    .get("traceparent")
-                    .and_then(|v| v.to_str().ok())
-                {
-                    plinth_infra_telemetry::attach_traceparent(&span, traceparent);
-                }
-                span
-            }),
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    // Spans are named by the matched route, never the raw path (low cardinality).
+                    let route = request
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("unmatched", MatchedPath::as_str);
+                    // The request's id, tenant and user are recorded as the request is resolved
+                    // and its caller authenticated: every log line within the request carries them.
+                    let span = tracing::info_span!(
+                        "http",
+                        otel.name = %format!("{} {route}", request.method()),
+                        otel.kind = "server",
+                        method = %request.method(),
+                        route,
+                        request_id = tracing::field::Empty,
+                        tenant = tracing::field::Empty,
+                        user = tracing::field::Empty,
+                    );
+                    // Continue the caller's trace, so the events this request causes carry it too.
+                    if let Some(traceparent) = request
+                        .headers()
+                        .get("traceparent")
+                        .and_then(|v| v.to_str().ok())
+                    {
+                        plinth_infra_telemetry::attach_traceparent(&span, traceparent);
+                    }
+                    span
+                })
+                // The access log: one line per request, with its status and latency.
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(tower_http::LatencyUnit::Millis),
+                ),
         ))
 }

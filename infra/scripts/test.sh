@@ -9,6 +9,13 @@ cd "$root"
 # shellcheck source=infra/scripts/lib.sh
 source infra/scripts/lib.sh
 
+# A build and test run of this workspace needs roughly 10 GiB; a full disk shows up later as a
+# Postgres that stops answering, so say it first.
+free_kib=$(df -Pk "$root" | awk 'NR == 2 { print $4 }')
+if [ "${free_kib:-0}" -lt $((10 * 1024 * 1024)) ]; then
+  say "plinth: warning: only $((free_kib / 1024)) MiB free on the disk of $root; the build and tests need about 10 GiB."
+fi
+
 infra/scripts/stack.sh up test
 trap 'infra/scripts/stack.sh down test' EXIT
 # shellcheck source=/dev/null
@@ -33,5 +40,11 @@ cargo test --workspace --no-fail-fast "$@" || status=$?
 # `make run` itself, as a user drives it (only for the whole suite, not a filtered run).
 if [ $# -eq 0 ]; then
   infra/scripts/tests/run_twice.sh || status=1
+fi
+if [ "$status" -ne 0 ]; then
+  # When many tests fail at once, the shared infrastructure is the usual cause: say how it is.
+  say "--- after the failure: disk, and the test Postgres's last words"
+  df -h "$root" >&2 || true
+  tail -n 20 .plinth/test/postgres.log >&2 2>/dev/null || true
 fi
 exit "$status"

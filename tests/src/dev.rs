@@ -26,6 +26,11 @@ impl DevStack {
     /// A fresh database and names, and `plinth dev` started on them against `brokers` (not
     /// waited for: see [`DevStack::wait_ready`]).
     pub async fn start(brokers: &str) -> Self {
+        Self::start_configured(brokers, |_| {}).await
+    }
+
+    /// [`DevStack::start`] with the settings adjusted by `configure` first.
+    pub async fn start_configured(brokers: &str, configure: impl FnOnce(&mut Settings)) -> Self {
         let db = TestDatabase::create().await;
         let tag: u32 = rand::thread_rng().r#gen();
         let mut settings = Settings::default();
@@ -48,6 +53,7 @@ impl DevStack {
             .to_string();
         settings.audit.checkpoint_every_records = 100;
         settings.audit.checkpoint_interval_secs = 1;
+        configure(&mut settings);
         let pool = plinth_infra_postgres::connect_pool(&db.url, 4).unwrap();
         let mut stack = Self {
             gateway_url: format!("http://{}", settings.gateway.listen),

@@ -20,10 +20,17 @@ pub(crate) fn plinth_bin() -> PathBuf {
 
 /// The environment that configures a `plinth` process exactly as `settings` (no config files).
 pub(crate) fn settings_env(settings: &Settings, database_url: &str) -> Vec<(&'static str, String)> {
-    let metrics = settings
-        .telemetry
-        .metrics_listen
-        .map(|listen| ("PLINTH_TELEMETRY_METRICS_LISTEN", listen.to_string()));
+    let telemetry = [
+        settings
+            .telemetry
+            .metrics_listen
+            .map(|listen| ("PLINTH_TELEMETRY_METRICS_LISTEN", listen.to_string())),
+        settings
+            .telemetry
+            .otlp_endpoint
+            .clone()
+            .map(|endpoint| ("PLINTH_TELEMETRY_OTLP_ENDPOINT", endpoint)),
+    ];
     let mut env = vec![
         ("PLINTH_CONFIG_DIR", "/nonexistent-plinth-config".into()),
         ("PLINTH_DATABASE_URL", database_url.to_owned()),
@@ -87,7 +94,7 @@ pub(crate) fn settings_env(settings: &Settings, database_url: &str) -> Vec<(&'st
         ),
         ("PLINTH_MAIL_URL", settings.mail.url.expose().clone()),
     ];
-    env.extend(metrics);
+    env.extend(telemetry.into_iter().flatten());
     env
 }
 

@@ -43,6 +43,8 @@ fn cargo(workspace: &Path, args: &[&str]) -> (bool, String) {
         .args(args)
         .current_dir(workspace)
         .env("CARGO_TARGET_DIR", workspace_root().join("target/scaffold"))
+        // A one-off build: incremental caches would double its size on disk.
+        .env("CARGO_INCREMENTAL", "0")
         .output()
         .unwrap();
     (

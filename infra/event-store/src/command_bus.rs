@@ -111,7 +111,7 @@ where
 
     /// Loads `aggregate_id`, runs `command`, and commits the resulting events with `metadata`
     /// (and the events' unique claims) in one transaction.
-    #[tracing::instrument(skip(self, command, metadata), fields(aggregate_type = A::TYPE, tenant = %metadata.tenant_id))]
+    #[tracing::instrument(name = "command", skip(self, command, metadata), fields(aggregate_type = A::TYPE, tenant = %metadata.tenant_id))]
     pub async fn execute(
         &self,
         aggregate_id: &str,

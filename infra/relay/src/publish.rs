@@ -15,7 +15,7 @@ use plinth_infra_kafka::rdkafka::producer::{FutureProducer, FutureRecord};
 use plinth_infra_kafka::{AvroCodec, headers};
 use plinth_infra_postgres::Pool;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, error, info, warn};
+use tracing::{debug, error, info, info_span, warn};
 
 use crate::leader::Leadership;
 use crate::{Error, parking};
@@ -259,15 +259,25 @@ impl Publisher<'_> {
 
     /// Produces every message in order, then waits for every acknowledgement; records how long
     /// that took (`plinth_relay_publish_seconds`) and the events published
-    /// (`plinth_relay_published_events_total`).
+    /// (`plinth_relay_published_events_total`). An event caused by a traced request is
+    /// published in a span of that trace, from producing to the acknowledgement, and its
+    /// message carries that span as its `traceparent`.
     pub(crate) async fn produce(&self, outgoing: &[Outgoing<'_>]) -> Result<(), PublishError> {
         let started = Instant::now();
         let mut deliveries = Vec::with_capacity(outgoing.len());
         for message in outgoing {
+            let span = publish_span(message);
+            let traceparent = span
+                .as_ref()
+                .and_then(|span| span.in_scope(plinth_infra_telemetry::current_traceparent));
             let record = FutureRecord::to(&message.topic)
                 .key(&message.event.aggregate_id)
                 .payload(&message.bytes)
-                .headers(event_headers(message.event, &message.event_type));
+                .headers(event_headers(
+                    message.event,
+                    &message.event_type,
+                    traceparent,
+                ));
             let delivery =
                 self.producer
                     .send_result(record)
@@ -275,9 +285,9 @@ impl Publisher<'_> {
                         event_id: message.event.event_id.to_string(),
                         reason: e.to_string(),
                     })?;
-            deliveries.push((message.event, delivery));
+            deliveries.push((message.event, delivery, span));
         }
-        for (event, delivery) in deliveries {
+        for (event, delivery, _span) in deliveries {
             let failed = |reason: String| PublishError::Delivery {
                 event_id: event.event_id.to_string(),
                 reason,
@@ -353,7 +363,29 @@ impl Publisher<'_> {
     }
 }
 
-fn event_headers(event: &StoredEvent, event_type: &str) -> OwnedHeaders {
+/// The span publishing `message`, in the trace of the request that caused its event (none for
+/// an event no traced request caused).
+fn publish_span(message: &Outgoing<'_>) -> Option<tracing::Span> {
+    let traceparent = message.event.metadata.get(metadata_keys::TRACEPARENT)?;
+    let span = info_span!(
+        "relay.publish",
+        otel.name = %format!("{} publish", message.topic),
+        otel.kind = "producer",
+        event_id = %message.event.event_id,
+        event_type = %message.event_type,
+        topic = %message.topic,
+    );
+    plinth_infra_telemetry::attach_traceparent(&span, traceparent);
+    Some(span)
+}
+
+/// The message's headers; `traceparent` is the span publishing it, or the request's when
+/// publishing is not traced.
+fn event_headers(
+    event: &StoredEvent,
+    event_type: &str,
+    traceparent: Option<String>,
+) -> OwnedHeaders {
     let meta = |key: &str| event.metadata.get(key).map(String::as_str);
     let fields = [
         (headers::EVENT_ID, Some(event.event_id.to_string())),
@@ -382,7 +414,7 @@ fn event_headers(event: &StoredEvent, event_type: &str) -> OwnedHeaders {
         ),
         (
             headers::TRACEPARENT,
-            meta(metadata_keys::TRACEPARENT).map(str::to_owned),
+            traceparent.or_else(|| meta(metadata_keys::TRACEPARENT).map(str::to_owned)),
         ),
     ];
     fields

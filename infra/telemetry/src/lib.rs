@@ -9,6 +9,7 @@ mod metrics;
 pub use metrics::metrics;
 
 use std::collections::HashMap;
+use std::io::IsTerminal;
 
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::TracerProvider as _;
@@ -79,7 +80,11 @@ pub fn init(settings: &TelemetrySettings) -> Result<Guard, Error> {
             .with_target(true)
             .boxed()
     } else {
-        tracing_subscriber::fmt::layer().with_target(false).boxed()
+        // Colours only on a terminal: a log file gets plain text.
+        tracing_subscriber::fmt::layer()
+            .with_target(false)
+            .with_ansi(std::io::stdout().is_terminal())
+            .boxed()
     };
     // The log filter applies to logs only: spans reach OpenTelemetry whatever is logged, so the
     // trace context still flows from HTTP through Kafka when logging is quiet.

@@ -47,6 +47,9 @@ pub(crate) async fn apply(
     let mut next_offsets: HashMap<(&str, i32), i64> = HashMap::new();
     let mut applied_sequences: HashMap<(&str, &str), i64> = HashMap::new();
     let mut outcome = Outcome::default();
+    // Each applied event's span, in the trace of the request that caused it: closed once the
+    // batch is committed.
+    let mut spans = Vec::new();
     for message in batch {
         next_offsets.insert(
             (message.topic.as_str(), message.partition),
@@ -138,6 +141,7 @@ pub(crate) async fn apply(
         .await?;
         applied_sequences.insert(aggregate, delivery.sequence);
         outcome.applied += 1;
+        spans.extend(apply_span(name, delivery));
     }
     for ((topic, partition), next) in &next_offsets {
         tx.execute(
@@ -147,5 +151,25 @@ pub(crate) async fn apply(
         .await?;
     }
     tx.commit().await?;
+    drop(spans);
     Ok(outcome)
+}
+
+/// The span of `projection` applying `delivery`, when a traced request caused its event.
+fn apply_span(projection: &str, delivery: &Delivery) -> Option<tracing::Span> {
+    let Payload::Event(envelope) = &delivery.payload else {
+        return None;
+    };
+    let traceparent = envelope.traceparent.as_ref()?;
+    let span = tracing::info_span!(
+        "projection.apply",
+        otel.name = %format!("{projection} apply"),
+        otel.kind = "consumer",
+        projection,
+        event_id = %envelope.event_id,
+        aggregate_type = %delivery.aggregate_type,
+        sequence = delivery.sequence,
+    );
+    plinth_infra_telemetry::attach_traceparent(&span, traceparent);
+    Some(span)
 }

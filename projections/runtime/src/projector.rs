@@ -8,7 +8,7 @@ use plinth_infra_kafka::{AvroCodec, Decoded, GroupConsumer};
 use plinth_infra_postgres::Pool;
 use plinth_schemas::AvroRecord;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, error, info, info_span, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::apply::{Consumed, apply};
 use crate::envelope::EnvelopeHeaders;
@@ -95,19 +95,7 @@ impl Projector {
         for message in messages {
             let delivery = match read_delivery(&self.codec, message, shutdown).await {
                 None => return false,
-                Some(Ok(delivery)) => {
-                    if let Payload::Event(envelope) = &delivery.payload
-                        && let Some(tp) = &envelope.traceparent
-                    {
-                        let span =
-                            info_span!("project", projection = name, event_id = %envelope.event_id);
-                        plinth_infra_telemetry::attach_traceparent(&span, tp);
-                        span.in_scope(|| {
-                            debug!(offset = message.offset(), "Event received.");
-                        });
-                    }
-                    Some(delivery)
-                }
+                Some(Ok(delivery)) => Some(delivery),
                 Some(Err(e)) => {
                     error!(projection = name, error = %e, "Skipping a message that is not a Plinth event.");
                     None

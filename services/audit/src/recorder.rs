@@ -186,9 +186,14 @@ impl Recorder {
         shutdown: &CancellationToken,
     ) -> bool {
         let mut sources = Vec::with_capacity(messages.len());
+        // Each event's span, in the trace of the request that caused it: closed once recorded.
+        let mut spans = Vec::new();
         for message in messages {
             match source_event(codec, message, shutdown).await {
-                Some(source) => sources.push(source),
+                Some(source) => {
+                    spans.extend(record_span(message, &source));
+                    sources.push(source);
+                }
                 None if shutdown.is_cancelled() => return false,
                 None => {}
             }
@@ -198,6 +203,7 @@ impl Recorder {
             match self.record(&sources).await {
                 Ok(appended) => {
                     debug!(messages = messages.len(), appended, "Audit batch recorded.");
+                    drop(spans);
                     break;
                 }
                 Err(e) => {
@@ -212,6 +218,20 @@ impl Recorder {
         }
         true
     }
+}
+
+/// The span recording `source` in its tenant's trail, continuing the trace its message carries.
+fn record_span(message: &impl Message, source: &SourceEvent) -> Option<tracing::Span> {
+    let traceparent = headers::value(message, headers::TRACEPARENT)?;
+    let span = tracing::info_span!(
+        "audit.record",
+        otel.name = "audit record",
+        otel.kind = "consumer",
+        event_id = %source.event_id,
+        tenant = %source.tenant_id,
+    );
+    plinth_infra_telemetry::attach_traceparent(&span, &traceparent);
+    Some(span)
 }
 
 /// Reads a consumed message as a source event, retrying while the registry is unreachable.
