@@ -83,6 +83,24 @@ pub fn dev_components(settings: &Settings) -> Vec<Component> {
         .collect()
 }
 
+/// Who may change the registry this process serves: the configured credentials. Without a
+/// password, anyone who reaches it may, so it is served only on a loopback address.
+fn registry_writers(
+    settings: &plinth_infra_config::SchemaRegistrySettings,
+) -> anyhow::Result<Option<plinth_infra_schema_registry::Writers>> {
+    match &settings.password {
+        Some(password) => Ok(Some(plinth_infra_schema_registry::Writers::new(
+            &settings.username,
+            password.expose(),
+        ))),
+        None if settings.listen.ip().is_loopback() => Ok(None),
+        None => anyhow::bail!(
+            "refusing to serve the schema registry on {} without schema_registry.password: anyone who reaches it could delete the schemas every consumer needs (set PLINTH_SCHEMA_REGISTRY_PASSWORD, or listen on a loopback address)",
+            settings.listen
+        ),
+    }
+}
+
 /// Settings plus a connection pool: what every component needs.
 #[derive(Clone)]
 pub struct Stack {
@@ -193,18 +211,19 @@ impl Stack {
     ) -> anyhow::Result<()> {
         self.migrate().await?;
         let mut tasks = JoinSet::new();
-        if let Some(listen) = self.settings.telemetry.metrics_listen {
+        if let Some(listen) = self.settings.telemetry.listen {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
-                .with_context(|| format!("binding the metrics listener to {listen}"))?;
+                .with_context(|| format!("binding the process listener to {listen}"))?;
+            let readiness = self.readiness(shutdown.clone()).await?;
             let shutdown = shutdown.clone();
             tasks.spawn(async move {
-                axum::serve(listener, plinth_gateway::metrics_router())
+                axum::serve(listener, plinth_gateway::probes_router(readiness))
                     .with_graceful_shutdown(async move { shutdown.cancelled().await })
                     .await
-                    .context("serving the metrics")
+                    .context("serving /healthz, /readyz and /metrics")
             });
-            info!("Metrics: http://{listen}/metrics");
+            info!("Probes: http://{listen}/healthz, /readyz, /metrics");
         }
         for component in components {
             self.spawn(*component, &mut tasks, shutdown.clone()).await?;
@@ -240,6 +259,7 @@ impl Stack {
                     })?;
                 let app = plinth_infra_schema_registry::router(
                     plinth_infra_schema_registry::SchemaRegistry::new(self.pool.clone()),
+                    registry_writers(&settings.schema_registry)?,
                 );
                 tasks.spawn(async move {
                     axum::serve(listener, app)
@@ -310,6 +330,26 @@ impl Stack {
             }
         }
         Ok(())
+    }
+
+    /// What `/readyz` answers from, in the gateway and on `telemetry.listen`: Postgres, the
+    /// brokers and the schema registry, checked every `gateway.readiness_refresh_ms` until
+    /// `shutdown`.
+    async fn readiness(
+        &self,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<Arc<plinth_gateway::Readiness>> {
+        let probes: Vec<Arc<dyn ReadinessProbe>> = vec![
+            Arc::new(PostgresProbe(self.pool.clone())),
+            Arc::new(BrokerProbe::new(&self.settings.kafka)?),
+            Arc::new(RegistryProbe::new(&self.settings.schema_registry.url)?),
+        ];
+        Ok(plinth_gateway::Readiness::start(
+            probes,
+            Duration::from_millis(self.settings.gateway.readiness_refresh_ms),
+            shutdown,
+        )
+        .await)
     }
 
     /// What the kernel hands the modules: the database, the configuration, every module's
@@ -509,11 +549,6 @@ impl Stack {
                 "the gateway needs one registered module that authenticates (identity) and one that authorizes (authz)"
             );
         };
-        let probes: Vec<Arc<dyn ReadinessProbe>> = vec![
-            Arc::new(PostgresProbe(self.pool.clone())),
-            Arc::new(BrokerProbe::new(&self.settings.kafka)?),
-            Arc::new(RegistryProbe::new(&self.settings.schema_registry.url)?),
-        ];
         let openapi = plinth_gateway::document(&self.registry, documents)?;
         let consistency_wait = Duration::from_millis(self.settings.gateway.consistency_wait_ms);
         let state = AppState {
@@ -549,12 +584,7 @@ impl Stack {
                 self.pool.clone(),
                 consistency_wait,
             )),
-            readiness: plinth_gateway::Readiness::start(
-                probes,
-                Duration::from_millis(self.settings.gateway.readiness_refresh_ms),
-                kernel.shutdown.clone(),
-            )
-            .await,
+            readiness: self.readiness(kernel.shutdown.clone()).await?,
             consistency_wait,
             request_timeout: Duration::from_millis(self.settings.gateway.request_timeout_ms),
             base_domain: Some(self.settings.gateway.base_domain.trim_start_matches('.'))

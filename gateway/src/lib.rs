@@ -75,6 +75,13 @@ pub struct AppState {
     pub limits: Arc<Limits>,
 }
 
+/// `/readyz` answers from the readiness alone, in the gateway as in [`probes_router`].
+impl axum::extract::FromRef<AppState> for Arc<Readiness> {
+    fn from_ref(state: &AppState) -> Self {
+        Arc::clone(&state.readiness)
+    }
+}
+
 /// The OpenAPI document of the gateway's own routes and `modules`' (each module's
 /// `Http::openapi`), completed from the manifests in `registry`: the bearer security of
 /// every guarded route and the problems the guards and the edge answer with. Fails, naming the
@@ -136,11 +143,17 @@ fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
     )
 }
 
-/// Only `GET /metrics` (the process's metrics), for a process that runs no gateway
-/// (`telemetry.metrics_listen`).
-pub fn metrics_router() -> Router {
+/// A process's own `GET /healthz`, `/readyz` (answered from `readiness`) and `/metrics`, for a
+/// process that runs no gateway (`telemetry.listen`): the gateway's handlers, without its
+/// guards or modules.
+pub fn probes_router(readiness: Arc<Readiness>) -> Router {
+    use routes::{health, metrics};
     plinth_infra_telemetry::metrics();
-    Router::new().route("/metrics", get(routes::metrics::metrics))
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::metrics))
+        .with_state(readiness)
 }
 
 /// The `/docs` page's settings: where the document is, trying operations out enabled.
@@ -154,7 +167,7 @@ pub fn docs_page() -> Arc<utoipa_swagger_ui::Config<'static>> {
 /// resolves.
 ///
 /// The gateway's own `/metrics` renders the whole process's registry: a process that runs no
-/// gateway answers it with [`metrics_router`] instead.
+/// gateway answers it, `/healthz` and `/readyz` with [`probes_router`] instead.
 pub fn router(state: AppState, modules: Vec<Route>) -> Result<Router, RouteError> {
     use http::Method;
     use routes::{docs, health, metrics};

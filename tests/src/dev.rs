@@ -62,6 +62,9 @@ impl DevStack {
             settings,
             http: reqwest::Client::builder()
                 .no_proxy()
+                // Below the gateway's idle limit (`gateway.header_read_timeout_ms`), as any client
+                // should be: a connection the gateway closed is never reused (after a freeze too).
+                .pool_idle_timeout(Duration::from_secs(5))
                 .timeout(Duration::from_secs(30))
                 .build()
                 .unwrap(),

@@ -103,8 +103,15 @@ impl World {
 
         let registry = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         settings.schema_registry.url = format!("http://{}", registry.local_addr().unwrap());
+        let writers = settings.schema_registry.password.as_ref().map(|password| {
+            plinth_infra_schema_registry::Writers::new(
+                &settings.schema_registry.username,
+                password.expose(),
+            )
+        });
         let app = plinth_infra_schema_registry::router(
             plinth_infra_schema_registry::SchemaRegistry::new(stack.pool.clone()),
+            writers,
         );
         let stop = shutdown.clone();
         tokio::spawn(async move {
@@ -133,7 +140,12 @@ impl World {
             pool: stack.pool.clone(),
             settings,
             gateway_url,
-            http: reqwest::Client::builder().no_proxy().build().unwrap(),
+            // Idle connections are dropped before the gateway's idle limit closes them.
+            http: reqwest::Client::builder()
+                .no_proxy()
+                .pool_idle_timeout(Duration::from_secs(5))
+                .build()
+                .unwrap(),
             tokens,
             mailbox,
             stack,

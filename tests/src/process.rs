@@ -23,13 +23,18 @@ pub(crate) fn settings_env(settings: &Settings, database_url: &str) -> Vec<(&'st
     let telemetry = [
         settings
             .telemetry
-            .metrics_listen
-            .map(|listen| ("PLINTH_TELEMETRY_METRICS_LISTEN", listen.to_string())),
+            .listen
+            .map(|listen| ("PLINTH_TELEMETRY_LISTEN", listen.to_string())),
         settings
             .telemetry
             .otlp_endpoint
             .clone()
             .map(|endpoint| ("PLINTH_TELEMETRY_OTLP_ENDPOINT", endpoint)),
+        settings
+            .schema_registry
+            .password
+            .as_ref()
+            .map(|password| ("PLINTH_SCHEMA_REGISTRY_PASSWORD", password.expose().clone())),
     ];
     let mut env = vec![
         ("PLINTH_CONFIG_DIR", "/nonexistent-plinth-config".into()),
@@ -93,6 +98,10 @@ pub(crate) fn settings_env(settings: &Settings, database_url: &str) -> Vec<(&'st
             settings.scheduler.poll_ms.to_string(),
         ),
         ("PLINTH_MAIL_URL", settings.mail.url.expose().clone()),
+        (
+            "PLINTH_SCHEMA_REGISTRY_USERNAME",
+            settings.schema_registry.username.clone(),
+        ),
     ];
     env.extend(telemetry.into_iter().flatten());
     env

@@ -567,7 +567,7 @@ async fn listings_page_newest_first_filter_and_reach_kafka_and_the_audit_trail()
         Duration::from_secs(30),
     )
     .await;
-    let codec = AvroCodec::new(&n.world.settings.schema_registry.url).unwrap();
+    let codec = AvroCodec::new(&n.world.settings.schema_registry).unwrap();
     let mut created = Vec::new();
     for record in &records {
         assert_eq!(record.value[0], 0, "Confluent wire format: magic byte 0");

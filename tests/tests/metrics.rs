@@ -1,6 +1,6 @@
 //! `/metrics` as Prometheus scrapes it, from every process: the gateway (in-process here, with
 //! the users projector and the authz view) and `plinth serve relay` and `plinth serve audit`
-//! processes, each on its own `telemetry.metrics_listen`. Traffic through the gateway moves
+//! processes, each on its own `telemetry.listen`. Traffic through the gateway moves
 //! every family docs/operations.md lists: requests by route and status, the argon2 queue,
 //! the relay's publishing and backlog, the projection's progress and lag, consistency-token
 //! waits on both kinds of view, the authz view, and the audit trail's time without a
@@ -138,10 +138,10 @@ async fn every_process_answers_its_metrics_and_they_move_with_traffic() {
     let world = World::start().await;
     let (relay_at, audit_at): (SocketAddr, SocketAddr) = (free_addr(), free_addr());
     let _relay = world.spawn_serve("relay", "relay-metrics", "info", |s| {
-        s.telemetry.metrics_listen = Some(relay_at);
+        s.telemetry.listen = Some(relay_at);
     });
     let _audit = world.spawn_serve("audit", "audit-metrics", "info", |s| {
-        s.telemetry.metrics_listen = Some(audit_at);
+        s.telemetry.listen = Some(audit_at);
         s.audit.checkpoint_every_records = 1000;
         s.audit.checkpoint_interval_secs = 4;
     });
@@ -253,6 +253,18 @@ async fn every_process_answers_its_metrics_and_they_move_with_traffic() {
     .await;
     assert!(relayed.value("plinth_relay_publish_seconds_count", &[]) >= 1.0);
     assert_eq!(relayed.sum("plinth_relay_lag_seconds", &[]), Some(0.0));
+    assert_eq!(
+        relayed.sum("plinth_relay_leader", &[]),
+        Some(1.0),
+        "the only relay leads"
+    );
+    // Its listener answers the probes too, as the gateway's do.
+    for (path, says) in [("/healthz", "ok"), ("/readyz", "ready")] {
+        let answer = http.get(format!("{relay}{path}")).send().await.unwrap();
+        assert_eq!(answer.status(), 200, "{path}");
+        let body: serde_json::Value = answer.json().await.unwrap();
+        assert_eq!(body["status"], says, "{path}: {body}");
+    }
     assert!(
         relayed.sum("plinth_http_requests_total", &[]).is_none(),
         "the relay's own registry, not the gateway's"

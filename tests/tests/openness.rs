@@ -314,7 +314,7 @@ async fn a_module_only_the_tests_know_is_published_audited_and_projected() {
         Duration::from_secs(30),
     )
     .await;
-    let codec = AvroCodec::new(&world.settings.schema_registry.url).unwrap();
+    let codec = AvroCodec::new(&world.settings.schema_registry).unwrap();
     let mut published = Vec::new();
     for record in &records {
         assert_eq!(record.value[0], 0, "Confluent wire format: magic byte 0");

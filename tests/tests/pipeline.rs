@@ -103,7 +103,7 @@ async fn a_registered_user_reads_back_with_its_token_and_is_published_as_conflue
         record.headers.get(headers::TRACEPARENT)
     );
 
-    let decoded = AvroCodec::new(&world.settings.schema_registry.url)
+    let decoded = AvroCodec::new(&world.settings.schema_registry)
         .unwrap()
         .decode(&record.value)
         .await

@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
@@ -6,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use serde_json::json;
 
-use crate::AppState;
+use crate::Readiness;
 
 /// The process is up.
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -48,8 +49,8 @@ pub(crate) struct Ready {
         (status = 503, description = "A dependency does not answer; `detail` names it, `checks` says which answer.", content_type = "application/problem+json", body = plinth_infra_edge::Problem),
     )
 )]
-pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
-    let checks = state.readiness.last();
+pub(crate) async fn readyz(State(readiness): State<Arc<Readiness>>) -> Response {
+    let checks = readiness.last();
     let failing: Vec<&str> = checks
         .iter()
         .filter(|(_, ok)| !ok)

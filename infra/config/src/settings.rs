@@ -76,6 +76,12 @@ pub struct SchemaRegistrySettings {
     pub url: String,
     /// Where `plinth schema-registry` / `plinth dev` serve it.
     pub listen: SocketAddr,
+    /// With `password`, the credentials (HTTP basic) every change to the registry needs:
+    /// Plinth's clients send them, and the registry Plinth serves requires them. Reads never
+    /// need them.
+    pub username: String,
+    /// None: anyone may change the registry, which Plinth serves only on a loopback address.
+    pub password: Option<Secret<String>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -199,9 +205,9 @@ pub struct TelemetrySettings {
     /// OTLP/HTTP traces endpoint (`http://127.0.0.1:4318/v1/traces`); none = no export.
     pub otlp_endpoint: Option<String>,
     pub service_name: String,
-    /// Where the process answers `GET /metrics` on a listener of its own (a gateway also
-    /// answers it on its own address); none = no listener of its own.
-    pub metrics_listen: Option<SocketAddr>,
+    /// Where the process answers `GET /healthz`, `/readyz` and `/metrics` on a listener of
+    /// its own (a gateway also answers them on its own address); none = no listener of its own.
+    pub listen: Option<SocketAddr>,
 }
 
 impl Settings {

@@ -1,4 +1,5 @@
 use apache_avro::types::Value;
+use plinth_infra_config::SchemaRegistrySettings;
 use plinth_schemas::AvroEvent;
 use schema_registry_converter::async_impl::avro::{AvroDecoder, AvroEncoder};
 use schema_registry_converter::async_impl::schema_registry::SrSettings;
@@ -29,14 +30,18 @@ pub struct Decoded {
 }
 
 impl AvroCodec {
-    /// A codec talking to the registry at `url`.
-    pub fn new(url: &str) -> Result<Self> {
+    /// A codec talking to the registry `registry.url` names, with its writers' credentials
+    /// when `registry.password` is set (registering a schema needs them).
+    pub fn new(registry: &SchemaRegistrySettings) -> Result<Self> {
         let settings = || {
-            SrSettings::new_builder(url.to_owned())
+            let mut builder = SrSettings::new_builder(registry.url.clone());
+            builder
                 .no_proxy()
-                .set_timeout(std::time::Duration::from_secs(10))
-                .build()
-                .map_err(|e| Error::Registry(e.to_string()))
+                .set_timeout(std::time::Duration::from_secs(10));
+            if let Some(password) = &registry.password {
+                builder.set_basic_authorization(&registry.username, Some(password.expose()));
+            }
+            builder.build().map_err(|e| Error::Registry(e.to_string()))
         };
         Ok(Self {
             encoder: AvroEncoder::new(settings()?),

@@ -48,11 +48,12 @@ pub(crate) async fn acquire(
 async fn try_acquire(database_url: &str) -> Result<Option<Leadership>, tokio_postgres::Error> {
     let mut config: tokio_postgres::Config = database_url.parse()?;
     // A dead leader connection must be noticed quickly: its lock is then someone else's.
+    // The leader must notice first, so that it stops before a standby takes over.
     config
         .keepalives(true)
-        .keepalives_idle(Duration::from_secs(5))
-        .keepalives_interval(Duration::from_secs(2))
-        .keepalives_retries(3);
+        .keepalives_idle(Duration::from_secs(1))
+        .keepalives_interval(Duration::from_secs(1))
+        .keepalives_retries(1);
     let (client, mut connection) = config.connect(plinth_infra_postgres::tls()).await?;
     let wake = Arc::new(Notify::new());
     let lost = Arc::new(AtomicBool::new(false));
@@ -72,6 +73,13 @@ async fn try_acquire(database_url: &str) -> Result<Option<Leadership>, tokio_pos
         driver_lost.store(true, Ordering::SeqCst);
         driver_wake.notify_one();
     });
+    // And Postgres must notice a leader that vanished (its host gone, not just its process,
+    // whose socket the kernel closes at once) within a few seconds, to free the lock.
+    client
+        .batch_execute(
+            "SET tcp_keepalives_idle = 2; SET tcp_keepalives_interval = 1; SET tcp_keepalives_count = 2",
+        )
+        .await?;
     let row = client
         .query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK])
         .await?;

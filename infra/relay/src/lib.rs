@@ -102,7 +102,7 @@ impl Relay {
         settings: Settings,
         catalog: Arc<Catalog>,
     ) -> Result<Self, Error> {
-        let codec = AvroCodec::new(&settings.schema_registry.url)?;
+        let codec = AvroCodec::new(&settings.schema_registry)?;
         Ok(Self {
             database_url: database_url.to_owned(),
             pool,
@@ -136,10 +136,13 @@ impl Relay {
             measuring.clone(),
         ));
         let _stop_measuring = measuring.drop_guard();
+        let leading = metrics::gauge!("plinth_relay_leader");
         while !shutdown.is_cancelled() {
+            leading.set(0.0);
             let Some(leadership) = leader::acquire(&self.database_url, &shutdown).await else {
                 break;
             };
+            leading.set(1.0);
             info!(relay = %self.name, "Relay is the leader; publishing.");
             let result = publish::Publisher {
                 pool: &self.pool,
@@ -160,6 +163,7 @@ impl Relay {
                 }
             }
         }
+        leading.set(0.0);
         info!("Relay stopped.");
         Ok(())
     }

@@ -66,6 +66,9 @@ pub enum Error {
     MethodNotAllowed,
     #[error("HTTP 415 Unsupported Media Type")]
     UnsupportedMediaType,
+    /// A change (register, delete, configure) without the writers' credentials.
+    #[error("Unauthorized")]
+    Unauthorized,
 }
 
 /// Result with this crate's [`Error`].
@@ -95,6 +98,7 @@ impl Error {
             Self::EndpointNotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::UnsupportedMediaType => 415,
+            Self::Unauthorized => 401,
         }
     }
 
@@ -140,7 +144,11 @@ impl IntoResponse for Error {
             error_code: self.error_code(),
             message: self.to_string(),
         };
-        (self.status(), Reply(body)).into_response()
+        let challenge = matches!(self, Self::Unauthorized).then_some([(
+            axum::http::header::WWW_AUTHENTICATE,
+            "Basic realm=\"plinth-schema-registry\"",
+        )]);
+        (self.status(), challenge, Reply(body)).into_response()
     }
 }
 

@@ -11,7 +11,10 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let pool = plinth_infra_postgres::connect_pool("postgres://localhost/plinth", 8)?;
 //! plinth_infra_postgres::migrate(&mut pool.get().await?, &plinth_infra_schema_registry::MIGRATIONS).await?;
-//! let app = plinth_infra_schema_registry::router(plinth_infra_schema_registry::SchemaRegistry::new(pool));
+//! let app = plinth_infra_schema_registry::router(
+//!     plinth_infra_schema_registry::SchemaRegistry::new(pool),
+//!     Some(plinth_infra_schema_registry::Writers::new("plinth", "a long random secret")),
+//! );
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8081").await?;
 //! axum::serve(listener, app).await?;
 //! # Ok(()) }
@@ -21,6 +24,9 @@
 //! versions, soft and permanent deletes, configuration), `canonical` (how a schema text becomes
 //! the canonical text that decides its id), `compatibility` (the levels and the check), `store`
 //! (the SQL, in `src/sql/`), and `error` (Confluent's error codes).
+//!
+//! Changes (registering, deleting, configuring) can require HTTP basic credentials
+//! ([`Writers`], `http/access.rs`); reads never do.
 //!
 //! Not supported: schema types other than AVRO, schema references, contexts, metadata and rule
 //! sets (ignored), modes other than READWRITE.
@@ -34,7 +40,7 @@ mod store;
 mod version;
 
 pub use error::{Error, Result};
-pub use http::router;
+pub use http::{Writers, router};
 pub use registry::SchemaRegistry;
 
 use plinth_infra_module::{Migration, Migrations};

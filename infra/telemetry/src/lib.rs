@@ -2,8 +2,10 @@
 //! bridged to OpenTelemetry, exporting spans over OTLP/HTTP when an endpoint is configured, and
 //! returns a [`Guard`] that flushes on drop. [`current_traceparent`] and [`attach_traceparent`]
 //! carry the W3C `traceparent` through Kafka headers, so one trace runs from the HTTP request
-//! through the relay to the projector. [`metrics`] is the process's Prometheus registry.
+//! through the relay to the projector. [`metrics`] is the process's Prometheus registry;
+//! `filter.rs` is the one filter deciding what is logged and traced.
 
+mod filter;
 mod metrics;
 
 pub use metrics::metrics;
@@ -18,7 +20,6 @@ use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use plinth_infra_config::TelemetrySettings;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
-use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -86,15 +87,13 @@ pub fn init(settings: &TelemetrySettings) -> Result<Guard, Error> {
             .with_ansi(std::io::stdout().is_terminal())
             .boxed()
     };
-    // The log filter applies to logs only: spans reach OpenTelemetry whatever is logged, so the
-    // trace context still flows from HTTP through Kafka when logging is quiet.
+    // The log filter decides what is logged; spans reach OpenTelemetry whatever is logged, so
+    // the trace context still flows from HTTP through Kafka when logging is quiet. One global
+    // filter, never per-layer ones: see filter.rs.
     tracing_subscriber::registry()
-        .with(fmt.with_filter(filter))
-        .with(
-            tracing_opentelemetry::layer()
-                .with_tracer(tracer)
-                .with_filter(LevelFilter::INFO),
-        )
+        .with(filter::LogsAndSpans::new(filter))
+        .with(fmt)
+        .with(tracing_opentelemetry::layer().with_tracer(tracer))
         .try_init()
         .map_err(|_| Error::AlreadyInstalled)?;
     Ok(Guard { provider })

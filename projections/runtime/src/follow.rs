@@ -49,7 +49,7 @@ pub async fn follow(
             }
         }
     };
-    let codec = AvroCodec::new(&settings.schema_registry.url)?;
+    let codec = AvroCodec::new(&settings.schema_registry)?;
     // A group id is required by the client, though no group is joined.
     let group = format!(
         "{}follow.{}",

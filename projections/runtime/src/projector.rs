@@ -34,7 +34,7 @@ impl Projector {
         settings: Settings,
         projection: Arc<dyn DynProjection>,
     ) -> Result<Self, Error> {
-        let codec = AvroCodec::new(&settings.schema_registry.url)?;
+        let codec = AvroCodec::new(&settings.schema_registry)?;
         Ok(Self {
             pool,
             settings,

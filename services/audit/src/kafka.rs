@@ -123,7 +123,7 @@ impl InOrder {
 /// Every checkpoint on the checkpoint topic, as its tenant and either the checkpoint or why
 /// it is unreadable.
 pub async fn checkpoints(settings: &Settings) -> Result<Vec<crate::CheckpointCopy>> {
-    let codec = AvroCodec::new(&settings.schema_registry.url)?;
+    let codec = AvroCodec::new(&settings.schema_registry)?;
     let mut found = Vec::new();
     read_topic(settings, &codec, "audit.checkpoint", |event| match event {
         Ok(AuditEvent::CheckpointSigned(checkpoint)) => {
@@ -144,7 +144,7 @@ pub async fn verify(
     more: Vec<crate::CheckpointCopy>,
     progress: &dyn Fn(u64),
 ) -> Result<Report> {
-    let codec = AvroCodec::new(&settings.schema_registry.url)?;
+    let codec = AvroCodec::new(&settings.schema_registry)?;
     let mut verifier = Verifier::new(key);
     verifier.checkpoints(checkpoints(settings).await?.into_iter().chain(more));
     let mut order = InOrder::default();

@@ -151,7 +151,7 @@ impl Recorder {
                 () = tokio::time::sleep(Duration::from_secs(1)) => {}
             }
         }
-        let codec = AvroCodec::new(&self.settings.schema_registry.url)?;
+        let codec = AvroCodec::new(&self.settings.schema_registry)?;
         let group = format!("{}audit", self.settings.projector.group_prefix);
         let mut consumer = GroupConsumer::join(&self.settings.kafka, &group, &topics)?;
         info!(group = %group, topics = ?topics, "Audit recorder started.");

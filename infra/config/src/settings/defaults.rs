@@ -56,6 +56,8 @@ impl Default for SchemaRegistrySettings {
         Self {
             url: "http://127.0.0.1:8081".into(),
             listen: ([127, 0, 0, 1], 8081).into(),
+            username: "plinth".into(),
+            password: None,
         }
     }
 }
@@ -124,7 +126,7 @@ impl Default for TelemetrySettings {
             log_format: "text".into(),
             otlp_endpoint: None,
             service_name: "plinth".into(),
-            metrics_listen: None,
+            listen: None,
         }
     }
 }

@@ -149,23 +149,20 @@ fn secrets_do_not_print() {
 }
 
 #[test]
-fn a_metrics_listener_is_optional_and_must_be_an_address() {
+fn a_process_listener_is_optional_and_must_be_an_address() {
     let unset = Settings::load(no_dir(), &env(&[])).unwrap();
-    assert_eq!(unset.telemetry.metrics_listen, None);
+    assert_eq!(unset.telemetry.listen, None);
     let set = Settings::load(
         no_dir(),
-        &env(&[("PLINTH_TELEMETRY_METRICS_LISTEN", "127.0.0.1:9464")]),
+        &env(&[("PLINTH_TELEMETRY_LISTEN", "127.0.0.1:9464")]),
     )
     .unwrap();
     assert_eq!(
-        set.telemetry.metrics_listen,
+        set.telemetry.listen,
         Some("127.0.0.1:9464".parse().unwrap())
     );
-    let wrong = Settings::load(
-        no_dir(),
-        &env(&[("PLINTH_TELEMETRY_METRICS_LISTEN", "everywhere")]),
-    )
-    .unwrap_err()
-    .to_string();
-    assert!(wrong.contains("metrics_listen"), "{wrong}");
+    let wrong = Settings::load(no_dir(), &env(&[("PLINTH_TELEMETRY_LISTEN", "everywhere")]))
+        .unwrap_err()
+        .to_string();
+    assert!(wrong.contains("telemetry.listen"), "{wrong}");
 }

@@ -1,37 +1,50 @@
 //! The REST API, route by route as Confluent's Schema Registry exposes it. Handlers translate
 //! between HTTP and [`SchemaRegistry`]; every failure answers through [`Error`]'s one mapping.
 
+pub(crate) mod access;
 mod compatibility;
 mod config;
 pub(crate) mod reply;
 mod schemas;
 mod subjects;
 
+use std::sync::Arc;
+
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, delete, get, post, put};
 use serde::Deserialize;
 
 use crate::canonical::{AVRO, AvroSchema};
 use crate::error::{Error, Result};
 use crate::registry::SchemaRegistry;
+pub use access::Writers;
 use reply::Reply;
 
-/// The full REST API of the registry, ready to serve (`axum::serve`) or to nest.
-pub fn router(registry: SchemaRegistry) -> Router {
+/// The full REST API of the registry, ready to serve (`axum::serve`) or to nest. With
+/// `writers`, every change needs their credentials (see [`Writers`]); without, anyone may
+/// change it.
+pub fn router(registry: SchemaRegistry, writers: Option<Writers>) -> Router {
+    let writers = writers.map(Arc::new);
+    let change = |route: MethodRouter<SchemaRegistry>| {
+        route.route_layer(axum::middleware::from_fn_with_state(
+            writers.clone(),
+            access::require,
+        ))
+    };
     Router::new()
         .route("/", get(root))
         .route("/subjects", get(subjects::list))
         .route(
             "/subjects/{subject}",
-            post(subjects::lookup).delete(subjects::delete),
+            post(subjects::lookup).merge(change(delete(subjects::delete))),
         )
         .route(
             "/subjects/{subject}/versions",
-            get(subjects::versions).post(subjects::register),
+            get(subjects::versions).merge(change(post(subjects::register))),
         )
         .route(
             "/subjects/{subject}/versions/{version}",
-            get(subjects::version).delete(subjects::delete_version),
+            get(subjects::version).merge(change(delete(subjects::delete_version))),
         )
         .route(
             "/subjects/{subject}/versions/{version}/schema",
@@ -48,15 +61,13 @@ pub fn router(registry: SchemaRegistry) -> Router {
         .route("/schemas/ids/{id}/subjects", get(schemas::subjects))
         .route(
             "/config",
-            get(config::global)
-                .put(config::set_global)
-                .delete(config::reset_global),
+            get(config::global).merge(change(put(config::set_global).delete(config::reset_global))),
         )
         .route(
             "/config/{subject}",
-            get(config::subject)
-                .put(config::set_subject)
-                .delete(config::delete_subject),
+            get(config::subject).merge(change(
+                put(config::set_subject).delete(config::delete_subject),
+            )),
         )
         .route(
             "/compatibility/subjects/{subject}/versions",
@@ -68,7 +79,7 @@ pub fn router(registry: SchemaRegistry) -> Router {
         )
         .route(
             "/mode",
-            get(config::global_mode).put(config::set_global_mode),
+            get(config::global_mode).merge(change(put(config::set_global_mode))),
         )
         .route("/mode/{subject}", get(config::subject_mode))
         .fallback(not_found)

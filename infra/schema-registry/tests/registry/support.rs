@@ -2,7 +2,7 @@
 //! client for it.
 
 use plinth_infra_postgres::testing::TestDatabase;
-use plinth_infra_schema_registry::{MIGRATIONS, SchemaRegistry, router};
+use plinth_infra_schema_registry::{MIGRATIONS, SchemaRegistry, Writers, router};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -10,10 +10,18 @@ use serde_json::{Value, json};
 pub(crate) struct Registry {
     pub(crate) url: String,
     http: reqwest::Client,
+    /// The `Authorization` header every call sends, if any.
+    authorization: Option<String>,
 }
 
 impl Registry {
+    /// A registry anyone may change.
     pub(crate) async fn start() -> Self {
+        Self::start_with(None).await
+    }
+
+    /// A registry only `writers` may change.
+    pub(crate) async fn start_with(writers: Option<Writers>) -> Self {
         let database = TestDatabase::create().await;
         let pool = plinth_infra_postgres::connect_pool(&database.url, 24)
             .expect("the test database URL is valid");
@@ -27,13 +35,27 @@ impl Registry {
             .expect("a local port is free");
         let address = listener.local_addr().expect("the listener has an address");
         tokio::spawn(async move {
-            axum::serve(listener, router(SchemaRegistry::new(pool)))
+            axum::serve(listener, router(SchemaRegistry::new(pool), writers))
                 .await
                 .expect("the registry serves");
         });
         Self {
             url: format!("http://{address}"),
             http: reqwest::Client::new(),
+            authorization: None,
+        }
+    }
+
+    /// The same registry, called with HTTP basic `credentials` (`user:password`).
+    pub(crate) fn as_user(&self, credentials: &str) -> Self {
+        use base64::Engine;
+        Self {
+            url: self.url.clone(),
+            http: self.http.clone(),
+            authorization: Some(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(credentials)
+            )),
         }
     }
 
@@ -48,6 +70,9 @@ impl Registry {
         let mut request = self
             .http
             .request(method.clone(), format!("{}{path}", self.url));
+        if let Some(authorization) = &self.authorization {
+            request = request.header("authorization", authorization);
+        }
         if let Some(body) = body {
             request = request
                 .header("content-type", "application/vnd.schemaregistry.v1+json")
