@@ -150,6 +150,17 @@ impl DevStack {
         }
     }
 
+    /// A registration of `email` with [`crate::PASSWORD`], ready to send (or to add headers to).
+    pub fn registration(&self, email: &str, display_name: &str) -> reqwest::RequestBuilder {
+        self.http
+            .post(format!("{}/v1/auth/register", self.gateway_url))
+            .json(&serde_json::json!({
+                "email": email,
+                "password": crate::PASSWORD,
+                "display_name": display_name,
+            }))
+    }
+
     /// Runs `plinth <args>` against this stack to its end.
     pub async fn plinth(&self, args: &[&str]) -> (i32, String, String) {
         crate::run_plinth(args, &self.settings, &self.db.url).await

@@ -35,11 +35,28 @@ pub(crate) fn settings_env(settings: &Settings, database_url: &str) -> Vec<(&'st
             .password
             .as_ref()
             .map(|password| ("PLINTH_SCHEMA_REGISTRY_PASSWORD", password.expose().clone())),
+        settings
+            .kafka
+            .sasl_password
+            .as_ref()
+            .map(|password| ("PLINTH_KAFKA_SASL_PASSWORD", password.expose().clone())),
     ];
     let mut env = vec![
         ("PLINTH_CONFIG_DIR", "/nonexistent-plinth-config".into()),
         ("PLINTH_DATABASE_URL", database_url.to_owned()),
         ("PLINTH_KAFKA_BROKERS", settings.kafka.brokers.clone()),
+        (
+            "PLINTH_KAFKA_SECURITY_PROTOCOL",
+            settings.kafka.security_protocol.clone(),
+        ),
+        (
+            "PLINTH_KAFKA_SASL_MECHANISM",
+            settings.kafka.sasl_mechanism.clone(),
+        ),
+        (
+            "PLINTH_KAFKA_SASL_USERNAME",
+            settings.kafka.sasl_username.clone(),
+        ),
         (
             "PLINTH_KAFKA_TOPIC_PREFIX",
             settings.kafka.topic_prefix.clone(),
@@ -184,6 +201,8 @@ pub struct Broker {
     child: Option<Child>,
     dir: PathBuf,
     pub port: u16,
+    /// Whether clients must authenticate (SASL/SCRAM).
+    authentication: bool,
 }
 
 impl Broker {
@@ -199,7 +218,28 @@ impl Broker {
             child: None,
             dir,
             port,
+            authentication: false,
         };
+        broker.restart();
+        broker
+    }
+
+    /// A broker that admits only `user` with `password` (SASL SCRAM-SHA-512). tansu refuses to
+    /// create users once it requires authentication, so the user is created first.
+    pub fn start_authenticated(user: &str, password: &str) -> Self {
+        let mut broker = Self::start();
+        let created = Command::new(crate::env("PLINTH_TANSU_BIN"))
+            .args(["user", "create", "--broker"])
+            .arg(format!("tcp://127.0.0.1:{}", broker.port))
+            .args([user, password])
+            .output()
+            .expect("run tansu user create");
+        assert!(
+            created.status.success(),
+            "tansu user create: {}",
+            String::from_utf8_lossy(&created.stderr)
+        );
+        broker.authentication = true;
         broker.restart();
         broker
     }
@@ -232,6 +272,7 @@ impl Broker {
                 "--storage-engine",
                 "sqlite://tansu.db",
             ])
+            .args(self.authentication.then_some("--authentication"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -236,13 +236,10 @@ async fn consumers_that_lost_their_group_sessions_rejoin_and_catch_up() {
     stack.wait_ready(Duration::from_secs(120)).await;
     let register = |n: usize| {
         stack
-            .http
-            .post(format!("{}/v1/auth/register", stack.gateway_url))
-            .json(&serde_json::json!({
-                "email": format!("u{n}-{}@example.org", Uuid::now_v7().simple()),
-                "password": PASSWORD,
-                "display_name": "Someone",
-            }))
+            .registration(
+                &format!("u{n}-{}@example.org", Uuid::now_v7().simple()),
+                "Someone",
+            )
             .send()
     };
     for n in 0..20 {

@@ -77,15 +77,10 @@ async fn a_registration_is_one_trace_from_the_request_to_the_projection_and_the_
 
     let trace_id = format!("{:032x}", rand::random::<u128>() | 1);
     let caller_span = format!("{:016x}", rand::random::<u64>() | 1);
+    let email = format!("traced-{}@example.org", Uuid::now_v7().simple());
     let registered = stack
-        .http
-        .post(format!("{}/v1/auth/register", stack.gateway_url))
+        .registration(&email, "Traced")
         .header("traceparent", format!("00-{trace_id}-{caller_span}-01"))
-        .json(&serde_json::json!({
-            "email": format!("traced-{}@example.org", Uuid::now_v7().simple()),
-            "password": PASSWORD,
-            "display_name": "Traced",
-        }))
         .send()
         .await
         .unwrap();
@@ -226,9 +221,7 @@ async fn every_answer_names_its_request_and_the_log_says_whose_it_was() {
     // An authenticated request's log lines carry its id, tenant and user.
     let email = format!("logged-{}@example.org", Uuid::now_v7().simple());
     let registered: serde_json::Value = stack
-        .http
-        .post(format!("{}/v1/auth/register", stack.gateway_url))
-        .json(&serde_json::json!({"email": email, "password": PASSWORD, "display_name": "Logged"}))
+        .registration(&email, "Logged")
         .send()
         .await
         .unwrap()

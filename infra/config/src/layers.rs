@@ -108,8 +108,9 @@ pub(crate) fn apply_env(table: &mut Table, env: &impl Env) -> Result<()> {
 }
 
 /// Settings without a default (absent from the defaults table).
-const OPTIONAL_KEYS: [(&str, &str); 4] = [
+const OPTIONAL_KEYS: [(&str, &str); 5] = [
     ("database", "url"),
+    ("kafka", "sasl_password"),
     ("schema_registry", "password"),
     ("telemetry", "otlp_endpoint"),
     ("telemetry", "listen"),

@@ -67,6 +67,25 @@ pub struct KafkaSettings {
     /// `retention.ms` of the topics Plinth creates; -1 (the default): events are kept for ever,
     /// as the authz view and `plinth audit verify --source kafka` read topics from the start.
     pub topic_retention_ms: i64,
+    /// How clients talk to the brokers: `plaintext`, `ssl`, `sasl_plaintext` or `sasl_ssl`
+    /// (librdkafka's `security.protocol`).
+    pub security_protocol: String,
+    /// With a `sasl_*` protocol: `SCRAM-SHA-512`, `SCRAM-SHA-256` or `PLAIN`.
+    pub sasl_mechanism: String,
+    /// With a `sasl_*` protocol: the user Plinth's clients authenticate as.
+    pub sasl_username: String,
+    /// With a `sasl_*` protocol: that user's password.
+    pub sasl_password: Option<Secret<String>>,
+    /// With an `ssl` protocol: the CA certificates (a PEM file) the brokers' certificates are
+    /// checked against; empty: the system's.
+    pub ssl_ca_location: String,
+}
+
+impl KafkaSettings {
+    /// Whether clients authenticate with SASL.
+    pub fn sasl(&self) -> bool {
+        self.security_protocol.starts_with("sasl_")
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -265,6 +284,30 @@ impl Settings {
                 "kafka.topic_retention_ms must be -1 (for ever) or a positive number of milliseconds"
                     .to_owned(),
             );
+        }
+        if !["plaintext", "ssl", "sasl_plaintext", "sasl_ssl"]
+            .contains(&self.kafka.security_protocol.as_str())
+        {
+            problems.push(format!(
+                "kafka.security_protocol must be plaintext, ssl, sasl_plaintext or sasl_ssl, not {:?}",
+                self.kafka.security_protocol
+            ));
+        }
+        if self.kafka.sasl() {
+            if !["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"]
+                .contains(&self.kafka.sasl_mechanism.as_str())
+            {
+                problems.push(format!(
+                    "kafka.sasl_mechanism must be SCRAM-SHA-512, SCRAM-SHA-256 or PLAIN, not {:?}",
+                    self.kafka.sasl_mechanism
+                ));
+            }
+            if self.kafka.sasl_username.is_empty() || self.kafka.sasl_password.is_none() {
+                problems.push(format!(
+                    "kafka.security_protocol {} needs kafka.sasl_username and kafka.sasl_password (PLINTH_KAFKA_SASL_USERNAME, PLINTH_KAFKA_SASL_PASSWORD)",
+                    self.kafka.security_protocol
+                ));
+            }
         }
         if !(self.schema_registry.url.starts_with("http://")
             || self.schema_registry.url.starts_with("https://"))

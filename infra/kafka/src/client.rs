@@ -11,12 +11,25 @@ use rdkafka::types::RDKafkaErrorCode;
 
 use crate::{Error, Result};
 
+/// What every client shares: the brokers, how to reach them, and how to authenticate.
 fn base(settings: &KafkaSettings) -> ClientConfig {
     let mut config = ClientConfig::new();
     config
         .set("bootstrap.servers", &settings.brokers)
         .set("socket.keepalive.enable", "true")
-        .set("reconnect.backoff.max.ms", "2000");
+        .set("reconnect.backoff.max.ms", "2000")
+        .set("security.protocol", &settings.security_protocol);
+    if settings.sasl() {
+        config
+            .set("sasl.mechanism", &settings.sasl_mechanism)
+            .set("sasl.username", &settings.sasl_username);
+        if let Some(password) = &settings.sasl_password {
+            config.set("sasl.password", password.expose());
+        }
+    }
+    if !settings.ssl_ca_location.is_empty() {
+        config.set("ssl.ca.location", &settings.ssl_ca_location);
+    }
     config
 }
 

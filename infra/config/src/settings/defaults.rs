@@ -47,6 +47,11 @@ impl Default for KafkaSettings {
             max_poll_interval_ms: 30_000,
             message_timeout_ms: 30_000,
             topic_retention_ms: -1,
+            security_protocol: "plaintext".into(),
+            sasl_mechanism: "SCRAM-SHA-512".into(),
+            sasl_username: String::new(),
+            sasl_password: None,
+            ssl_ca_location: String::new(),
         }
     }
 }

@@ -166,3 +166,77 @@ fn a_process_listener_is_optional_and_must_be_an_address() {
         .to_string();
     assert!(wrong.contains("telemetry.listen"), "{wrong}");
 }
+
+#[test]
+fn sasl_to_the_brokers_needs_a_known_protocol_mechanism_and_credentials() {
+    let plain = Settings::load(no_dir(), &env(&[])).unwrap();
+    assert_eq!(plain.kafka.security_protocol, "plaintext");
+    assert!(!plain.kafka.sasl());
+    let sasl = Settings::load(
+        no_dir(),
+        &env(&[
+            ("PLINTH_KAFKA_SECURITY_PROTOCOL", "sasl_ssl"),
+            ("PLINTH_KAFKA_SASL_USERNAME", "relay"),
+            ("PLINTH_KAFKA_SASL_PASSWORD", "hunter2"),
+        ]),
+    )
+    .unwrap();
+    assert!(sasl.kafka.sasl());
+    assert_eq!(sasl.kafka.sasl_mechanism, "SCRAM-SHA-512");
+    assert_eq!(
+        sasl.kafka
+            .sasl_password
+            .as_ref()
+            .map(|p| p.expose().as_str()),
+        Some("hunter2")
+    );
+    assert!(!format!("{sasl:?}").contains("hunter2"));
+
+    let refused = |vars: &[(&str, &str)]| {
+        Settings::load(no_dir(), &env(vars))
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(
+        refused(&[("PLINTH_KAFKA_SECURITY_PROTOCOL", "sasl_plaintext")])
+            .contains("needs kafka.sasl_username and kafka.sasl_password")
+    );
+    assert!(
+        refused(&[("PLINTH_KAFKA_SECURITY_PROTOCOL", "SASL")])
+            .contains("kafka.security_protocol must be")
+    );
+    assert!(
+        refused(&[
+            ("PLINTH_KAFKA_SECURITY_PROTOCOL", "sasl_plaintext"),
+            ("PLINTH_KAFKA_SASL_MECHANISM", "GSSAPI"),
+            ("PLINTH_KAFKA_SASL_USERNAME", "relay"),
+            ("PLINTH_KAFKA_SASL_PASSWORD", "x"),
+        ])
+        .contains("kafka.sasl_mechanism must be")
+    );
+}
+
+#[test]
+fn a_registry_password_is_optional_and_a_secret() {
+    let set = Settings::load(
+        no_dir(),
+        &env(&[("PLINTH_SCHEMA_REGISTRY_PASSWORD", "hunter2")]),
+    )
+    .unwrap();
+    assert_eq!(set.schema_registry.username, "plinth");
+    assert_eq!(
+        set.schema_registry
+            .password
+            .as_ref()
+            .map(|p| p.expose().as_str()),
+        Some("hunter2")
+    );
+    assert!(!format!("{set:?}").contains("hunter2"));
+    assert!(
+        Settings::load(no_dir(), &env(&[]))
+            .unwrap()
+            .schema_registry
+            .password
+            .is_none()
+    );
+}
