@@ -10,10 +10,19 @@ use tracing::{debug, warn};
 
 use crate::LEADER_LOCK;
 
-/// Held while this relay is the leader: the connection that owns the advisory lock and listens
-/// for commit notifications. Dropping it releases the lock (the session ends).
+/// How often the leader shows, on its lock connection, that it is alive.
+const HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// How long a leader may go without a heartbeat before a standby ends its session and takes
+/// the lock: a frozen process (stopped, or its host suspended) keeps its connection open, and
+/// the kernel answers keepalives for it, so only the heartbeat shows that it stopped working.
+const STALE_AFTER: Duration = Duration::from_secs(5);
+
+/// Held while this relay is the leader: the connection that owns the advisory lock, listens for
+/// commit notifications and beats every [`HEARTBEAT`]. Dropping it releases the lock (the
+/// heartbeat stops and the session ends).
 pub(crate) struct Leadership {
-    _client: tokio_postgres::Client,
+    _beating: tokio_util::sync::DropGuard,
     pub(crate) wake: Arc<Notify>,
     lost: Arc<AtomicBool>,
 }
@@ -84,6 +93,7 @@ async fn try_acquire(database_url: &str) -> Result<Option<Leadership>, tokio_pos
         .query_one("SELECT pg_try_advisory_lock($1)", &[&LEADER_LOCK])
         .await?;
     if !row.get::<_, bool>(0) {
+        end_a_stale_leader(&client).await?;
         return Ok(None);
     }
     client
@@ -92,9 +102,51 @@ async fn try_acquire(database_url: &str) -> Result<Option<Leadership>, tokio_pos
             plinth_infra_event_store::NOTIFY_CHANNEL
         ))
         .await?;
+    let beating = CancellationToken::new();
+    tokio::spawn(beat(client, beating.clone()));
     Ok(Some(Leadership {
-        _client: client,
+        _beating: beating.drop_guard(),
         wake,
         lost,
     }))
+}
+
+/// Runs a trivial statement on the lock connection every [`HEARTBEAT`] (which is what
+/// `pg_stat_activity.query_start` shows the standbys), until `stop`; then the client is dropped
+/// and the session, with its lock, ends.
+async fn beat(client: tokio_postgres::Client, stop: CancellationToken) {
+    let mut tick = tokio::time::interval(HEARTBEAT);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = tick.tick() => {
+                if client.simple_query("SELECT 1").await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// If the leader's session has not run a statement for [`STALE_AFTER`], ends it, so that the
+/// next attempt takes the lock.
+async fn end_a_stale_leader(client: &tokio_postgres::Client) -> Result<(), tokio_postgres::Error> {
+    let stale = client
+        .query_opt(
+            include_str!("../sql/stale_leader.sql"),
+            &[&LEADER_LOCK, &STALE_AFTER.as_secs_f64()],
+        )
+        .await?;
+    if let Some(row) = stale {
+        let (pid, silent): (i32, f64) = (row.get(0), row.get(1));
+        warn!(
+            pid,
+            silent_secs = silent,
+            "The relay leader has not shown it is alive; ending its session to take over."
+        );
+        client
+            .execute("SELECT pg_terminate_backend($1)", &[&pid])
+            .await?;
+    }
+    Ok(())
 }
