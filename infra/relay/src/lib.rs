@@ -6,7 +6,8 @@
 //! - **At least once**: a batch is produced with an idempotent, `acks=all` producer; the
 //!   checkpoint moves only after every message of the batch was acknowledged. A crash re-publishes
 //!   at most one batch, which consumers absorb by event id or (aggregate, sequence).
-//! - **One leader**: a session advisory lock; standby instances wait for it.
+//! - **One leader**: a session advisory lock with a heartbeat; standby instances wait for it, and
+//!   end the session of a leader that stopped beating (`leader.rs`).
 //! - **Prompt**: a LISTEN/NOTIFY wake-up on every commit, with a polling fallback.
 //! - **Never blocks commands**: if Kafka or the registry is down, events wait in Postgres and
 //!   the relay retries with back-off.
